@@ -1,0 +1,88 @@
+// Package cli holds casefile's cobra commands. Commands are thin: they parse flags into options,
+// call a package and render the result.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Main runs casefile with args and returns the exit code.
+func Main(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// Run runs casefile with explicit streams; tests call it in-process.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+		err = withCode(ExitInterrupted, err)
+	}
+	code := exitCode(err)
+	var ee *exitError
+	if err != nil && !(errors.As(err, &ee) && ee.Err == nil) {
+		if code == ExitInterrupted {
+			fmt.Fprintln(stderr, "casefile: interrupted; no bundle was written")
+		} else {
+			fmt.Fprintf(stderr, "casefile: %v\n", err)
+		}
+	}
+	return code
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "casefile",
+		Short: "Collect redacted, reproducible diagnostics bundles for support",
+		Long: `casefile gathers facts about this machine, network checks, logs and command output,
+redacts every secret before anything touches disk, and packs a reproducible bundle
+to attach to a support ticket.
+
+  casefile collect --ticket 4821     collect with the built-in (or embedded) spec
+  casefile inspect BUNDLE            summarise a bundle
+  casefile verify BUNDLE             check every file against the manifest`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError("%v (see '%s --help')", err, c.CommandPath())
+	})
+	root.AddCommand(
+		newCollectCmd(),
+		newInspectCmd(),
+		newVerifyCmd(),
+		newSpecCmd(),
+		newVersionCmd(),
+		newRedactCmd(),
+		newCheckCmd(),
+	)
+	root.AddCommand(&cobra.Command{
+		Use:   "exit-codes",
+		Short: "What casefile's exit codes mean",
+		Long:  exitCodesHelp,
+		// No Run: cobra lists it as a help topic, read with `casefile help exit-codes`.
+	})
+	// Unknown subcommands are usage errors.
+	root.Args = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usageError("unknown command %q for %q", args[0], c.CommandPath())
+		}
+		return nil
+	}
+	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	return root
+}

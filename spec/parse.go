@@ -1,0 +1,509 @@
+package spec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Error is one problem in a spec, located by file, line and key path.
+type Error struct {
+	File string
+	Line int
+	Key  string
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.Key != "" {
+		return fmt.Sprintf("%s: %s: %s", loc, e.Key, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", loc, e.Msg)
+}
+
+// Errors is every problem found in one spec.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Parse parses and validates a spec. name is used in error messages (a file path or URL).
+func Parse(name string, data []byte) (*Spec, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		return nil, &Error{File: name, Line: yamlErrLine(err), Msg: "invalid YAML: " + cleanYAMLErr(err)}
+	}
+	if len(doc.Content) == 0 {
+		return nil, &Error{File: name, Msg: "empty spec"}
+	}
+	root := doc.Content[0]
+	var errs Errors
+	checkNode(name, root, reflect.TypeOf(Spec{}), "", &errs)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	var s Spec
+	if err := root.Decode(&s); err != nil {
+		return nil, &Error{File: name, Line: yamlErrLine(err), Msg: cleanYAMLErr(err)}
+	}
+	collectRegexLines(root, &s)
+	if err := s.validate(name, root); err != nil {
+		return nil, err
+	}
+	s.applyDefaults()
+	return &s, nil
+}
+
+var (
+	durationType = reflect.TypeOf(Duration(0))
+	sizeType     = reflect.TypeOf(Size(0))
+)
+
+// checkNode walks the YAML tree against the Go type, so every unknown key and badly typed value is
+// reported with its line and full key path, not just the first one.
+func checkNode(file string, n *yaml.Node, t reflect.Type, path string, errs *Errors) {
+	add := func(line int, msg string) {
+		*errs = append(*errs, &Error{File: file, Line: line, Key: path, Msg: msg})
+	}
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == durationType:
+		if n.Kind != yaml.ScalarNode {
+			add(n.Line, "expected a duration such as 30s")
+		} else if _, err := ParseDuration(n.Value); err != nil {
+			add(n.Line, err.Error())
+		}
+		return
+	case t == sizeType:
+		if n.Kind != yaml.ScalarNode {
+			add(n.Line, "expected a size such as 10MiB")
+		} else if _, err := ParseSize(n.Value); err != nil {
+			add(n.Line, err.Error())
+		}
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			add(n.Line, "expected a mapping")
+			return
+		}
+		fields := map[string]reflect.StructField{}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
+			if tag == "" || tag == "-" {
+				continue
+			}
+			fields[tag] = f
+		}
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			kp := joinKey(path, k.Value)
+			if seen[k.Value] {
+				*errs = append(*errs, &Error{File: file, Line: k.Line, Key: kp, Msg: "duplicate key"})
+				continue
+			}
+			seen[k.Value] = true
+			f, ok := fields[k.Value]
+			if !ok {
+				*errs = append(*errs, &Error{File: file, Line: k.Line, Key: kp, Msg: "unknown key" + suggest(k.Value, fields)})
+				continue
+			}
+			checkNode(file, v, f.Type, kp, errs)
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			add(n.Line, "expected a list")
+			return
+		}
+		for i, c := range n.Content {
+			checkNode(file, c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), errs)
+		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			add(n.Line, "expected a mapping")
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			checkNode(file, n.Content[i+1], t.Elem(), joinKey(path, n.Content[i].Value), errs)
+		}
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			add(n.Line, "expected a string")
+		}
+	case reflect.Int, reflect.Int64:
+		if _, err := strconv.ParseInt(n.Value, 0, 64); n.Kind != yaml.ScalarNode || err != nil {
+			add(n.Line, fmt.Sprintf("expected an integer, got %q", n.Value))
+		}
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || (n.Value != "true" && n.Value != "false") {
+			add(n.Line, fmt.Sprintf("expected true or false, got %q", n.Value))
+		}
+	}
+}
+
+func joinKey(path, k string) string {
+	if path == "" {
+		return k
+	}
+	return path + "." + k
+}
+
+func suggest(k string, fields map[string]reflect.StructField) string {
+	var names []string
+	for name := range fields {
+		names = append(names, name)
+	}
+	for _, name := range names {
+		if strings.EqualFold(name, k) || strings.ReplaceAll(name, "_", "") == strings.ReplaceAll(strings.ToLower(k), "-", "") {
+			return fmt.Sprintf(" (did you mean %q?)", name)
+		}
+	}
+	return ""
+}
+
+var lineRE = regexp.MustCompile(`line (\d+)`)
+
+func yamlErrLine(err error) int {
+	if m := lineRE.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 0
+}
+
+func cleanYAMLErr(err error) string {
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	s = lineRE.ReplaceAllString(s, "")
+	return strings.TrimLeft(s, ": ")
+}
+
+// collectRegexLines records where each redact.regexes entry was declared.
+func collectRegexLines(root *yaml.Node, s *Spec) {
+	red := mapValue(root, "redact")
+	if red == nil {
+		return
+	}
+	rx := mapValue(red, "regexes")
+	if rx == nil || rx.Kind != yaml.SequenceNode {
+		return
+	}
+	for i, c := range rx.Content {
+		if i < len(s.Redact.Regexes) {
+			s.Redact.Regexes[i].Line = c.Line
+			if p := mapValue(c, "pattern"); p != nil {
+				s.Redact.Regexes[i].Line = p.Line
+			}
+		}
+	}
+}
+
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// lineOf finds the line of a key path like "network.http[2].url"; 0 when absent.
+func lineOf(root *yaml.Node, path string) int {
+	n := root
+	line := 0
+	for _, part := range strings.Split(path, ".") {
+		idx := -1
+		if i := strings.IndexByte(part, '['); i >= 0 {
+			idx, _ = strconv.Atoi(strings.TrimSuffix(part[i+1:], "]"))
+			part = part[:i]
+		}
+		if n == nil || n.Kind != yaml.MappingNode {
+			return line
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == part {
+				line = n.Content[i].Line
+				next = n.Content[i+1]
+			}
+		}
+		if next == nil {
+			return line
+		}
+		n = next
+		if idx >= 0 {
+			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
+				return line
+			}
+			n = n.Content[idx]
+			line = n.Line
+		}
+	}
+	return line
+}
+
+var (
+	collectorNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
+	dnsTypes        = map[string]bool{"A": true, "AAAA": true, "CNAME": true, "TXT": true, "MX": true, "NS": true, "SRV": true, "PTR": true, "SOA": true, "CAA": true}
+	formats         = map[string]bool{"tar.gz": true, "tar.zst": true, "zip": true}
+)
+
+// validate checks values that are well typed but wrong.
+func (s *Spec) validate(file string, root *yaml.Node) error {
+	var errs Errors
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &Error{File: file, Line: lineOf(root, key), Key: key, Msg: fmt.Sprintf(format, args...)})
+	}
+	if s.APIVersion != APIVersion {
+		bad("apiVersion", "must be %q, got %q", APIVersion, s.APIVersion)
+	}
+	if s.Kind != Kind {
+		bad("kind", "must be %q, got %q", Kind, s.Kind)
+	}
+	if s.Collectors.Concurrency < 0 {
+		bad("collectors.concurrency", "must be positive")
+	}
+	for i, d := range s.Network.DNS {
+		k := fmt.Sprintf("network.dns[%d]", i)
+		if !validHost(d.Name) {
+			bad(k+".name", "invalid DNS name %q", d.Name)
+		}
+		for _, t := range d.Types {
+			if !dnsTypes[strings.ToUpper(t)] {
+				bad(k+".types", "unknown record type %q", t)
+			}
+		}
+		for _, srv := range d.Servers {
+			if _, _, err := net.SplitHostPort(srv); err != nil && net.ParseIP(srv) == nil {
+				bad(k+".servers", "invalid server %q (want IP or IP:port)", srv)
+			}
+		}
+	}
+	for i, p := range s.Network.Ping {
+		k := fmt.Sprintf("network.ping[%d]", i)
+		if !validHost(p.Host) {
+			bad(k+".host", "invalid host %q", p.Host)
+		}
+		if p.Count < 0 || p.Count > 1000 {
+			bad(k+".count", "must be between 1 and 1000")
+		}
+		if p.Port < 0 || p.Port > 65535 {
+			bad(k+".port", "invalid port %d", p.Port)
+		}
+	}
+	for i, t := range s.Network.Trace {
+		k := fmt.Sprintf("network.trace[%d]", i)
+		if !validHost(t.Host) {
+			bad(k+".host", "invalid host %q", t.Host)
+		}
+		if t.MaxHops < 0 || t.MaxHops > 64 {
+			bad(k+".max_hops", "must be between 1 and 64")
+		}
+		switch t.Protocol {
+		case "", "udp", "icmp", "tcp":
+		default:
+			bad(k+".protocol", "must be udp, icmp or tcp, got %q", t.Protocol)
+		}
+	}
+	for i, t := range s.Network.TCP {
+		k := fmt.Sprintf("network.tcp[%d]", i)
+		if host, port, err := net.SplitHostPort(t.Target); err != nil || !validHost(host) || !validPort(port) {
+			bad(k+".target", "invalid target %q (want host:port)", t.Target)
+		}
+	}
+	for i, h := range s.Network.HTTP {
+		s.checkHTTP(fmt.Sprintf("network.http[%d]", i), &h, bad)
+	}
+	names := map[string]bool{}
+	for i, l := range s.Logs {
+		k := fmt.Sprintf("logs[%d]", i)
+		checkName(k, l.Name, names, bad)
+		if len(l.Paths) == 0 {
+			bad(k+".paths", "at least one path is required")
+		}
+	}
+	for i, c := range s.Commands {
+		k := fmt.Sprintf("commands[%d]", i)
+		checkName(k, c.Name, names, bad)
+		switch {
+		case c.Shell && c.Script == "" && len(c.Argv) == 0:
+			bad(k+".script", "a shell command needs script (or argv)")
+		case !c.Shell && c.Script != "":
+			bad(k+".script", "script needs shell: true")
+		case !c.Shell && len(c.Argv) == 0:
+			bad(k+".argv", "argv is required")
+		}
+	}
+	for i, f := range s.Files {
+		k := fmt.Sprintf("files[%d]", i)
+		checkName(k, f.Name, names, bad)
+		if len(f.Paths) == 0 {
+			bad(k+".paths", "at least one path is required")
+		}
+	}
+	for i, r := range s.Redact.Regexes {
+		k := fmt.Sprintf("redact.regexes[%d]", i)
+		if r.ID == "" || !collectorNameRE.MatchString(r.ID) {
+			bad(k+".id", "an id of lower-case letters, digits, '-', '_' or '.' is required")
+		}
+		if _, err := regexp.Compile(r.Pattern); err != nil {
+			bad(k+".pattern", "invalid regular expression: %v", err)
+		}
+	}
+	mon := map[string]bool{}
+	for i, m := range s.Monitors {
+		k := fmt.Sprintf("monitors[%d]", i)
+		checkName(k, m.Name, mon, bad)
+		n := 0
+		for _, set := range []bool{m.HTTP != nil, m.TCP != nil, m.DNS != nil, m.Ping != nil} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 {
+			bad(k, "exactly one of http, tcp, dns or ping is required")
+		}
+		if m.HTTP != nil {
+			s.checkHTTP(k+".http", m.HTTP, bad)
+		}
+	}
+	if s.Bundle.Format != "" && !formats[s.Bundle.Format] {
+		bad("bundle.format", "must be tar.gz, tar.zst or zip, got %q", s.Bundle.Format)
+	}
+	if s.Upload != nil {
+		if u, err := url.Parse(s.Upload.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("upload.url", "invalid URL %q (want https://host/...)", s.Upload.URL)
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+func (s *Spec) checkHTTP(k string, h *HTTPCheck, bad func(string, string, ...any)) {
+	if u, err := url.Parse(h.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		bad(k+".url", "invalid URL %q (want http:// or https://)", h.URL)
+	}
+	if h.ExpectStatus != 0 && (h.ExpectStatus < 100 || h.ExpectStatus > 599) {
+		bad(k+".expect_status", "invalid HTTP status %d", h.ExpectStatus)
+	}
+	if h.BodyRegex != "" {
+		if _, err := regexp.Compile(h.BodyRegex); err != nil {
+			bad(k+".body_regex", "invalid regular expression: %v", err)
+		}
+	}
+}
+
+func checkName(k, name string, seen map[string]bool, bad func(string, string, ...any)) {
+	switch {
+	case name == "":
+		bad(k+".name", "name is required")
+	case !collectorNameRE.MatchString(name):
+		bad(k+".name", "invalid name %q (lower-case letters, digits, '-', '_', '.')", name)
+	case seen[name]:
+		bad(k+".name", "duplicate name %q", name)
+	}
+	seen[name] = true
+}
+
+func validHost(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	if net.ParseIP(strings.Trim(h, "[]")) != nil {
+		return true
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		if label == "" || len(label) > 63 {
+			return false
+		}
+		for _, r := range label {
+			if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n > 0 && n < 65536
+}
+
+func (s *Spec) applyDefaults() {
+	if s.Collectors.Timeout == 0 {
+		s.Collectors.Timeout = Duration(DefaultTimeout)
+	}
+	if s.Collectors.Concurrency == 0 {
+		s.Collectors.Concurrency = DefaultConcurrency
+	}
+	if s.Collectors.MaxFileSize == 0 {
+		s.Collectors.MaxFileSize = DefaultMaxFileSize
+	}
+	if s.Collectors.MaxCollectorSize == 0 {
+		s.Collectors.MaxCollectorSize = DefaultMaxCollectorSize
+	}
+	if s.Bundle.Format == "" {
+		s.Bundle.Format = DefaultFormat
+	}
+	if s.Bundle.MaxSize == 0 {
+		s.Bundle.MaxSize = DefaultMaxBundleSize
+	}
+	for i := range s.Network.DNS {
+		if len(s.Network.DNS[i].Types) == 0 {
+			s.Network.DNS[i].Types = []string{"A", "AAAA"}
+		}
+	}
+	for i := range s.Logs {
+		if s.Logs[i].Since == 0 {
+			s.Logs[i].Since = Duration(DefaultLogSince)
+		}
+	}
+}
+
+// Marshal renders the effective spec as YAML.
+func (s *Spec) Marshal() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(s); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), enc.Close()
+}
+
+// ErrTooLarge is returned when a spec source exceeds MaxSpecSize.
+var ErrTooLarge = errors.New("spec too large")

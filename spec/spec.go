@@ -1,0 +1,201 @@
+// Package spec defines the vendor spec (casefile/v1): what to collect, how to redact it and where to
+// send it. Parsing is strict: unknown keys and bad values are errors naming file, line and key.
+package spec
+
+import (
+	"time"
+)
+
+// APIVersion and Kind are the only values a v1 spec accepts.
+const (
+	APIVersion = "casefile/v1"
+	Kind       = "Spec"
+)
+
+// Spec is a parsed, validated spec. Defaults are applied by Parse.
+type Spec struct {
+	APIVersion string        `yaml:"apiVersion" json:"apiVersion"`
+	Kind       string        `yaml:"kind" json:"kind"`
+	Metadata   Metadata      `yaml:"metadata" json:"metadata"`
+	Collectors CollectorsCfg `yaml:"collectors" json:"collectors"`
+	Network    Network       `yaml:"network,omitempty" json:"network,omitempty"`
+	Logs       []LogSource   `yaml:"logs,omitempty" json:"logs,omitempty"`
+	Commands   []Command     `yaml:"commands,omitempty" json:"commands,omitempty"`
+	Files      []FileSource  `yaml:"files,omitempty" json:"files,omitempty"`
+	Redact     Redact        `yaml:"redact" json:"redact"`
+	Monitors   []Monitor     `yaml:"monitors,omitempty" json:"monitors,omitempty"`
+	Bundle     BundleCfg     `yaml:"bundle" json:"bundle"`
+	Upload     *Upload       `yaml:"upload,omitempty" json:"upload,omitempty"`
+}
+
+// Metadata names the spec and its vendor.
+type Metadata struct {
+	Name    string `yaml:"name" json:"name"`
+	Vendor  string `yaml:"vendor,omitempty" json:"vendor,omitempty"`
+	Version string `yaml:"version,omitempty" json:"version,omitempty"`
+}
+
+// CollectorsCfg holds runner settings.
+type CollectorsCfg struct {
+	// Timeout is the default per-collector timeout (default 30s).
+	Timeout Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	// Timeouts overrides the timeout per collector name.
+	Timeouts map[string]Duration `yaml:"timeouts,omitempty" json:"timeouts,omitempty"`
+	// Concurrency bounds how many collectors run at once (default 8).
+	Concurrency int `yaml:"concurrency,omitempty" json:"concurrency,omitempty"`
+	// Disable switches collectors off by name or family.
+	Disable []string `yaml:"disable,omitempty" json:"disable,omitempty"`
+	// MaxFileSize caps any single file a collector writes (default 10MiB).
+	MaxFileSize Size `yaml:"max_file_size,omitempty" json:"max_file_size,omitempty"`
+	// MaxCollectorSize caps what one collector writes in all (default 100MiB).
+	MaxCollectorSize Size `yaml:"max_collector_size,omitempty" json:"max_collector_size,omitempty"`
+}
+
+// Network lists network checks. Every target is named by the spec; nothing else is probed.
+type Network struct {
+	DNS   []DNSCheck  `yaml:"dns,omitempty" json:"dns,omitempty"`
+	Ping  []PingCheck `yaml:"ping,omitempty" json:"ping,omitempty"`
+	Trace []Trace     `yaml:"trace,omitempty" json:"trace,omitempty"`
+	TCP   []TCPCheck  `yaml:"tcp,omitempty" json:"tcp,omitempty"`
+	HTTP  []HTTPCheck `yaml:"http,omitempty" json:"http,omitempty"`
+}
+
+// DNSCheck resolves one name.
+type DNSCheck struct {
+	Name    string   `yaml:"name" json:"name"`
+	Types   []string `yaml:"types,omitempty" json:"types,omitempty"`
+	Servers []string `yaml:"servers,omitempty" json:"servers,omitempty"`
+	// NXDomainProbe: check for NXDOMAIN rewriting under this domain.
+	NXDomainProbe bool     `yaml:"nxdomain_probe,omitempty" json:"nxdomain_probe,omitempty"`
+	Timeout       Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+}
+
+// PingCheck pings one host.
+type PingCheck struct {
+	Host     string   `yaml:"host" json:"host"`
+	Count    int      `yaml:"count,omitempty" json:"count,omitempty"`
+	Interval Duration `yaml:"interval,omitempty" json:"interval,omitempty"`
+	Timeout  Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	// Port is used for the TCP-connect fallback when ICMP is not permitted.
+	Port int  `yaml:"port,omitempty" json:"port,omitempty"`
+	MTU  bool `yaml:"mtu,omitempty" json:"mtu,omitempty"`
+}
+
+// Trace runs a traceroute to one host.
+type Trace struct {
+	Host     string   `yaml:"host" json:"host"`
+	MaxHops  int      `yaml:"max_hops,omitempty" json:"max_hops,omitempty"`
+	Protocol string   `yaml:"protocol,omitempty" json:"protocol,omitempty"`
+	Port     int      `yaml:"port,omitempty" json:"port,omitempty"`
+	Timeout  Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+}
+
+// TCPCheck connects to host:port.
+type TCPCheck struct {
+	Target  string   `yaml:"target" json:"target"`
+	Timeout Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+}
+
+// HTTPCheck requests a URL and checks the answer.
+type HTTPCheck struct {
+	Name         string `yaml:"name,omitempty" json:"name,omitempty"`
+	URL          string `yaml:"url" json:"url"`
+	Method       string `yaml:"method,omitempty" json:"method,omitempty"`
+	ExpectStatus int    `yaml:"expect_status,omitempty" json:"expect_status,omitempty"`
+	// HeadersFromEnv maps a header name to the environment variable holding its value;
+	// the value itself is never stored.
+	HeadersFromEnv map[string]string `yaml:"headers_from_env,omitempty" json:"headers_from_env,omitempty"`
+	BodyRegex      string            `yaml:"body_regex,omitempty" json:"body_regex,omitempty"`
+	JSONField      string            `yaml:"json_field,omitempty" json:"json_field,omitempty"`
+	JSONEquals     string            `yaml:"json_equals,omitempty" json:"json_equals,omitempty"`
+	Timeout        Duration          `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	Insecure       bool              `yaml:"insecure,omitempty" json:"insecure,omitempty"`
+}
+
+// LogSource names log files to collect.
+type LogSource struct {
+	Name        string   `yaml:"name" json:"name"`
+	Paths       []string `yaml:"paths" json:"paths"`
+	Since       Duration `yaml:"since,omitempty" json:"since,omitempty"`
+	MaxFileSize Size     `yaml:"max_file_size,omitempty" json:"max_file_size,omitempty"`
+}
+
+// Command is an external command whose output is collected.
+type Command struct {
+	Name      string   `yaml:"name" json:"name"`
+	Argv      []string `yaml:"argv,omitempty" json:"argv,omitempty"`
+	Shell     bool     `yaml:"shell,omitempty" json:"shell,omitempty"`
+	Script    string   `yaml:"script,omitempty" json:"script,omitempty"`
+	Timeout   Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	MaxOutput Size     `yaml:"max_output,omitempty" json:"max_output,omitempty"`
+	Dir       string   `yaml:"dir,omitempty" json:"dir,omitempty"`
+	Env       []string `yaml:"env,omitempty" json:"env,omitempty"`
+}
+
+// FileSource names files to copy.
+type FileSource struct {
+	Name        string   `yaml:"name" json:"name"`
+	Paths       []string `yaml:"paths" json:"paths"`
+	MaxFileSize Size     `yaml:"max_file_size,omitempty" json:"max_file_size,omitempty"`
+}
+
+// Redact configures redaction.
+type Redact struct {
+	Literals  []string     `yaml:"literals,omitempty" json:"literals,omitempty"`
+	Regexes   []RegexRule  `yaml:"regexes,omitempty" json:"regexes,omitempty"`
+	Keys      []string     `yaml:"keys,omitempty" json:"keys,omitempty"`
+	Disable   []string     `yaml:"disable,omitempty" json:"disable,omitempty"`
+	Anonymize bool         `yaml:"anonymize,omitempty" json:"anonymize,omitempty"`
+	Domains   []string     `yaml:"domains,omitempty" json:"domains,omitempty"`
+}
+
+// RegexRule is a vendor redaction rule. Line is where it was declared, for error messages.
+type RegexRule struct {
+	ID      string `yaml:"id" json:"id"`
+	Pattern string `yaml:"pattern" json:"pattern"`
+	Line    int    `yaml:"-" json:"-"`
+}
+
+// Monitor is one periodic daemon check, shaped like its network entry.
+type Monitor struct {
+	Name     string     `yaml:"name" json:"name"`
+	Interval Duration   `yaml:"interval,omitempty" json:"interval,omitempty"`
+	HTTP     *HTTPCheck `yaml:"http,omitempty" json:"http,omitempty"`
+	TCP      *TCPCheck  `yaml:"tcp,omitempty" json:"tcp,omitempty"`
+	DNS      *DNSCheck  `yaml:"dns,omitempty" json:"dns,omitempty"`
+	Ping     *PingCheck `yaml:"ping,omitempty" json:"ping,omitempty"`
+}
+
+// BundleCfg configures the archive.
+type BundleCfg struct {
+	Format  string `yaml:"format,omitempty" json:"format,omitempty"`
+	MaxSize Size   `yaml:"max_size,omitempty" json:"max_size,omitempty"`
+}
+
+// Upload names where bundles go.
+type Upload struct {
+	URL       string `yaml:"url" json:"url"`
+	Recipient string `yaml:"recipient,omitempty" json:"recipient,omitempty"`
+}
+
+// Defaults used when a spec leaves a value out.
+const (
+	DefaultTimeout          = 30 * time.Second
+	DefaultConcurrency      = 8
+	DefaultMaxFileSize      = 10 << 20
+	DefaultMaxCollectorSize = 100 << 20
+	DefaultMaxBundleSize    = 500 << 20
+	DefaultFormat           = "tar.gz"
+	DefaultLogSince         = 24 * time.Hour
+)
+
+// TimeoutFor returns the timeout for the named collector.
+func (s *Spec) TimeoutFor(name string) time.Duration {
+	if d, ok := s.Collectors.Timeouts[name]; ok && d > 0 {
+		return time.Duration(d)
+	}
+	if s.Collectors.Timeout > 0 {
+		return time.Duration(s.Collectors.Timeout)
+	}
+	return DefaultTimeout
+}
