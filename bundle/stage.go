@@ -1,0 +1,419 @@
+// Package bundle stages collector output, writes the deterministic v1 archive, and reads, verifies
+// and compares bundles.
+package bundle
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/casefile/casefile/collectors"
+	"github.com/casefile/casefile/redact"
+)
+
+// FileEntry is the manifest's record of one file.
+type FileEntry struct {
+	Path       string `json:"path"`
+	Size       int64  `json:"size"`
+	SHA256     string `json:"sha256"`
+	Collector  string `json:"collector"`
+	Truncated  bool   `json:"truncated"`
+	BytesKept  int64  `json:"bytes_kept,omitempty"`
+	BytesSeen  int64  `json:"bytes_seen,omitempty"`
+	Redactions int    `json:"redactions"`
+}
+
+// Limits bound what a bundle holds.
+type Limits struct {
+	MaxFileSize      int64 `json:"max_file_size"`
+	MaxCollectorSize int64 `json:"max_collector_size"`
+	MaxBundleSize    int64 `json:"max_bundle_size"`
+}
+
+// Stage holds redacted collector output in a private temporary folder until the archive is
+// written. Only redacted bytes ever reach it; Cleanup removes it on every path out.
+type Stage struct {
+	dir    string
+	eng    *redact.Engine
+	limits Limits
+
+	mu    sync.Mutex
+	files map[string]*FileEntry
+	total int64 // bytes staged, all collectors
+}
+
+// NewStage makes a staging folder under parent (the output folder, so the final rename is cheap).
+func NewStage(parent string, eng *redact.Engine, limits Limits) (*Stage, error) {
+	dir, err := os.MkdirTemp(parent, ".casefile-tmp-")
+	if err != nil {
+		return nil, fmt.Errorf("creating staging folder: %w", err)
+	}
+	return &Stage{dir: dir, eng: eng, limits: limits, files: map[string]*FileEntry{}}, nil
+}
+
+// Dir is the staging folder.
+func (s *Stage) Dir() string { return s.dir }
+
+// Cleanup removes the staging folder and everything in it.
+func (s *Stage) Cleanup() error { return os.RemoveAll(s.dir) }
+
+// Files returns the staged files sorted by path.
+func (s *Stage) Files() []FileEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]FileEntry, 0, len(s.files))
+	for _, f := range s.files {
+		out = append(out, *f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// Redactions fills each entry's redaction count from the engine's report.
+func (s *Stage) countRedactions() {
+	rep := s.eng.Report()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for p, f := range s.files {
+		n := 0
+		for _, c := range rep.ByFile[p] {
+			n += c
+		}
+		f.Redactions = n
+	}
+}
+
+// WriteFile stages a whole file written by casefile itself (environment.json, spec.yaml ...),
+// through the redactor like everything else.
+func (s *Stage) WriteFile(p string, data []byte, collector string) error {
+	w, err := s.create(p, collector, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(data); err != nil {
+		w.abort()
+		return err
+	}
+	return w.Close()
+}
+
+// WriteJSON stages v as indented JSON.
+func (s *Stage) WriteJSON(p string, v any, collector string) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return s.WriteFile(p, append(data, '\n'), collector)
+}
+
+// Sink returns the sink for one collector.
+func (s *Stage) Sink(c collectors.Collector) collectors.RunSink {
+	return &sink{stage: s, name: c.Name(), family: c.Family(), open: map[*stagedFile]bool{}}
+}
+
+// MaxFileSize is the per-file cap.
+func (s *Stage) maxFile() int64 {
+	if s.limits.MaxFileSize > 0 {
+		return s.limits.MaxFileSize
+	}
+	return 10 << 20
+}
+
+func checkPath(p string) error {
+	if p == "" || strings.HasPrefix(p, "/") || strings.Contains(p, `\`) || path.Clean(p) != p || strings.HasPrefix(p, "../") || p == ".." {
+		return fmt.Errorf("invalid bundle path %q", p)
+	}
+	return nil
+}
+
+func (s *Stage) create(p, collector string, sk *sink) (*stagedFile, error) {
+	if err := checkPath(p); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if _, dup := s.files[p]; dup {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%s: written twice", p)
+	}
+	entry := &FileEntry{Path: p, Collector: collector}
+	s.files[p] = entry
+	s.mu.Unlock()
+
+	local := filepath.Join(s.dir, "f", filepath.FromSlash(p))
+	if err := os.MkdirAll(filepath.Dir(local), 0o700); err != nil {
+		s.forget(p)
+		return nil, err
+	}
+	f, err := os.OpenFile(local, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		s.forget(p)
+		return nil, err
+	}
+	sf := &stagedFile{stage: s, sink: sk, entry: entry, f: f, local: local, h: sha256.New()}
+	sf.red = s.eng.NewWriter(&sf.capped, p)
+	sf.capped.sf = sf
+	return sf, nil
+}
+
+func (s *Stage) forget(p string) {
+	s.mu.Lock()
+	delete(s.files, p)
+	s.mu.Unlock()
+}
+
+// Open returns a staged file's redacted content.
+func (s *Stage) Open(p string) (*os.File, error) {
+	return os.Open(filepath.Join(s.dir, "f", filepath.FromSlash(p)))
+}
+
+// stagedFile is the write end of one staged file: redactor -> caps -> sha256 + disk.
+type stagedFile struct {
+	stage  *Stage
+	sink   *sink
+	entry  *FileEntry
+	f      *os.File
+	local  string
+	h      hash.Hash
+	red    io.WriteCloser
+	capped capWriter
+	closed bool
+	err    error
+}
+
+// capWriter receives redacted bytes and applies the file, collector and bundle caps.
+type capWriter struct {
+	sf   *stagedFile
+	kept int64
+	seen int64
+}
+
+func (c *capWriter) Write(p []byte) (int, error) {
+	sf := c.sf
+	c.seen += int64(len(p))
+	room := sf.stage.maxFile() - c.kept
+	s := sf.stage
+	s.mu.Lock()
+	if s.limits.MaxBundleSize > 0 {
+		if r := s.limits.MaxBundleSize - s.total; r < room {
+			room = r
+		}
+	}
+	if sf.sink != nil && s.limits.MaxCollectorSize > 0 {
+		if r := s.limits.MaxCollectorSize - sf.sink.written; r < room {
+			room = r
+		}
+	}
+	if room < 0 {
+		room = 0
+	}
+	take := int64(len(p))
+	if take > room {
+		take = room
+	}
+	s.total += take
+	if sf.sink != nil {
+		sf.sink.written += take
+	}
+	s.mu.Unlock()
+	if take > 0 {
+		if _, err := sf.f.Write(p[:take]); err != nil {
+			return 0, err
+		}
+		sf.h.Write(p[:take])
+		c.kept += take
+	}
+	return len(p), nil
+}
+
+func (sf *stagedFile) Write(p []byte) (int, error) {
+	if sf.err != nil {
+		return 0, sf.err
+	}
+	if sf.closed {
+		return 0, fmt.Errorf("%s: write after close", sf.entry.Path)
+	}
+	n, err := sf.red.Write(p)
+	if err != nil {
+		sf.err = fmt.Errorf("%s: %w", sf.entry.Path, err)
+	}
+	return n, sf.err
+}
+
+// Close finishes redaction. If the redactor failed, the file is dropped (fail closed).
+func (sf *stagedFile) Close() error {
+	if sf.closed {
+		return nil
+	}
+	sf.closed = true
+	err := sf.err
+	if cerr := sf.red.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("%s: %w", sf.entry.Path, cerr)
+	}
+	if ferr := sf.f.Close(); err == nil && ferr != nil {
+		err = ferr
+	}
+	if sf.sink != nil {
+		sf.sink.closed(sf)
+	}
+	if err != nil {
+		sf.discard()
+		sf.stage.eng.Drop(sf.entry.Path, err.Error())
+		if sf.sink != nil {
+			sf.sink.problem(fmt.Sprintf("%s left out: %v", sf.entry.Path, err))
+		}
+		return err
+	}
+	s := sf.stage
+	s.mu.Lock()
+	e := sf.entry
+	e.Size = sf.capped.kept
+	e.SHA256 = hex.EncodeToString(sf.h.Sum(nil))
+	if sf.capped.kept < sf.capped.seen {
+		e.Truncated = true
+		e.BytesKept, e.BytesSeen = sf.capped.kept, sf.capped.seen
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// abort discards a file whose writer will not be closed normally.
+func (sf *stagedFile) abort() {
+	if !sf.closed {
+		sf.closed = true
+		sf.f.Close()
+		if sf.sink != nil {
+			sf.sink.closed(sf)
+		}
+	}
+	sf.discard()
+}
+
+func (sf *stagedFile) discard() {
+	os.Remove(sf.local)
+	sf.stage.forget(sf.entry.Path)
+}
+
+// sink is one collector's view of the stage.
+type sink struct {
+	stage    *Stage
+	name     string
+	family   string
+	mu       sync.Mutex
+	finished bool
+	open     map[*stagedFile]bool
+	files    []string
+	problems []string
+	written  int64 // guarded by stage.mu
+	trunc    map[string][2]int64
+}
+
+func (k *sink) Create(p string) (io.WriteCloser, error) {
+	if !strings.HasPrefix(p, k.family+"/") {
+		return nil, fmt.Errorf("collector %s may only write under %s/, not %q", k.name, k.family, p)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.finished {
+		return nil, fmt.Errorf("collector %s has finished; %s refused", k.name, p)
+	}
+	sf, err := k.stage.create(p, k.name, k)
+	if err != nil {
+		return nil, err
+	}
+	k.open[sf] = true
+	return sf, nil
+}
+
+func (k *sink) WriteJSON(p string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	w, err := k.Create(p)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(append(data, '\n')); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
+
+func (k *sink) SetTruncated(p string, kept, seen int64) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.trunc == nil {
+		k.trunc = map[string][2]int64{}
+	}
+	k.trunc[p] = [2]int64{kept, seen}
+}
+
+func (k *sink) MaxFileSize() int64 { return k.stage.maxFile() }
+
+func (k *sink) closed(sf *stagedFile) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.open, sf)
+	if sf.err == nil {
+		k.files = append(k.files, sf.entry.Path)
+	}
+}
+
+func (k *sink) problem(msg string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.problems = append(k.problems, msg)
+}
+
+// Finish implements collectors.RunSink.
+func (k *sink) Finish(ok bool) ([]string, []string) {
+	k.mu.Lock()
+	k.finished = true
+	var open []*stagedFile
+	for sf := range k.open {
+		open = append(open, sf)
+	}
+	k.mu.Unlock()
+	for _, sf := range open {
+		if ok {
+			// Finished without closing a file: close it so its redactor flushes.
+			sf.Close()
+		} else {
+			sf.abort()
+			k.problem(fmt.Sprintf("%s discarded: collector did not finish it", sf.entry.Path))
+		}
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	// Truncation the collector did itself (e.g. kept a log's tail).
+	k.stage.mu.Lock()
+	for p, t := range k.trunc {
+		if e, ok := k.stage.files[p]; ok && t[0] < t[1] {
+			e.Truncated = true
+			e.BytesKept, e.BytesSeen = t[0], t[1]
+		}
+	}
+	k.stage.mu.Unlock()
+	files := append([]string{}, k.files...)
+	sort.Strings(files)
+	kept := files[:0]
+	for _, f := range files {
+		k.stage.mu.Lock()
+		_, ok := k.stage.files[f]
+		k.stage.mu.Unlock()
+		if ok {
+			kept = append(kept, f)
+		}
+	}
+	return kept, append([]string{}, k.problems...)
+}

@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/casefile/casefile/collectors"
+	"golang.org/x/term"
+)
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func useColor(w io.Writer) bool {
+	return isTerminal(w) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+}
+
+// progress draws one live line per running collector on a terminal, and nothing elsewhere.
+type progress struct {
+	w       io.Writer
+	on      bool
+	mu      sync.Mutex
+	running map[string]time.Time
+	drawn   int
+	done    int
+	ticker  *time.Ticker
+	quit    chan struct{}
+}
+
+func newProgress(w io.Writer, enabled bool) *progress {
+	p := &progress{w: w, on: enabled && isTerminal(w), running: map[string]time.Time{}}
+	if p.on {
+		p.ticker = time.NewTicker(200 * time.Millisecond)
+		p.quit = make(chan struct{})
+		go func() {
+			for {
+				select {
+				case <-p.ticker.C:
+					p.mu.Lock()
+					p.redraw()
+					p.mu.Unlock()
+				case <-p.quit:
+					return
+				}
+			}
+		}()
+	}
+	return p
+}
+
+func (p *progress) event(e collectors.Event) {
+	if !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e.Done {
+		delete(p.running, e.Name)
+		p.done++
+	} else {
+		p.running[e.Name] = time.Now()
+	}
+	p.redraw()
+}
+
+func (p *progress) redraw() {
+	if p.drawn > 0 {
+		fmt.Fprintf(p.w, "\x1b[%dA", p.drawn)
+	}
+	names := make([]string, 0, len(p.running))
+	for n := range p.running {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintf(p.w, "\r\x1b[2Kcollecting: %d done, %d running\n", p.done, len(names))
+	for _, n := range names {
+		fmt.Fprintf(p.w, "\x1b[2K  %-28s %5.1fs\n", n, time.Since(p.running[n]).Seconds())
+	}
+	// Clear lines left over from a longer previous frame.
+	for i := len(names) + 1; i < p.drawn; i++ {
+		fmt.Fprint(p.w, "\x1b[2K\n")
+	}
+	if extra := p.drawn - (len(names) + 1); extra > 0 {
+		fmt.Fprintf(p.w, "\x1b[%dA", extra)
+	}
+	p.drawn = len(names) + 1
+}
+
+func (p *progress) stop() {
+	if !p.on {
+		return
+	}
+	p.ticker.Stop()
+	close(p.quit)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drawn > 0 {
+		fmt.Fprintf(p.w, "\x1b[%dA\x1b[J", p.drawn)
+		p.drawn = 0
+	}
+}
+
+// printSummary writes the collector table: aligned with a header on a terminal, tab-separated
+// otherwise.
+func printSummary(w io.Writer, results []collectors.Result) {
+	color := useColor(w)
+	var tw io.Writer = w
+	var flush func()
+	if isTerminal(w) {
+		t := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		tw, flush = t, func() { t.Flush() }
+	}
+	fmt.Fprintln(tw, "COLLECTOR\tSTATUS\tTIME\tFILES\tNOTE")
+	for _, r := range results {
+		status := string(r.Status)
+		if color {
+			status = colorStatus(r.Status)
+		}
+		note := r.Error
+		if i := strings.IndexByte(note, '\n'); i >= 0 {
+			note = note[:i]
+		}
+		if len(note) > 100 {
+			note = note[:97] + "..."
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.1fs\t%d\t%s\n", r.Name, status, float64(r.DurationMS)/1000, len(r.Files), note)
+	}
+	if flush != nil {
+		flush()
+	}
+}
+
+func colorStatus(s collectors.Status) string {
+	code := "0"
+	switch s {
+	case collectors.StatusOK:
+		code = "32"
+	case collectors.StatusPartial, collectors.StatusSkipped:
+		code = "33"
+	case collectors.StatusFailed, collectors.StatusTimedOut:
+		code = "31"
+	}
+	// tabwriter counts escape bytes as width; pad so columns stay aligned.
+	return "\x1b[" + code + "m" + string(s) + "\x1b[0m"
+}

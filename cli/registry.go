@@ -1,0 +1,20 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/casefile/casefile/collectors"
+	"github.com/casefile/casefile/collectors/files"
+)
+
+// registry lists every collector family casefile knows.
+func registry() *collectors.Registry {
+	r := &collectors.Registry{}
+	r.Register(collectors.FamilyFiles, files.Collectors)
+	return r
+}
+
+// systemEnvironment returns the host facts for environment.json.
+func systemEnvironment(ctx context.Context, root string) (any, error) {
+	return map[string]any{}, nil
+}
