@@ -21,20 +21,20 @@ import (
 )
 
 type collectOptions struct {
-	ticket        string
-	specRef       string
-	outDir        string
-	format        string
-	only, skip    []string
-	add, logs     []string
-	since         time.Duration
-	bundleID      string
-	asJSON        bool
-	literals      []string
-	anonymize     bool
-	anonymizeMap  string
-	root          string
-	args          []string
+	ticket       string
+	specRef      string
+	outDir       string
+	format       string
+	only, skip   []string
+	add, logs    []string
+	since        time.Duration
+	bundleID     string
+	asJSON       bool
+	literals     []string
+	anonymize    bool
+	anonymizeMap string
+	root         string
+	args         []string
 }
 
 func newCollectCmd() *cobra.Command {
@@ -278,4 +278,3 @@ func writeTokenMap(path string, eng *redact.Engine) error {
 	}
 	return f.Close()
 }
-

@@ -110,6 +110,9 @@ type HTTPCheck struct {
 	JSONEquals     string            `yaml:"json_equals,omitempty" json:"json_equals,omitempty"`
 	Timeout        Duration          `yaml:"timeout,omitempty" json:"timeout,omitempty"`
 	Insecure       bool              `yaml:"insecure,omitempty" json:"insecure,omitempty"`
+	// Proxy is an explicit proxy URL ("direct" for none); empty means the environment's
+	// HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
+	Proxy string `yaml:"proxy,omitempty" json:"proxy,omitempty"`
 }
 
 // LogSource names log files to collect.
@@ -141,12 +144,12 @@ type FileSource struct {
 
 // Redact configures redaction.
 type Redact struct {
-	Literals  []string     `yaml:"literals,omitempty" json:"literals,omitempty"`
-	Regexes   []RegexRule  `yaml:"regexes,omitempty" json:"regexes,omitempty"`
-	Keys      []string     `yaml:"keys,omitempty" json:"keys,omitempty"`
-	Disable   []string     `yaml:"disable,omitempty" json:"disable,omitempty"`
-	Anonymize bool         `yaml:"anonymize,omitempty" json:"anonymize,omitempty"`
-	Domains   []string     `yaml:"domains,omitempty" json:"domains,omitempty"`
+	Literals  []string    `yaml:"literals,omitempty" json:"literals,omitempty"`
+	Regexes   []RegexRule `yaml:"regexes,omitempty" json:"regexes,omitempty"`
+	Keys      []string    `yaml:"keys,omitempty" json:"keys,omitempty"`
+	Disable   []string    `yaml:"disable,omitempty" json:"disable,omitempty"`
+	Anonymize bool        `yaml:"anonymize,omitempty" json:"anonymize,omitempty"`
+	Domains   []string    `yaml:"domains,omitempty" json:"domains,omitempty"`
 }
 
 // RegexRule is a vendor redaction rule. Line is where it was declared, for error messages.
