@@ -1,0 +1,427 @@
+// Package logs collects log files and the OS logs (journald, the kernel ring buffer, syslog files,
+// macOS unified logging, Windows event logs) for a time window, bounded by per-file and
+// per-collector caps that keep the newest part, streamed through the sink's redactor.
+//
+// How a file is cut without buffering it: a plain file is seekable, so a binary search on line
+// timestamps finds the byte offset where the window starts, and the copy starts at
+// max(window start, end of file - cap), moved forward to a line start. A compressed file is read
+// twice: a first pass finds the window start and the decompressed size, the second skips to the
+// same offset and streams the rest. Nothing unredacted is written anywhere but the sink; memory
+// holds only read buffers. Logs read from a command (journalctl, dmesg, log show, wevtutil) keep
+// their newest part in an in-memory ring of at most the file cap.
+package logs
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/casefile/casefile/collectors"
+	"github.com/casefile/casefile/spec"
+)
+
+// Collectors returns one collector per spec log source, one for the --log globs, and the OS
+// default sources that the spec does not override by name.
+func Collectors(opts collectors.Options) ([]collectors.Collector, error) {
+	var out []collectors.Collector
+	names := map[string]bool{}
+	var specLogs []spec.LogSource
+	if opts.Spec != nil {
+		specLogs = opts.Spec.Logs
+	}
+	caps := capsFrom(opts)
+	for _, l := range specLogs {
+		names[l.Name] = true
+		since := time.Duration(l.Since)
+		if opts.Since > 0 || since <= 0 {
+			since = windowOf(opts)
+		}
+		maxFile := int64(l.MaxFileSize)
+		if maxFile <= 0 {
+			maxFile = caps.file
+		}
+		out = append(out, &fileSource{
+			name: l.Name, globs: l.Paths, root: opts.Root, now: nowOf(opts),
+			since: since, maxFile: maxFile, maxTotal: caps.collector,
+		})
+	}
+	if len(opts.Logs) > 0 {
+		name := "extra"
+		for names[name] {
+			name += "-cli"
+		}
+		names[name] = true
+		out = append(out, &fileSource{
+			name: name, globs: opts.Logs, root: opts.Root, now: nowOf(opts),
+			since: windowOf(opts), maxFile: caps.file, maxTotal: caps.collector,
+		})
+	}
+	for _, c := range osDefaults(opts, caps) {
+		if !names[strings.TrimPrefix(c.Name(), "logs.")] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+type capSet struct{ file, collector int64 }
+
+func capsFrom(opts collectors.Options) capSet {
+	c := capSet{file: spec.DefaultMaxFileSize, collector: spec.DefaultMaxCollectorSize}
+	if opts.Spec != nil {
+		if v := int64(opts.Spec.Collectors.MaxFileSize); v > 0 {
+			c.file = v
+		}
+		if v := int64(opts.Spec.Collectors.MaxCollectorSize); v > 0 {
+			c.collector = v
+		}
+	}
+	return c
+}
+
+func windowOf(opts collectors.Options) time.Duration {
+	if opts.Since > 0 {
+		return opts.Since
+	}
+	return spec.DefaultLogSince
+}
+
+func nowOf(opts collectors.Options) time.Time {
+	if opts.Now.IsZero() {
+		return time.Now()
+	}
+	return opts.Now
+}
+
+// hostPath puts a host path under the fixture root.
+func hostPath(root, p string) string {
+	if root == "" || root == "/" || root == string(filepath.Separator) {
+		return filepath.FromSlash(p)
+	}
+	return filepath.Join(root, filepath.FromSlash(p))
+}
+
+// bundleName turns a host path into a path inside a bundle folder: slash-separated, no leading
+// slash, no drive colon.
+func bundleName(p string) string {
+	p = filepath.ToSlash(p)
+	if len(p) >= 2 && p[1] == ':' {
+		p = p[:1] + p[2:]
+	}
+	p = strings.TrimLeft(p, "/")
+	return path.Clean(p)
+}
+
+// headroom leaves room for redaction markers, which can make a line longer than its source,
+// under a cap that the sink enforces on the redacted bytes.
+func headroom(limit int64) int64 { return limit - limit/32 }
+
+// FileEntry is the index record of one log file.
+type FileEntry struct {
+	Source     string    `json:"source"`
+	Path       string    `json:"path,omitempty"` // in the bundle
+	Status     string    `json:"status"`         // collected, outside_window, binary, unreadable, cap_reached, not_regular
+	Reason     string    `json:"reason,omitempty"`
+	Size       int64     `json:"size"`
+	ModTime    time.Time `json:"mod_time"`
+	Compressed string    `json:"compressed,omitempty"`
+	Timestamps bool      `json:"timestamps"` // the window was cut on line timestamps, not just mtime
+	Offset     int64     `json:"offset"`     // where the collected part starts (decompressed bytes)
+	Kept       int64     `json:"bytes_kept"`
+	Seen       int64     `json:"bytes_seen"` // bytes inside the window
+	Truncated  bool      `json:"truncated"`
+}
+
+// Index is what a file-log collector writes beside the logs: which files it found and what it did
+// with each, so the reader knows what is missing and why.
+type Index struct {
+	Source      string      `json:"source"`
+	Globs       []string    `json:"globs,omitempty"`
+	Command     []string    `json:"command,omitempty"`
+	Since       time.Time   `json:"since"`
+	MaxFileSize int64       `json:"max_file_size"`
+	MaxTotal    int64       `json:"max_total"`
+	Files       []FileEntry `json:"files"`
+	ExitCode    *int        `json:"exit_code,omitempty"`
+	Stderr      string      `json:"stderr,omitempty"`
+}
+
+// fileSource collects the files matched by globs.
+type fileSource struct {
+	name     string
+	globs    []string
+	root     string
+	now      time.Time
+	since    time.Duration
+	maxFile  int64
+	maxTotal int64
+	loc      *time.Location // zone of timestamps without one (default: local)
+}
+
+func (s *fileSource) Name() string   { return "logs." + s.name }
+func (s *fileSource) Family() string { return collectors.FamilyLogs }
+
+func (s *fileSource) Collect(ctx context.Context, sink collectors.Sink) error {
+	files, globErrs := s.expand()
+	if len(files) == 0 && len(globErrs) == 0 {
+		return collectors.Skip("no files match %s", strings.Join(s.globs, ", "))
+	}
+	order(files)
+	since := s.now.Add(-s.since)
+	idx := Index{Source: s.name, Globs: s.globs, Since: since.UTC(), Files: []FileEntry{}}
+	maxFile := s.maxFile
+	if sc := sink.MaxFileSize(); sc > 0 && maxFile >= sc {
+		maxFile = headroom(sc)
+	}
+	budget := headroom(s.maxTotal)
+	idx.MaxFileSize, idx.MaxTotal = maxFile, budget
+	errs := globErrs
+	used := map[string]bool{}
+	wrote := false
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		e := FileEntry{Source: f.rel, Size: f.size, ModTime: f.modTime.UTC()}
+		switch {
+		case f.modTime.Before(since):
+			e.Status, e.Reason = "outside_window", "last modified before the window"
+		case budget <= 0:
+			e.Status, e.Reason = "cap_reached", "the collector's size cap was reached by newer files"
+		default:
+			e.Path = s.outPath(f.rel, used)
+			if err := s.collectFile(ctx, sink, f, since, min(maxFile, budget), &e); err != nil {
+				e.Status, e.Reason, e.Path = "unreadable", err.Error(), ""
+				errs = append(errs, fmt.Errorf("%s: %w", f.rel, err))
+			}
+			if e.Status != "collected" {
+				e.Path = ""
+			} else {
+				wrote = true
+			}
+			budget -= e.Kept
+		}
+		idx.Files = append(idx.Files, e)
+	}
+	if err := sink.WriteJSON("logs/"+s.name+".json", idx); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		err := errors.Join(errs...)
+		if wrote {
+			return collectors.Partial(err)
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *fileSource) outPath(rel string, used map[string]bool) string {
+	name := bundleName(rel)
+	for _, ext := range compressedExt {
+		if strings.HasSuffix(name, ext) && !used[strings.TrimSuffix(name, ext)] {
+			name = strings.TrimSuffix(name, ext)
+			break
+		}
+	}
+	p := "logs/" + s.name + "/" + name
+	used[p] = true
+	return p
+}
+
+// expand resolves the globs under the root into regular files, each once.
+func (s *fileSource) expand() ([]*hostFile, []error) {
+	seen := map[string]bool{}
+	var out []*hostFile
+	var errs []error
+	for _, g := range s.globs {
+		matches, err := filepath.Glob(hostPath(s.root, g))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("glob %q: %w", g, err))
+			continue
+		}
+		sort.Strings(matches)
+		for _, m := range matches {
+			if seen[m] {
+				continue
+			}
+			seen[m] = true
+			fi, err := os.Stat(m)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", s.rel(m), err))
+				continue
+			}
+			if !fi.Mode().IsRegular() {
+				continue
+			}
+			out = append(out, &hostFile{path: m, rel: s.rel(m), size: fi.Size(), modTime: fi.ModTime()})
+		}
+	}
+	return out, errs
+}
+
+func (s *fileSource) rel(p string) string {
+	if s.root == "" || s.root == "/" {
+		return filepath.ToSlash(p)
+	}
+	r, err := filepath.Rel(s.root, p)
+	if err != nil {
+		return filepath.ToSlash(p)
+	}
+	return "/" + filepath.ToSlash(r)
+}
+
+// collectFile writes the window of one file, at most limit bytes of its newest part.
+func (s *fileSource) collectFile(ctx context.Context, sink collectors.Sink, f *hostFile, since time.Time, limit int64, e *FileEntry) error {
+	fh, err := os.Open(f.path)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	fi, err := fh.Stat()
+	if err != nil {
+		return err
+	}
+	// The size when opened bounds the read: a file growing meanwhile is read up to here, so the
+	// collector never chases a busy writer and its output stays within the cap.
+	size := fi.Size()
+	e.Size = size
+	head := make([]byte, 8<<10)
+	n, err := fh.ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		return err
+	}
+	head = head[:n]
+	p := &tsParser{ref: fi.ModTime(), loc: s.loc}
+	if p.loc == nil {
+		p.loc = time.Local
+	}
+	switch c := compression(head); c {
+	case "":
+		if isBinary(head) {
+			e.Status, e.Reason = "binary", "not a text file"
+			return nil
+		}
+		return s.copyPlain(ctx, sink, fh, size, since, limit, p, e)
+	case "gzip":
+		e.Compressed = c
+		return s.copyGzip(ctx, sink, fh, since, limit, p, e)
+	default:
+		e.Status, e.Reason, e.Compressed = "binary", c+"-compressed files are not read", c
+		return nil
+	}
+}
+
+func (s *fileSource) copyPlain(ctx context.Context, sink collectors.Sink, fh *os.File, size int64, since time.Time, limit int64, p *tsParser, e *FileEntry) error {
+	ws, stamped, err := windowStart(fh, size, since, p)
+	if err != nil {
+		return err
+	}
+	e.Timestamps = stamped
+	start := ws
+	if size-ws > limit {
+		if start, err = lineStartAtOrAfter(fh, size, size-limit); err != nil {
+			return err
+		}
+	}
+	e.Offset, e.Seen = start, size-ws
+	if start >= size {
+		e.Status, e.Reason = "outside_window", "no lines inside the window"
+		if ws < size {
+			e.Status, e.Reason = "cap_reached", "no whole line fits in the cap"
+		}
+		return nil
+	}
+	return s.write(ctx, sink, io.NewSectionReader(fh, start, size-start), e)
+}
+
+func (s *fileSource) copyGzip(ctx context.Context, sink collectors.Sink, fh *os.File, since time.Time, limit int64, p *tsParser, e *FileEntry) error {
+	zr, err := gzip.NewReader(bufio.NewReaderSize(fh, 64<<10))
+	if err != nil {
+		return fmt.Errorf("gzip: %w", err)
+	}
+	// Sniff the decompressed head for binary content first.
+	br := bufio.NewReaderSize(zr, 64<<10)
+	if peek, _ := br.Peek(8 << 10); isBinary(peek) {
+		e.Status, e.Reason = "binary", "not a text file (after decompression)"
+		return nil
+	}
+	ws, total, stamped, err := gzWindow(br, since, p)
+	if err != nil {
+		return fmt.Errorf("gzip: %w", err)
+	}
+	e.Timestamps, e.Seen = stamped, total-ws
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	want := ws
+	if total-ws > limit {
+		want = total - limit
+	}
+	if want >= total {
+		e.Status, e.Reason = "outside_window", "no lines inside the window"
+		return nil
+	}
+	if _, err := fh.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	if err := zr.Reset(bufio.NewReaderSize(fh, 64<<10)); err != nil {
+		return fmt.Errorf("gzip: %w", err)
+	}
+	br = bufio.NewReaderSize(zr, 64<<10)
+	start, err := skipToLine(br, want)
+	if err == io.EOF || start >= total {
+		e.Status, e.Reason = "cap_reached", "no whole line fits in the cap"
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("gzip: %w", err)
+	}
+	e.Offset = start
+	return s.write(ctx, sink, io.LimitReader(br, total-start), e)
+}
+
+// write streams r into the bundle file e.Path and records what was kept.
+func (s *fileSource) write(ctx context.Context, sink collectors.Sink, r io.Reader, e *FileEntry) error {
+	w, err := sink.Create(e.Path)
+	if err != nil {
+		return err
+	}
+	n, err := io.CopyBuffer(w, ctxReader{ctx, r}, make([]byte, 256<<10))
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	e.Kept = n
+	if err != nil {
+		return err
+	}
+	e.Status = "collected"
+	if n < e.Seen {
+		e.Truncated = true
+		sink.SetTruncated(e.Path, n, e.Seen)
+	}
+	return nil
+}
+
+// ctxReader stops a long copy when the collector's time is up.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
