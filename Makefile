@@ -1,0 +1,45 @@
+# casefile build, test and release targets.
+GO       ?= go
+BIN      ?= casefile
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X github.com/casefile/casefile/internal/buildinfo.Version=$(VERSION)
+PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+# Packages whose code runs goroutines are tested with the race detector.
+RACE_PKGS := ./collectors/... ./bundle/... ./redact/... ./cli/...
+
+# make build SPEC=vendor.yaml embeds a vendor spec into the binary.
+SPEC ?=
+
+.PHONY: build test test-short lint cross clean bench
+
+build:
+ifneq ($(SPEC),)
+	$(GO) run ./cmd/casefile spec validate $(SPEC)
+	cp $(SPEC) spec/vendor.yaml
+	$(GO) build -trimpath -tags embedspec -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/casefile; rc=$$?; rm -f spec/vendor.yaml; exit $$rc
+else
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/casefile
+endif
+
+# The README's test command. Everything, with -race where goroutines run.
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -race -timeout 20m $(RACE_PKGS)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+cross:
+	@set -e; for p in $(PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; \
+		echo "build $$os/$$arch"; \
+		GOOS=$$os GOARCH=$$arch CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o dist/$(BIN)-$$os-$$arch$$( [ $$os = windows ] && echo .exe) ./cmd/casefile; \
+	done
+
+bench:
+	$(GO) test -run XXX -bench . -benchmem ./redact/ ./bundle/
+
+clean:
+	rm -rf $(BIN) dist

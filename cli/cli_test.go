@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"casefile": func() { os.Exit(Main(os.Args[1:])) },
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script: the real command, in-process.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("NO_COLOR", "1")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// samebundle DIR1 DIR2: each folder holds exactly one bundle and they are byte-identical.
+			"samebundle": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: samebundle DIR1 DIR2")
+				}
+				a, b := onlyBundle(ts, args[0]), onlyBundle(ts, args[1])
+				same := bytes.Equal(a, b)
+				if same == neg {
+					ts.Fatalf("bundles identical: %v", same)
+				}
+			},
+			// countfiles DIR N: DIR holds exactly N entries (nothing left behind).
+			"countfiles": func(ts *testscript.TestScript, neg bool, args []string) {
+				entries, err := os.ReadDir(ts.MkAbs(args[0]))
+				ts.Check(err)
+				if fmt.Sprint(len(entries)) != args[1] {
+					var names []string
+					for _, e := range entries {
+						names = append(names, e.Name())
+					}
+					ts.Fatalf("%s holds %d entries %v, want %s", args[0], len(entries), names, args[1])
+				}
+			},
+			// bundlefile DIR NAME: export $NAME as the path of the only bundle in DIR.
+			"bundlefile": func(ts *testscript.TestScript, neg bool, args []string) {
+				m, _ := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "casefile-*"))
+				if len(m) != 1 {
+					ts.Fatalf("%s holds %d bundles", args[0], len(m))
+				}
+				ts.Setenv(args[1], m[0])
+			},
+		},
+	})
+}
+
+func onlyBundle(ts *testscript.TestScript, dir string) []byte {
+	m, _ := filepath.Glob(filepath.Join(ts.MkAbs(dir), "*"))
+	if len(m) != 1 {
+		ts.Fatalf("%s holds %d bundles", dir, len(m))
+	}
+	data, err := os.ReadFile(m[0])
+	ts.Check(err)
+	return data
+}
+
+func TestExitCodeMapping(t *testing.T) {
+	cases := map[error]int{
+		nil:                                   0,
+		fmt.Errorf("x"):                       1,
+		usageError("bad"):                     2,
+		withCode(ExitPartial, nil):            3,
+		context.Canceled:                      130,
+		fmt.Errorf("w: %w", context.Canceled): 130,
+	}
+	for err, want := range cases {
+		if got := exitCode(err); got != want {
+			t.Errorf("exitCode(%v) = %d, want %d", err, got, want)
+		}
+	}
+}
