@@ -15,7 +15,7 @@ func TestParseTimestampFormats(t *testing.T) {
 	}{
 		{"2026-11-27T10:38:54Z app started", time.Date(2026, 11, 27, 10, 38, 54, 0, utc)},
 		{"2026-11-27T10:38:54.250+01:00 x", time.Date(2026, 11, 27, 9, 38, 54, 250e6, utc)},
-		{"2026-11-27T10:38:54+0000 host systemd[1]: Started", time.Date(2026, 11, 27, 10, 38, 54, 0, utc)},    // journald short-iso
+		{"2026-11-27T10:38:54+0000 host systemd[1]: Started", time.Date(2026, 11, 27, 10, 38, 54, 0, utc)},     // journald short-iso
 		{"2026-11-27T10:38:54,123456+00:00 Linux version", time.Date(2026, 11, 27, 10, 38, 54, 123456e3, utc)}, // dmesg --time-format=iso
 		{"2026-11-27 10:38:54,123 INFO  [main] c.a.App - up", time.Date(2026, 11, 27, 10, 38, 54, 123e6, utc)}, // log4j
 		{"2026/11/27 10:38:54 listening on :8080", time.Date(2026, 11, 27, 10, 38, 54, 0, utc)},                // Go log
