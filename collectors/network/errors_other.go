@@ -1,0 +1,5 @@
+//go:build !windows
+
+package network
+
+func isPlatformRefused(error) bool { return false }
