@@ -1,13 +1,20 @@
 // Package redact is the streaming redaction engine every byte of a bundle passes through.
 //
-// TEMPORARY minimal implementation: the exported API below is the contract the rest of casefile
-// uses; the engine behind it is being built out (issue 3).
+// An Engine holds the rules; NewWriter and NewReader wrap one stream each and may be used from
+// many goroutines at once. Text is processed line by line (very long lines in bounded windows), so
+// memory stays bounded and a secret split across write calls is still found. Secrets are replaced
+// by [REDACTED:<rule-id>]; with Anonymize, identifiers are replaced by keyed pseudonyms. See
+// docs/redaction.md.
 package redact
 
 import (
 	"bytes"
+	"crypto/rand"
+	"errors"
+	"fmt"
 	"io"
 	"regexp"
+	"strings"
 	"sync"
 )
 
@@ -29,6 +36,7 @@ type Config struct {
 	Anonymize    bool
 	AnonymizeKey []byte   // secret key for pseudonym tokens; random when nil
 	Domains      []string // hostnames under these domains are pseudonymized
+	Users        []string // extra user names to pseudonymize (with Anonymize)
 }
 
 // Report counts what was redacted. It never holds a secret value.
@@ -41,45 +49,161 @@ type Report struct {
 	Dropped map[string]string `json:"dropped,omitempty"`
 }
 
-// Engine redacts streams. It is safe for concurrent use.
-type Engine struct {
-	mu     sync.Mutex
-	report Report
+// ErrEngine marks an internal failure; the stream's content was dropped, never passed through.
+var ErrEngine = errors.New("redaction failed; content dropped")
+
+type userRegex struct {
+	id     string
 	re     *regexp.Regexp
+	prefix []byte
 }
 
-// New builds an engine.
+// Engine redacts streams. It is safe for concurrent use.
+type Engine struct {
+	disabled  map[string]bool
+	extraKeys map[string]bool
+	literals  [][]byte
+	regexes   []userRegex
+	anon      bool
+	anonKey   []byte
+	domains   []string
+	users     [][]byte
+
+	mu     sync.Mutex
+	report Report
+
+	amu    sync.Mutex
+	tokens map[string]string // kind\x00value -> token
+	rev    map[string]string // token -> value
+}
+
+// New builds an engine. A bad regex is an error naming the rule's file, line and id.
 func New(cfg Config) (*Engine, error) {
-	return &Engine{
-		re:     regexp.MustCompile(`(?i)(password|secret|token)(\s*[=:]\s*)(\S+)`),
-		report: Report{ByRule: map[string]int{}, ByFile: map[string]map[string]int{}, Dropped: map[string]string{}},
-	}, nil
+	e := &Engine{
+		disabled:  map[string]bool{},
+		report:    Report{ByRule: map[string]int{}, ByFile: map[string]map[string]int{}, Dropped: map[string]string{}},
+		anon:      cfg.Anonymize,
+		anonKey:   cfg.AnonymizeKey,
+		tokens:    map[string]string{},
+		rev:       map[string]string{},
+		extraKeys: map[string]bool{},
+	}
+	for _, id := range cfg.Disable {
+		e.disabled[strings.TrimSpace(id)] = true
+	}
+	for _, k := range cfg.Keys {
+		var segs [12]string
+		n := splitKey([]byte(k), segs[:])
+		if n > 0 {
+			e.extraKeys[strings.Join(segs[:n], "")] = true
+		}
+	}
+	for _, l := range cfg.Literals {
+		if l != "" {
+			e.literals = append(e.literals, []byte(l))
+		}
+	}
+	for i, r := range cfg.Regexes {
+		where := ""
+		if r.File != "" {
+			where = fmt.Sprintf("%s:%d: ", r.File, r.Line)
+		} else if r.Line > 0 {
+			where = fmt.Sprintf("line %d: ", r.Line)
+		}
+		id := r.ID
+		if id == "" {
+			return nil, fmt.Errorf("%sredact regex #%d: missing id", where, i+1)
+		}
+		if r.Pattern == "" {
+			return nil, fmt.Errorf("%sredact regex %q: empty pattern", where, id)
+		}
+		re, err := regexp.Compile(r.Pattern)
+		if err != nil {
+			return nil, fmt.Errorf("%sredact regex %q: %v", where, id, err)
+		}
+		if re.Match(nil) {
+			return nil, fmt.Errorf("%sredact regex %q: matches the empty string", where, id)
+		}
+		p, _ := re.LiteralPrefix()
+		e.regexes = append(e.regexes, userRegex{id: id, re: re, prefix: []byte(p)})
+	}
+	if e.anon {
+		if len(e.anonKey) == 0 {
+			e.anonKey = make([]byte, 32)
+			if _, err := rand.Read(e.anonKey); err != nil {
+				return nil, fmt.Errorf("anonymization key: %w", err)
+			}
+		}
+		for _, d := range cfg.Domains {
+			d = strings.Trim(strings.ToLower(strings.TrimSpace(d)), ".")
+			if d != "" {
+				e.domains = append(e.domains, d)
+			}
+		}
+		for _, u := range cfg.Users {
+			if u != "" && u != "root" {
+				e.users = append(e.users, []byte(u))
+			}
+		}
+	}
+	return e, nil
 }
 
 // NewWriter returns a writer that redacts what is written to it and writes the result to dst.
 // file names the stream in the report. Close flushes the tail; it does not close dst.
 func (e *Engine) NewWriter(dst io.Writer, file string) io.WriteCloser {
-	return &writer{e: e, dst: dst, file: file}
+	return newStream(e, dst, file)
 }
 
-// NewReader returns a reader of src's content redacted.
+// NewReader returns a reader of src's content redacted. It reads src on demand; no goroutine.
 func (e *Engine) NewReader(src io.Reader, file string) io.Reader {
-	pr, pw := io.Pipe()
-	go func() {
-		w := e.NewWriter(pw, file)
-		_, err := io.Copy(w, src)
-		if cerr := w.Close(); err == nil {
-			err = cerr
+	r := &reader{src: src, buf: make([]byte, 32<<10)}
+	r.w = newStream(e, &r.pending, file)
+	return r
+}
+
+type reader struct {
+	src     io.Reader
+	w       *stream
+	pending bytes.Buffer
+	buf     []byte
+	done    bool
+	err     error
+}
+
+func (r *reader) Read(p []byte) (int, error) {
+	for r.pending.Len() == 0 {
+		if r.err != nil {
+			return 0, r.err
 		}
-		pw.CloseWithError(err)
-	}()
-	return pr
+		if r.done {
+			return 0, io.EOF
+		}
+		n, err := r.src.Read(r.buf)
+		if n > 0 {
+			if _, werr := r.w.Write(r.buf[:n]); werr != nil {
+				r.err = werr
+				return 0, werr
+			}
+		}
+		if err == io.EOF {
+			r.done = true
+			if cerr := r.w.Close(); cerr != nil {
+				r.err = cerr
+			}
+		} else if err != nil {
+			r.err = err
+			r.w.abandon()
+		}
+	}
+	return r.pending.Read(p)
 }
 
 // Bytes redacts a whole buffer.
 func (e *Engine) Bytes(file string, b []byte) ([]byte, error) {
 	var out bytes.Buffer
-	w := e.NewWriter(&out, file)
+	out.Grow(len(b) + 64)
+	w := newStream(e, &out, file)
 	if _, err := w.Write(b); err != nil {
 		return nil, err
 	}
@@ -93,7 +217,7 @@ func (e *Engine) Bytes(file string, b []byte) ([]byte, error) {
 func (e *Engine) String(file, s string) string {
 	b, err := e.Bytes(file, []byte(s))
 	if err != nil {
-		return "[REDACTED:error]"
+		return "[REDACTED:" + RuleError + "]"
 	}
 	return string(b)
 }
@@ -105,7 +229,7 @@ func (e *Engine) Drop(file, reason string) {
 	e.report.Dropped[file] = reason
 }
 
-// Report returns a copy of the counts so far.
+// Report returns a copy of the counts so far (streams report their counts when closed).
 func (e *Engine) Report() Report {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -127,55 +251,18 @@ func (e *Engine) Report() Report {
 	return r
 }
 
-// TokenMap returns the pseudonym map (original value to token); it stays on the customer's machine.
-func (e *Engine) TokenMap() map[string]string { return map[string]string{} }
-
-func (e *Engine) count(file, rule string, n int) {
-	if n == 0 {
+func (e *Engine) addCounts(file string, counts map[string]int) {
+	if len(counts) == 0 {
 		return
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.report.Total += n
-	e.report.ByRule[rule] += n
-	if e.report.ByFile[file] == nil {
-		e.report.ByFile[file] = map[string]int{}
-	}
-	e.report.ByFile[file][rule] += n
-}
-
-type writer struct {
-	e    *Engine
-	dst  io.Writer
-	file string
-	buf  []byte
-}
-
-func (w *writer) Write(p []byte) (int, error) {
-	w.buf = append(w.buf, p...)
-	if i := bytes.LastIndexByte(w.buf, '\n'); i >= 0 {
-		if err := w.flush(w.buf[:i+1]); err != nil {
-			return 0, err
+	for rule, n := range counts {
+		e.report.Total += n
+		e.report.ByRule[rule] += n
+		if e.report.ByFile[file] == nil {
+			e.report.ByFile[file] = map[string]int{}
 		}
-		w.buf = append(w.buf[:0], w.buf[i+1:]...)
+		e.report.ByFile[file][rule] += n
 	}
-	return len(p), nil
-}
-
-func (w *writer) flush(b []byte) error {
-	n := 0
-	out := w.e.re.ReplaceAllFunc(b, func(m []byte) []byte {
-		n++
-		sm := w.e.re.FindSubmatch(m)
-		return append(append(append([]byte{}, sm[1]...), sm[2]...), "[REDACTED:sensitive-key]"...)
-	})
-	w.e.count(w.file, "sensitive-key", n)
-	_, err := w.dst.Write(out)
-	return err
-}
-
-func (w *writer) Close() error {
-	err := w.flush(w.buf)
-	w.buf = nil
-	return err
 }

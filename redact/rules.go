@@ -1,0 +1,584 @@
+package redact
+
+import (
+	"bytes"
+	"encoding/base64"
+	"strings"
+)
+
+// Rule ids of the built-in structural rules. Token-format rules are listed in tokenRules.
+const (
+	RuleKeyValue   = "sensitive-key"
+	RuleHTTPAuth   = "http-auth"
+	RuleCookie     = "cookie"
+	RuleURLPass    = "url-password"
+	RuleURLToken   = "url-token"
+	RuleCLIPass    = "cli-password"
+	RulePrivateKey = "private-key"
+	RuleBearer     = "bearer-token"
+	RuleBasic      = "basic-auth"
+	RuleLiteral    = "literal"
+	RuleAzureKey   = "azure-storage-key"
+	RuleError      = "error"
+
+	RuleEmail    = "email"
+	RuleIP       = "ip"
+	RuleHostname = "hostname"
+	RuleUsername = "username"
+)
+
+// RuleInfo describes a built-in rule, for documentation and `--list-rules`.
+type RuleInfo struct {
+	ID          string `json:"id"`
+	Description string `json:"description"`
+}
+
+// byte classes
+var (
+	isAlnum   [256]bool
+	isWord    [256]bool // alnum and _
+	isKeyChar [256]bool // alnum _ - .
+	isB64     [256]bool // standard base64 alphabet + '='
+	isB64URL  [256]bool // url-safe base64 + '.' (JWT)
+	isSpace   [256]bool
+)
+
+func init() {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		al := b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+		isAlnum[c] = al
+		isWord[c] = al || b == '_'
+		isKeyChar[c] = al || b == '_' || b == '-' || b == '.'
+		isB64[c] = al || b == '+' || b == '/' || b == '='
+		isB64URL[c] = al || b == '_' || b == '-' || b == '.'
+		isSpace[c] = b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == '\v' || b == '\f'
+	}
+	charsets = buildCharsets()
+	for _, r := range tokenRules {
+		r.set = charsets[r.charset]
+		firstByte[r.prefix[0]] = append(firstByte[r.prefix[0]], r)
+	}
+}
+
+// charset names for token bodies
+const (
+	csAlnum = iota
+	csAlnumUnder
+	csAlnumDash   // alnum _ -
+	csAlnumDashEq // alnum _ - = .
+	csHexLower
+	csUpperDigit
+	csLetters
+	csSlack    // alnum -
+	csWebhook  // alnum / _ -
+	csB64      // base64 std
+	csAgeBech  // bech32 upper
+	csAlnumDot // alnum _ - .
+)
+
+var charsets [12]*[256]bool
+
+func buildCharsets() [12]*[256]bool {
+	var out [12]*[256]bool
+	mk := func(f func(b byte) bool) *[256]bool {
+		var t [256]bool
+		for c := 0; c < 256; c++ {
+			t[c] = f(byte(c))
+		}
+		return &t
+	}
+	out[csAlnum] = mk(func(b byte) bool { return isAlnum[b] })
+	out[csAlnumUnder] = mk(func(b byte) bool { return isWord[b] })
+	out[csAlnumDash] = mk(func(b byte) bool { return isWord[b] || b == '-' })
+	out[csAlnumDashEq] = mk(func(b byte) bool { return isWord[b] || b == '-' || b == '=' || b == '.' })
+	out[csHexLower] = mk(func(b byte) bool { return b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F' })
+	out[csUpperDigit] = mk(func(b byte) bool { return b >= '0' && b <= '9' || b >= 'A' && b <= 'Z' })
+	out[csLetters] = mk(func(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' })
+	out[csSlack] = mk(func(b byte) bool { return isAlnum[b] || b == '-' })
+	out[csWebhook] = mk(func(b byte) bool { return isWord[b] || b == '/' || b == '-' })
+	out[csB64] = mk(func(b byte) bool { return isB64[b] })
+	out[csAgeBech] = mk(func(b byte) bool { return isAlnum[b] })
+	out[csAlnumDot] = mk(func(b byte) bool { return isWord[b] || b == '-' || b == '.' })
+	return out
+}
+
+// tokenRule is a provider token recognised by a fixed prefix at a word start followed by a body of
+// one byte class. Matching is a table lookup on the first byte and a prefix compare: no regex runs
+// over text that has no candidate.
+type tokenRule struct {
+	id, desc string
+	prefix   string
+	charset  int
+	min      int  // minimum body length
+	keep     bool // keep the prefix visible (e.g. hooks.slack.com/services/)
+	check    func(body []byte) bool
+	set      *[256]bool
+}
+
+var firstByte [256][]*tokenRule
+
+var tokenRules = []*tokenRule{
+	{id: "github-token", desc: "GitHub classic PAT, OAuth, user, server and refresh tokens (ghp_, gho_, ghu_, ghs_, ghr_)", prefix: "ghp_", charset: csAlnum, min: 30},
+	{id: "github-token", prefix: "gho_", charset: csAlnum, min: 30},
+	{id: "github-token", prefix: "ghu_", charset: csAlnum, min: 30},
+	{id: "github-token", prefix: "ghs_", charset: csAlnum, min: 30},
+	{id: "github-token", prefix: "ghr_", charset: csAlnum, min: 30},
+	{id: "github-fine-grained", desc: "GitHub fine-grained PAT (github_pat_)", prefix: "github_pat_", charset: csAlnumUnder, min: 30},
+	{id: "gitlab-token", desc: "GitLab tokens (glpat-, gldt-, glrt-, glptt-, glcbt-, glft-, glimt-, gloas-, glsoat-, GR1348941)", prefix: "glpat-", charset: csAlnumDash, min: 20},
+	{id: "gitlab-token", prefix: "gldt-", charset: csAlnumDash, min: 20},
+	{id: "gitlab-token", prefix: "glrt-", charset: csAlnumDash, min: 20},
+	{id: "gitlab-token", prefix: "glptt-", charset: csAlnumDash, min: 20},
+	{id: "gitlab-token", prefix: "glcbt-", charset: csAlnumDash, min: 20},
+	{id: "gitlab-token", prefix: "glft-", charset: csAlnumDash, min: 20},
+	{id: "gitlab-token", prefix: "glimt-", charset: csAlnumDash, min: 20},
+	{id: "gitlab-token", prefix: "gloas-", charset: csAlnumDash, min: 20},
+	{id: "gitlab-token", prefix: "glsoat-", charset: csAlnumDash, min: 20},
+	{id: "gitlab-token", prefix: "GR1348941", charset: csAlnumDash, min: 20},
+	{id: "bitbucket-token", desc: "Bitbucket app password / access token (ATBB, ATCTT)", prefix: "ATBB", charset: csAlnumDashEq, min: 28},
+	{id: "atlassian-token", desc: "Atlassian API token (ATATT)", prefix: "ATATT", charset: csAlnumDashEq, min: 60},
+	{id: "bitbucket-token", prefix: "ATCTT", charset: csAlnumDashEq, min: 60},
+	{id: "slack-token", desc: "Slack bot, user, app, refresh and config tokens (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-, xoxe-, xapp-)", prefix: "xoxb-", charset: csSlack, min: 10},
+	{id: "slack-token", prefix: "xoxp-", charset: csSlack, min: 10},
+	{id: "slack-token", prefix: "xoxa-", charset: csSlack, min: 10},
+	{id: "slack-token", prefix: "xoxr-", charset: csSlack, min: 10},
+	{id: "slack-token", prefix: "xoxs-", charset: csSlack, min: 10},
+	{id: "slack-token", prefix: "xoxe-", charset: csSlack, min: 10},
+	{id: "slack-token", prefix: "xoxe.xoxp-", charset: csSlack, min: 10},
+	{id: "slack-token", prefix: "xapp-", charset: csSlack, min: 10},
+	{id: "slack-webhook", desc: "Slack incoming webhook, workflow and trigger URLs", prefix: "hooks.slack.com/services/", charset: csWebhook, min: 16, keep: true},
+	{id: "slack-webhook", prefix: "hooks.slack.com/workflows/", charset: csWebhook, min: 16, keep: true},
+	{id: "slack-webhook", prefix: "hooks.slack.com/triggers/", charset: csWebhook, min: 16, keep: true},
+	{id: "stripe-key", desc: "Stripe secret, restricted and webhook keys (sk_live_, sk_test_, rk_live_, rk_test_, whsec_)", prefix: "sk_live_", charset: csAlnum, min: 10},
+	{id: "stripe-key", prefix: "sk_test_", charset: csAlnum, min: 10},
+	{id: "stripe-key", prefix: "rk_live_", charset: csAlnum, min: 10},
+	{id: "stripe-key", prefix: "rk_test_", charset: csAlnum, min: 10},
+	{id: "stripe-key", prefix: "whsec_", charset: csAlnum, min: 20},
+	{id: "twilio-api-key", desc: "Twilio API key (SK + 32 hex)", prefix: "SK", charset: csHexLower, min: 32, check: exactLen(32)},
+	{id: "sendgrid-key", desc: "SendGrid API key (SG.x.y)", prefix: "SG.", charset: csAlnumDot, min: 40, check: hasDot},
+	{id: "mailgun-key", desc: "Mailgun API key (key- + 32 hex)", prefix: "key-", charset: csHexLower, min: 32, check: exactLen(32)},
+	{id: "npm-token", desc: "npm access token (npm_)", prefix: "npm_", charset: csAlnum, min: 30},
+	{id: "pypi-token", desc: "PyPI upload token (pypi-)", prefix: "pypi-", charset: csAlnumDash, min: 40},
+	{id: "docker-token", desc: "Docker Hub personal access token (dckr_pat_)", prefix: "dckr_pat_", charset: csAlnumDash, min: 20},
+	{id: "vault-token", desc: "HashiCorp Vault service, batch and recovery tokens (hvs., hvb., hvr.)", prefix: "hvs.", charset: csAlnumDash, min: 20},
+	{id: "vault-token", prefix: "hvb.", charset: csAlnumDash, min: 20},
+	{id: "vault-token", prefix: "hvr.", charset: csAlnumDash, min: 20},
+	{id: "anthropic-key", desc: "Anthropic API and admin keys (sk-ant-)", prefix: "sk-ant-", charset: csAlnumDash, min: 32},
+	{id: "openai-key", desc: "OpenAI project, service-account, admin and legacy keys (sk-proj-, sk-svcacct-, sk-admin-, sk-...)", prefix: "sk-proj-", charset: csAlnumDash, min: 20},
+	{id: "openai-key", prefix: "sk-svcacct-", charset: csAlnumDash, min: 20},
+	{id: "openai-key", prefix: "sk-admin-", charset: csAlnumDash, min: 20},
+	{id: "openai-key", prefix: "sk-None-", charset: csAlnumDash, min: 20},
+	{id: "openai-key", prefix: "sk-", charset: csAlnumDash, min: 32, check: mixedAlnum},
+	{id: "huggingface-token", desc: "Hugging Face user and org tokens (hf_, api_org_)", prefix: "hf_", charset: csLetters, min: 30},
+	{id: "huggingface-token", prefix: "api_org_", charset: csLetters, min: 30},
+	{id: "digitalocean-token", desc: "DigitalOcean tokens (dop_v1_, doo_v1_, dor_v1_)", prefix: "dop_v1_", charset: csHexLower, min: 64},
+	{id: "digitalocean-token", prefix: "doo_v1_", charset: csHexLower, min: 64},
+	{id: "digitalocean-token", prefix: "dor_v1_", charset: csHexLower, min: 64},
+	{id: "heroku-key", desc: "Heroku platform key (HRKU-)", prefix: "HRKU-", charset: csAlnumDash, min: 30},
+	{id: "shopify-token", desc: "Shopify access, custom-app, private-app and shared-secret tokens (shpat_, shpca_, shppa_, shpss_)", prefix: "shpat_", charset: csHexLower, min: 32},
+	{id: "shopify-token", prefix: "shpca_", charset: csHexLower, min: 32},
+	{id: "shopify-token", prefix: "shppa_", charset: csHexLower, min: 32},
+	{id: "shopify-token", prefix: "shpss_", charset: csHexLower, min: 32},
+	{id: "square-token", desc: "Square access token and OAuth secret (EAAA, sq0atp-, sq0csp-)", prefix: "sq0atp-", charset: csAlnumDash, min: 22},
+	{id: "square-token", prefix: "sq0csp-", charset: csAlnumDash, min: 40},
+	{id: "square-token", prefix: "EAAA", charset: csAlnumDash, min: 60},
+	{id: "sentry-token", desc: "Sentry org and user auth tokens (sntrys_, sntryu_); DSNs are handled as URL credentials", prefix: "sntrys_", charset: csAlnumDashEq, min: 30},
+	{id: "sentry-token", prefix: "sntryu_", charset: csAlnumDashEq, min: 30},
+	{id: "age-secret-key", desc: "age secret key (AGE-SECRET-KEY-1)", prefix: "AGE-SECRET-KEY-1", charset: csAgeBech, min: 50},
+	{id: "gcp-api-key", desc: "Google API key (AIza)", prefix: "AIza", charset: csAlnumDash, min: 30},
+	{id: "gcp-oauth-secret", desc: "Google OAuth client secret (GOCSPX-) and access token (ya29.)", prefix: "GOCSPX-", charset: csAlnumDash, min: 20},
+	{id: "gcp-oauth-secret", prefix: "ya29.", charset: csAlnumDash, min: 30},
+	{id: "aws-access-key-id", desc: "AWS access key id (AKIA, ASIA, ...); secret keys are found by their key names", prefix: "AKIA", charset: csUpperDigit, min: 16},
+	{id: "aws-access-key-id", prefix: "ASIA", charset: csUpperDigit, min: 16},
+	{id: "aws-access-key-id", prefix: "ABIA", charset: csUpperDigit, min: 16},
+	{id: "aws-access-key-id", prefix: "ACCA", charset: csUpperDigit, min: 16},
+	{id: "jwt", desc: "JSON Web Tokens (eyJ....)", prefix: "eyJ", charset: csAlnumDot, min: 20, check: isJWT},
+	{id: "databricks-token", desc: "Databricks token (dapi + 32 hex)", prefix: "dapi", charset: csHexLower, min: 32},
+	{id: "grafana-token", desc: "Grafana service-account token (glsa_) and cloud token (glc_)", prefix: "glsa_", charset: csAlnumDash, min: 32},
+	{id: "grafana-token", prefix: "glc_", charset: csAlnumDashEq, min: 32},
+	{id: "newrelic-key", desc: "New Relic user and ingest keys (NRAK-, NRII-)", prefix: "NRAK-", charset: csAlnum, min: 27},
+	{id: "newrelic-key", prefix: "NRII-", charset: csAlnumDash, min: 20},
+	{id: "linear-key", desc: "Linear API key (lin_api_)", prefix: "lin_api_", charset: csAlnum, min: 30},
+	{id: "pulumi-token", desc: "Pulumi access token (pul-)", prefix: "pul-", charset: csHexLower, min: 40},
+	{id: "postman-key", desc: "Postman API key (PMAK-)", prefix: "PMAK-", charset: csAlnumDash, min: 50},
+	{id: "doppler-token", desc: "Doppler tokens (dp.pt., dp.st., dp.sa.)", prefix: "dp.pt.", charset: csAlnum, min: 40},
+	{id: "doppler-token", prefix: "dp.st.", charset: csAlnumDash, min: 40},
+	{id: "doppler-token", prefix: "dp.sa.", charset: csAlnum, min: 40},
+}
+
+func exactLen(n int) func([]byte) bool { return func(b []byte) bool { return len(b) == n } }
+
+func hasDot(b []byte) bool {
+	i := bytes.IndexByte(b, '.')
+	return i >= 10 && len(b)-i > 10
+}
+
+// mixedAlnum rejects long runs that are plainly not random (e.g. sk-some-long-kebab-name).
+func mixedAlnum(b []byte) bool {
+	var lo, up, dg bool
+	for _, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z':
+			lo = true
+		case c >= 'A' && c <= 'Z':
+			up = true
+		case c >= '0' && c <= '9':
+			dg = true
+		}
+	}
+	return lo && up && dg
+}
+
+func isJWT(b []byte) bool {
+	// header.payload[.signature]; header already starts with eyJ.
+	i := bytes.IndexByte(b, '.')
+	return i >= 7 && len(b)-i > 8
+}
+
+// Sensitive keys. A key is split into segments at _ - . and camelCase boundaries, then its last
+// segment (or the last two joined) decides.
+const (
+	keyNone = iota
+	keyWeak // value redacted only when it looks like a secret
+	keyStrong
+	keyAuth   // Authorization-style: keep the scheme word
+	keyCookie // Cookie / Set-Cookie: redact each cookie value
+)
+
+var strongLast = map[string]bool{
+	"password": true, "passwd": true, "pwd": true, "pass": true, "passphrase": true, "passcode": true,
+	"secret": true, "secrets": true, "token": true, "credential": true, "credentials": true, "creds": true,
+	"cred": true, "signature": true, "sig": true, "auth": true, "apikey": true, "apitoken": true,
+	"accesstoken": true, "refreshtoken": true, "idtoken": true, "authtoken": true, "privatekey": true,
+	"secretkey": true, "accesskey": true, "clientsecret": true, "sessionid": true, "session": true,
+	"sessid": true, "phpsessid": true, "jsessionid": true, "sessiontoken": true, "csrftoken": true,
+	"xsrftoken": true, "pat": true, "accountkey": true, "sharedaccesskey": true, "masterkey": true,
+	"appkey": true, "licensekey": true, "webhookurl": true, "dsn": true, "connectionstring": true,
+	"connstr": true, "pgpassword": true, "mysqlpwd": true, "sasl": true, "otp": true, "totp": true,
+	"bearer": true, "apisecret": true, "consumersecret": true, "encryptionkey": true, "signingkey": true,
+	"hmackey": true, "sas": true, "saskey": true, "sastoken": true, "jwt": true,
+}
+
+// words that, before "key", make the key strong (api_key, AccountKey, SharedAccessKey ...).
+var keyQualifier = map[string]bool{
+	"api": true, "access": true, "secret": true, "private": true, "account": true, "storage": true,
+	"master": true, "encryption": true, "signing": true, "license": true, "client": true, "service": true,
+	"app": true, "application": true, "auth": true, "shared": true, "subscription": true, "webhook": true,
+	"integration": true, "ingest": true, "admin": true, "root": true, "session": true, "consumer": true,
+	"hmac": true, "sas": true, "primary": true, "secondary": true, "instrumentation": true, "write": true,
+	"read": true, "partner": true, "user": true, "developer": true, "dev": true, "prod": true, "live": true,
+	"test": true, "rest": true, "server": true, "sdk": true, "mobile": true, "browser": true, "aes": true,
+	"crypt": true, "cipher": true, "decryption": true, "ssh": true, "tls": true, "ssl": true, "gpg": true,
+	"pgp": true, "jwt": true, "token": true, "cookie": true, "csrf": true, "bot": true, "deploy": true,
+}
+
+// suffixes that make a single-segment key (dbpassword, accesstoken) sensitive.
+var strongSuffix = []string{"password", "passwd", "secret", "token", "apikey", "privatekey", "accesskey",
+	"secretkey", "credential", "credentials", "passphrase", "sessionid"}
+
+// classifyKey returns how sensitive a key name is. extra holds user-supplied key names, normalised.
+func classifyKey(word []byte, extra map[string]bool) int {
+	if len(word) < 2 || len(word) > 80 {
+		return keyNone
+	}
+	var segs [12]string
+	n := splitKey(word, segs[:])
+	if n == 0 {
+		return keyNone
+	}
+	last := segs[n-1]
+	joined2 := last
+	if n >= 2 {
+		joined2 = segs[n-2] + last
+	}
+	if len(extra) > 0 {
+		full := strings.Join(segs[:n], "")
+		if extra[full] || extra[last] || extra[joined2] {
+			return keyStrong
+		}
+	}
+	switch last {
+	case "authorization", "authentication":
+		return keyAuth
+	case "cookie", "cookies":
+		return keyCookie
+	case "key", "keys":
+		if n >= 2 && keyQualifier[segs[n-2]] {
+			return keyStrong
+		}
+		return keyWeak
+	case "id":
+		if n >= 2 && (segs[n-2] == "session" || segs[n-2] == "sess") {
+			return keyStrong
+		}
+		return keyNone
+	case "hash", "salt", "nonce", "seed":
+		return keyWeak
+	}
+	if strongLast[last] || strongLast[joined2] {
+		return keyStrong
+	}
+	if n >= 2 && (segs[n-2] == "password" || segs[n-2] == "secret") && (last == "value" || last == "data" || last == "b64" || last == "base64" || last == "enc" || last == "encrypted" || last == "hash") {
+		return keyStrong
+	}
+	for _, s := range strongSuffix {
+		if len(last) > len(s) && strings.HasSuffix(last, s) {
+			return keyStrong
+		}
+	}
+	return keyNone
+}
+
+// splitKey lowercases word into segments split at _ - . and lower->Upper transitions.
+func splitKey(word []byte, out []string) int {
+	n := 0
+	start := 0
+	var buf [80]byte
+	for i := 0; i < len(word); i++ {
+		c := word[i]
+		if c >= 'A' && c <= 'Z' {
+			buf[i] = c + 32
+		} else {
+			buf[i] = c
+		}
+	}
+	emit := func(s, e int) {
+		if e > s && n < len(out) {
+			out[n] = string(buf[s:e])
+			n++
+		} else if e > s {
+			// too many segments: fold into the last one
+			out[n-1] = string(buf[s:e])
+		}
+	}
+	for i := 0; i < len(word); i++ {
+		c := word[i]
+		if c == '_' || c == '-' || c == '.' {
+			emit(start, i)
+			start = i + 1
+			continue
+		}
+		if i > start && c >= 'A' && c <= 'Z' {
+			p := word[i-1]
+			if p >= 'a' && p <= 'z' || p >= '0' && p <= '9' {
+				emit(start, i)
+				start = i
+			}
+		}
+	}
+	emit(start, len(word))
+	return n
+}
+
+// Value classification -------------------------------------------------------------------------
+
+var benignValues = map[string]bool{
+	"true": true, "false": true, "yes": true, "no": true, "on": true, "off": true, "null": true,
+	"nil": true, "none": true, "undefined": true, "empty": true, "enabled": true, "disabled": true,
+	"required": true, "optional": true, "unset": true, "n/a": true, "na": true, "redacted": true,
+	"<redacted>": true, "hidden": true, "masked": true, "removed": true, "omitted": true, "filtered": true,
+	"-": true, "''": true, `""`: true, "[]": true, "{}": true, "ok": true, "invalid": true, "expired": true,
+	"missing": true, "unknown": true, "default": true, "auto": true, "env": true, "file": true, "vault": true,
+	"basic": true, "bearer": true, "digest": true, "oauth": true, "oauth2": true, "sha256": true,
+	"present": true, "set": true, "not": true, "sensitive": true, "secret": true, "password": true, "token": true,
+}
+
+// benignValue reports values that are never secrets whatever the key: numbers, booleans, null-ish
+// words, placeholders, masks, our own markers, variable references.
+func benignValue(v []byte) bool {
+	if len(v) == 0 {
+		return true
+	}
+	if bytes.HasPrefix(v, []byte("[REDACTED")) {
+		return true
+	}
+	if len(v) <= 16 {
+		var lb [16]byte
+		for i, c := range v {
+			if c >= 'A' && c <= 'Z' {
+				c += 32
+			}
+			lb[i] = c
+		}
+		if benignValues[string(lb[:len(v)])] {
+			return true
+		}
+	}
+	if isNumber(v) {
+		return true
+	}
+	// masks: ****, xxxx, ...., <...>, ${VAR}, $VAR, %VAR%, {{ .Var }}
+	allMask := true
+	for _, c := range v {
+		if c != '*' && c != 'x' && c != 'X' && c != '.' && c != '#' && c != '-' {
+			allMask = false
+			break
+		}
+	}
+	if allMask {
+		return true
+	}
+	if v[0] == '<' && v[len(v)-1] == '>' && len(v) < 40 {
+		return true
+	}
+	if len(v) > 1 && v[0] == '$' && (v[1] == '{' || v[1] == '(' || v[1] >= 'A' && v[1] <= 'Z' || v[1] == '_') {
+		return true
+	}
+	if len(v) > 2 && v[0] == '%' && v[len(v)-1] == '%' {
+		return true
+	}
+	if bytes.HasPrefix(v, []byte("{{")) {
+		return true
+	}
+	return false
+}
+
+// isNumber: integers, decimals, durations and sizes (3600, 1.5, 30s, 10MiB, -1).
+func isNumber(v []byte) bool {
+	i := 0
+	if i < len(v) && (v[i] == '-' || v[i] == '+') {
+		i++
+	}
+	d := 0
+	for i < len(v) && (v[i] >= '0' && v[i] <= '9' || v[i] == '.' || v[i] == '_') {
+		if v[i] >= '0' && v[i] <= '9' {
+			d++
+		}
+		i++
+	}
+	if d == 0 {
+		return false
+	}
+	if d > 12 { // long digit strings can be PINs / account secrets
+		return false
+	}
+	rest := v[i:]
+	if len(rest) == 0 {
+		return true
+	}
+	if len(rest) > 3 {
+		return false
+	}
+	switch strings.ToLower(string(rest)) {
+	case "s", "ms", "m", "h", "d", "w", "y", "us", "ns", "b", "k", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "%":
+		return true
+	}
+	return false
+}
+
+// looksSecret decides for values whose context is weak (a bare "key", a keyword followed by a
+// space): long enough and random-looking, not a UUID, path, URL or plain word.
+func looksSecret(v []byte) bool {
+	if len(v) < 8 || len(v) > 4096 {
+		return false
+	}
+	if benignValue(v) {
+		return false
+	}
+	if v[0] == '~' || bytes.HasPrefix(v, []byte("http")) || bytes.HasPrefix(v, []byte("sha")) {
+		return false
+	}
+	if v[0] == '/' && bytes.Count(v, []byte{'/'})*12 >= len(v) {
+		return false // a path
+	}
+	if isUUID(v) {
+		return false
+	}
+	var lo, up, dg, sym int
+	for _, c := range v {
+		switch {
+		case c >= 'a' && c <= 'z':
+			lo = 1
+		case c >= 'A' && c <= 'Z':
+			up = 1
+		case c >= '0' && c <= '9':
+			dg = 1
+		default:
+			sym = 1
+		}
+	}
+	cls := lo + up + dg + sym
+	if cls >= 3 {
+		return true
+	}
+	return cls == 2 && dg == 1 && len(v) >= 16
+}
+
+func isUUID(v []byte) bool {
+	if len(v) != 36 {
+		return false
+	}
+	for i, c := range v {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !charsets[csHexLower][c] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// basicCreds reports whether b is base64 of "user:password".
+func basicCreds(b []byte) bool {
+	if len(b) < 8 || len(b) > 1024 {
+		return false
+	}
+	dst := make([]byte, base64.StdEncoding.DecodedLen(len(b)))
+	n, err := base64.StdEncoding.Decode(dst, b)
+	if err != nil {
+		n, err = base64.RawStdEncoding.Decode(dst, bytes.TrimRight(b, "="))
+		if err != nil {
+			return false
+		}
+	}
+	d := dst[:n]
+	i := bytes.IndexByte(d, ':')
+	if i <= 0 || i == len(d)-1 {
+		return false
+	}
+	for _, c := range d {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// Rules lists the built-in rules.
+func Rules() []RuleInfo {
+	out := []RuleInfo{
+		{RuleKeyValue, "values of sensitive keys (password, secret, token, api_key, credential, private_key, signature, session, ...) in k=v, k: v, JSON, escaped JSON, Python repr, Go struct dumps, XML, INI, env, form and query strings"},
+		{RuleHTTPAuth, "Authorization / Proxy-Authorization credentials (the scheme word is kept)"},
+		{RuleCookie, "Cookie and Set-Cookie values (cookie names and attributes are kept)"},
+		{RuleBearer, "a credential after the word Bearer, Token, SSWS, ApiKey anywhere"},
+		{RuleBasic, "a base64 user:password after the word Basic anywhere"},
+		{RuleURLPass, "the password in URL userinfo (scheme://user:pass@host) for any scheme"},
+		{RuleURLToken, "a secret-looking user-only URL userinfo (scheme://TOKEN@host, e.g. Sentry DSN)"},
+		{RuleCLIPass, "command-line passwords: --password X, --password=X, mysql -pX, sshpass -p X, curl -u user:pass"},
+		{RulePrivateKey, "PEM private key blocks, BEGIN to END, also with per-line log prefixes and JSON-escaped \\n"},
+		{RuleAzureKey, "88-character base64 keys ending in == (Azure storage account keys)"},
+		{"discord-token", "Discord bot tokens (three dot-separated base64url parts)"},
+		{"telegram-token", "Telegram bot tokens (digits:35 chars)"},
+		{"terraform-token", "Terraform Cloud / Enterprise tokens (*.atlasv1.*)"},
+		{RuleLiteral, "values given with --redact-literal or the spec's redact.literals"},
+	}
+	seen := map[string]bool{}
+	for _, r := range tokenRules {
+		if r.desc != "" && !seen[r.id] {
+			seen[r.id] = true
+			out = append(out, RuleInfo{r.id, r.desc})
+		}
+	}
+	out = append(out,
+		RuleInfo{RuleEmail, "(--anonymize) e-mail addresses -> user-<token>@<domain token>"},
+		RuleInfo{RuleIP, "(--anonymize) IPv4/IPv6 addresses -> keyed IP of the same class (private stays private)"},
+		RuleInfo{RuleHostname, "(--anonymize) host names under the listed domains"},
+		RuleInfo{RuleUsername, "(--anonymize) user names (user=, /home/<name>, C:\\Users\\<name>)"},
+	)
+	return out
+}

@@ -1,0 +1,876 @@
+package redact
+
+import (
+	"bytes"
+	"sort"
+)
+
+// span is a region of the scanned text to replace: by a marker naming rule, or by repl when set
+// (pseudonyms).
+type span struct {
+	s, e int
+	rule string
+	repl string
+}
+
+// scanner finds spans in one line (or one window of a very long line). It is owned by one stream
+// and reused; it never holds state between lines except pemOpen.
+type scanner struct {
+	e       *Engine
+	b       []byte
+	n       int
+	ctx     int  // bytes [0,ctx) are read-only context from the previous window
+	atStart bool // b[ctx..] begins a line (not a continuation window)
+	spans   []span
+	pemOpen bool // a private key BEGIN was seen without its END on this line
+	mysql   int8 // lazily: 1 line mentions mysql/mariadb, -1 not
+	sshpass int8
+}
+
+func (s *scanner) add(st, en int, rule string) {
+	if en <= st || en <= s.ctx {
+		return
+	}
+	if s.e.disabled[rule] {
+		return
+	}
+	if st < s.ctx {
+		st = s.ctx
+	}
+	s.spans = append(s.spans, span{s: st, e: en, rule: rule})
+}
+
+func (s *scanner) addRepl(st, en int, rule, repl string) {
+	if en <= st || st < s.ctx || s.e.disabled[rule] {
+		return
+	}
+	s.spans = append(s.spans, span{s: st, e: en, rule: rule, repl: repl})
+}
+
+// scan fills s.spans for b. ctx bytes at the front are context only.
+func (s *scanner) scan(b []byte, ctx int, atStart bool) {
+	s.b, s.n, s.ctx, s.atStart = b, len(b), ctx, atStart
+	s.spans = s.spans[:0]
+	s.pemOpen = false
+	s.mysql, s.sshpass = 0, 0
+	n := len(b)
+	i := 0
+	for i < n {
+		c := b[i]
+		if !isAlnum[c] {
+			i++
+			continue
+		}
+		ws := i // key start: include leading underscores (_authToken) when they start the word
+		if i > 0 && isAlnum[b[i-1]] {
+			// inside a word (should not happen) — skip it
+			for i < n && isKeyChar[b[i]] {
+				i++
+			}
+			continue
+		}
+		if i > 0 && b[i-1] == '_' {
+			k := i - 1
+			for k > 0 && b[k-1] == '_' {
+				k--
+			}
+			if k > 0 && isAlnum[b[k-1]] {
+				for i < n && isKeyChar[b[i]] {
+					i++
+				}
+				continue
+			}
+			ws = k
+		}
+		next := s.word(ws, i)
+		if next <= i {
+			next = i + 1
+		}
+		i = next
+	}
+	if len(s.e.literals) > 0 {
+		s.literals()
+	}
+	if len(s.e.regexes) > 0 {
+		s.userRegexes()
+	}
+	for _, u := range s.e.users {
+		off := 0
+		for {
+			k := bytes.Index(s.b[off:], u)
+			if k < 0 {
+				break
+			}
+			st, en := off+k, off+k+len(u)
+			if (st == 0 || !isWord[s.b[st-1]]) && (en == s.n || !isWord[s.b[en]]) {
+				s.anonUser(st, en)
+			}
+			off = en
+		}
+	}
+}
+
+func hasPrefixAt(b []byte, i int, p string) bool {
+	return len(b)-i >= len(p) && string(b[i:i+len(p)]) == p
+}
+
+// separators after a key
+const (
+	sepNone = iota
+	sepEq
+	sepColon
+	sepSpace
+	sepXML
+)
+
+// word handles the word starting at i (ws includes leading underscores) and returns where scanning
+// continues.
+func (s *scanner) word(ws, i int) int {
+	b, n := s.b, s.n
+	j := i
+	for j < n && isKeyChar[b[j]] {
+		j++
+	}
+	// 1. provider tokens by prefix
+	if rules := firstByte[b[i]]; rules != nil {
+		for _, r := range rules {
+			if !hasPrefixAt(b, i, r.prefix) {
+				continue
+			}
+			k := i + len(r.prefix)
+			for k < n && r.set[b[k]] {
+				k++
+			}
+			body := b[i+len(r.prefix) : k]
+			if len(body) >= r.min && (r.check == nil || r.check(body)) {
+				st := i
+				if r.keep {
+					st = i + len(r.prefix)
+				}
+				s.add(st, k, r.id)
+				return k
+			}
+		}
+	}
+	w := b[i:j]
+	// 2. shapes without a fixed prefix
+	if j < n && (b[j] == '+' || b[j] == '/' || b[j] == '=') || j-i >= 86 {
+		k := i
+		for k < n && isB64[b[k]] {
+			k++
+		}
+		st := i
+		for st > 0 && (b[st-1] == '/' || b[st-1] == '+') {
+			st--
+		}
+		run := b[st:k]
+		if len(run) == 88 && run[86] == '=' && run[87] == '=' && bytes.IndexByte(run[:86], '=') < 0 && (st == 0 || !isB64[b[st-1]]) {
+			s.add(st, k, RuleAzureKey)
+			return k
+		}
+		if len(run) >= 120 && bytes.IndexByte(run[:len(run)-2], '=') < 0 {
+			return k // a long base64 blob (public key, certificate body): nothing inside to find
+		}
+	}
+	if len(w) >= 8 && len(w) <= 10 && j < n && b[j] == ':' && allDigits(w) {
+		k := j + 1
+		for k < n && charsets[csAlnumDash][b[k]] {
+			k++
+		}
+		if k-j-1 == 35 {
+			s.add(i, k, "telegram-token")
+			return k
+		}
+	}
+	if len(w) >= 50 && len(w) <= 90 && (w[0] == 'M' || w[0] == 'N' || w[0] == 'O') && isDiscord(w) {
+		s.add(i, j, "discord-token")
+		return j
+	}
+	if len(w) > 70 && bytes.Contains(w, []byte(".atlasv1.")) {
+		s.add(i, j, "terraform-token")
+		return j
+	}
+	// PEM private key
+	if len(w) == 5 && string(w) == "BEGIN" && i >= 5 && string(b[i-5:i]) == "-----" {
+		if k := s.pem(i - 5); k > 0 {
+			return k
+		}
+	}
+	// scheme words: Bearer / Basic / SSWS anywhere
+	if j < n && b[j] == ' ' && len(w) >= 4 && len(w) <= 6 {
+		switch lower(w) {
+		case "bearer", "ssws":
+			v, e := s.valueRun(j + 1)
+			if e-v >= 8 && !benignValue(b[v:e]) {
+				s.add(v, e, RuleBearer)
+				return e
+			}
+		case "basic":
+			v := j + 1
+			e := v
+			for e < n && isB64[b[e]] {
+				e++
+			}
+			if basicCreds(b[v:e]) {
+				s.add(v, e, RuleBasic)
+				return e
+			}
+		}
+	}
+	// 3. structure after the word
+	k := j
+	flag := i >= 1 && b[i-1] == '-' && (i < 2 || b[i-2] == '-' || b[i-2] == ' ' || b[i-2] == '\t' || b[i-2] == '"' || b[i-2] == '\'')
+	if flag && w[0] == 'p' && i >= 2 && b[i-2] != '-' && j-i > 1 {
+		if e := s.shortFlag(i, j, j, sepNone); e > 0 {
+			return e
+		}
+	}
+	if k < n && b[k] == '@' {
+		if s.e.anon {
+			if e := s.email(ws, k); e > 0 {
+				return e
+			}
+		}
+		return j
+	}
+	if k+2 < n && b[k] == ':' && b[k+1] == '/' && b[k+2] == '/' {
+		return s.url(k + 3)
+	}
+	if s.e.anon {
+		if e := s.anonWord(i, j); e > 0 {
+			return e
+		}
+	}
+	quoted := false
+	if k < n && (b[k] == '"' || b[k] == '\'') {
+		k++
+		quoted = true
+	} else if k+1 < n && b[k] == '\\' && b[k+1] == '"' {
+		k += 2
+		quoted = true
+	}
+	xml := !quoted && i > 0 && b[i-1] == '<' && k < n && b[k] == '>'
+	sp := k
+	for k < n && (b[k] == ' ' || b[k] == '\t') {
+		k++
+	}
+	sep := sepNone
+	switch {
+	case xml:
+		sep = sepXML
+		k++
+	case k < n && b[k] == '=':
+		if k+1 < n && b[k+1] == '=' {
+			return j
+		}
+		sep = sepEq
+		k++
+		if k < n && b[k] == '>' {
+			k++
+		}
+	case k < n && b[k] == ':':
+		sep = sepColon
+		k++
+		if k < n && b[k] == '=' {
+			k++
+		}
+	case k > sp && k < n && !quoted:
+		sep = sepSpace
+	}
+	if flag {
+		if e := s.shortFlag(i, j, k, sep); e > 0 {
+			return e
+		}
+	}
+	if sep == sepNone {
+		return j
+	}
+	cls := classifyKey(b[ws:j], s.e.extraKeys)
+	if cls == keyNone {
+		if s.e.anon && sep != sepSpace && isUserKey(w) {
+			return s.anonUserValue(k, sep == sepXML)
+		}
+		return j
+	}
+	if sep == sepSpace {
+		// "--password X" or "credential X": no separator, so only strong keys, and unless it is a
+		// flag, only values that look like secrets.
+		if cls != keyStrong && cls != keyAuth {
+			return j
+		}
+		v, e := s.valueRun(k)
+		val := b[v:e]
+		if flag {
+			if len(val) > 0 && val[0] != '-' && !benignValue(val) {
+				s.add(v, e, RuleCLIPass)
+				return e
+			}
+			return j
+		}
+		if looksSecret(val) {
+			s.add(v, e, RuleKeyValue)
+			return e
+		}
+		return j
+	}
+	for k < n && (b[k] == ' ' || b[k] == '\t') {
+		k++
+	}
+	if k >= n {
+		return k
+	}
+	rule := RuleKeyValue
+	if flag {
+		rule = RuleCLIPass
+	}
+	switch cls {
+	case keyAuth:
+		return s.authValue(k, rule)
+	case keyCookie:
+		return s.cookieValue(k, sep == sepColon)
+	}
+	v, e, next := s.value(k, sep == sepXML, s.lineStartBefore(ws) && sep != sepXML)
+	val := b[v:e]
+	if len(val) > 0 && (val[0] == '{' || val[0] == '[') && e == next && e-v > 1 {
+		// a nested object or list: its own keys are scanned
+		return v + 1
+	}
+	if cls == keyWeak {
+		if !looksSecret(val) {
+			return v
+		}
+	} else if benignValue(val) || (len(w) == 3 && lower(w) == "pwd" && len(val) > 0 && (val[0] == '/' || val[0] == '~')) {
+		return next
+	}
+	if rid := s.tokenRuleAt(v); rid != "" {
+		rule = rid
+	}
+	s.add(v, e, rule)
+	return next
+}
+
+// tokenRuleAt names the provider rule whose prefix starts at v, for better report ids.
+func (s *scanner) tokenRuleAt(v int) string {
+	if v >= s.n {
+		return ""
+	}
+	for _, r := range firstByte[s.b[v]] {
+		if hasPrefixAt(s.b, v, r.prefix) {
+			return r.id
+		}
+	}
+	return ""
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+func isDiscord(w []byte) bool {
+	a := bytes.IndexByte(w, '.')
+	if a < 23 || a > 28 {
+		return false
+	}
+	r := w[a+1:]
+	c := bytes.IndexByte(r, '.')
+	if c < 6 || c > 7 {
+		return false
+	}
+	tail := r[c+1:]
+	return len(tail) >= 27 && len(tail) <= 40 && bytes.IndexByte(tail, '.') < 0
+}
+
+func lower(w []byte) string {
+	var buf [16]byte
+	if len(w) > 16 {
+		return ""
+	}
+	for i, c := range w {
+		if c >= 'A' && c <= 'Z' {
+			c += 32
+		}
+		buf[i] = c
+	}
+	return string(buf[:len(w)])
+}
+
+// lineStartBefore reports whether only indentation, list/diff markers or "export " precede pos on
+// this line: then an unquoted value runs to the end of the line (env dumps, YAML, INI, headers).
+func (s *scanner) lineStartBefore(pos int) bool {
+	if !s.atStart {
+		return false
+	}
+	p := s.b[s.ctx:pos]
+	p = bytes.TrimLeft(p, " \t>-<*#+|")
+	if len(p) == 0 {
+		return true
+	}
+	for _, pre := range []string{"export ", "set ", "declare -x ", "ENV ", "setenv "} {
+		if string(p) == pre {
+			return true
+		}
+	}
+	return false
+}
+
+// valueRun returns the non-space run at k, without surrounding quotes.
+func (s *scanner) valueRun(k int) (int, int) {
+	b, n := s.b, s.n
+	if k < n && (b[k] == '"' || b[k] == '\'') {
+		q := b[k]
+		e := k + 1
+		for e < n && b[e] != q && b[e] != '\n' {
+			e++
+		}
+		return k + 1, e
+	}
+	e := k
+	for e < n && !isSpace[b[e]] && b[e] != '"' && b[e] != '\'' && b[e] != '<' && b[e] != '>' && b[e] != '`' && !(b[e] == '\\' && e+1 < n && (b[e+1] == '"' || b[e+1] == 'n' || b[e+1] == 'r' || b[e+1] == 't')) {
+		if (b[e] == ',' || b[e] == ';') && (e+1 >= n || isSpace[b[e+1]]) {
+			break
+		}
+		e++
+	}
+	return k, e
+}
+
+// value parses the value at k. It returns the value bounds and where scanning continues.
+func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
+	b, n := s.b, s.n
+	if xml {
+		e = k
+		for e < n && b[e] != '<' {
+			e++
+		}
+		return k, e, e
+	}
+	if k < n && (b[k] == '"' || b[k] == '\'') {
+		q := b[k]
+		e = k + 1
+		for e < n {
+			if b[e] == q {
+				// an escaped quote (odd run of backslashes) does not close
+				bs := 0
+				for p := e - 1; p > k && b[p] == '\\'; p-- {
+					bs++
+				}
+				if bs%2 == 0 {
+					break
+				}
+			}
+			e++
+		}
+		if e < n {
+			return k + 1, e, e + 1
+		}
+		return k + 1, n, n
+	}
+	if k+1 < n && b[k] == '\\' && b[k+1] == '"' {
+		idx := bytes.Index(b[k+2:], []byte(`\"`))
+		if idx < 0 {
+			return k + 2, n, n
+		}
+		return k + 2, k + 2 + idx, k + 4 + idx
+	}
+	if toEOL && k < n && b[k] != '{' && b[k] != '[' {
+		e = n
+		for e > k && isSpace[b[e-1]] {
+			e--
+		}
+		return k, e, n
+	}
+	e = k
+	for e < n {
+		c := b[e]
+		if isSpace[c] || c == '"' || c == '&' || c == '<' || c == '>' || c == '`' {
+			break
+		}
+		if c == '\\' && e+1 < n && (b[e+1] == '"' || b[e+1] == 'n' || b[e+1] == 'r' || b[e+1] == 't') {
+			break
+		}
+		if c == ',' || c == ';' || c == '}' || c == ']' || c == ')' {
+			if e+1 >= n || isSpace[b[e+1]] || b[e+1] == '"' || b[e+1] == ',' || b[e+1] == '}' || b[e+1] == ']' || b[e+1] == ')' || b[e+1] == '\\' || looksKeyAt(b, e+1) {
+				break
+			}
+		}
+		e++
+	}
+	return k, e, e
+}
+
+// looksKeyAt: "name=" or "name:" at p (the next pair of a ;- or ,-separated list).
+func looksKeyAt(b []byte, p int) bool {
+	k := p
+	for k < len(b) && isKeyChar[b[k]] {
+		k++
+	}
+	return k > p && k < len(b) && (b[k] == '=' || b[k] == ':')
+}
+
+// authValue: Authorization-like value; the scheme word stays visible.
+func (s *scanner) authValue(k int, rule string) int {
+	b, n := s.b, s.n
+	if rule == RuleKeyValue {
+		rule = RuleHTTPAuth
+	}
+	v, e, next := s.value(k, false, true)
+	if k < n && b[k] != '"' && b[k] != '\'' && b[k] != '\\' && !s.lineStartBefore(k) {
+		// mid-line unquoted: scheme + one credential run
+		v, e, next = k, k, k
+		for e < n && !isSpace[b[e]] && b[e] != '"' {
+			e++
+		}
+		next = e
+	}
+	val := b[v:e]
+	// keep the scheme word
+	p := 0
+	for p < len(val) && (isAlnum[val[p]] || val[p] == '-') {
+		p++
+	}
+	if p > 0 && p <= 24 && p < len(val) && val[p] == ' ' {
+		cs := p
+		for cs < len(val) && val[cs] == ' ' {
+			cs++
+		}
+		if cs == len(val) && !s.lineStartBefore(k) {
+			// only the scheme so far: credential is the next run
+			rv, re := s.valueRun(v + cs)
+			if re-rv > 0 && !benignValue(b[rv:re]) {
+				s.add(rv, re, rule)
+			}
+			return re
+		}
+		if !benignValue(val[cs:]) {
+			s.add(v+cs, e, rule)
+		}
+		return next
+	}
+	if p == len(val) && p > 0 && p <= 24 && k < n && b[k] != '"' && b[k] != '\'' {
+		// "Authorization: Bearer" then the credential after a space
+		sch := lower(val)
+		if sch == "bearer" || sch == "basic" || sch == "token" || sch == "digest" || sch == "negotiate" || sch == "ntlm" || sch == "ssws" || sch == "bot" || sch == "apikey" {
+			for e < n && b[e] == ' ' {
+				e++
+			}
+			rv, re := s.valueRun(e)
+			if re > rv && !benignValue(b[rv:re]) {
+				s.add(rv, re, rule)
+			}
+			return re
+		}
+	}
+	if !benignValue(val) {
+		s.add(v, e, rule)
+	}
+	return next
+}
+
+var cookieAttrs = map[string]bool{"path": true, "domain": true, "expires": true, "max-age": true, "samesite": true,
+	"secure": true, "httponly": true, "priority": true, "partitioned": true, "version": true, "comment": true}
+
+// cookieValue redacts each cookie value, keeping names and attributes.
+func (s *scanner) cookieValue(k int, colon bool) int {
+	b, n := s.b, s.n
+	var v, e, next int
+	if colon || (k < n && (b[k] == '"' || b[k] == '\'' || b[k] == '\\')) {
+		v, e, next = s.value(k, false, true)
+		if k < n && b[k] != '"' && b[k] != '\'' && b[k] != '\\' {
+			// unquoted: to end of line or quote
+			e = k
+			for e < n && b[e] != '"' && !(b[e] == '\\' && e+1 < n && b[e+1] == '"') {
+				e++
+			}
+			for e > k && isSpace[b[e-1]] {
+				e--
+			}
+			next = e
+		}
+	} else {
+		v, e, next = s.value(k, false, false)
+	}
+	pairs := 0
+	p := v
+	for p < e {
+		q := p
+		for q < e && b[q] != ';' {
+			q++
+		}
+		pair := bytes.TrimSpace(b[p:q])
+		off := p + bytes.Index(b[p:q], pair)
+		if len(pair) > 0 {
+			pairs++
+			if eq := bytes.IndexByte(pair, '='); eq >= 0 {
+				name := lower(bytes.TrimSpace(pair[:eq]))
+				cv := pair[eq+1:]
+				if !(pairs > 1 && cookieAttrs[name]) && len(cv) > 0 && !benignValue(cv) {
+					s.add(off+eq+1, off+len(pair), RuleCookie)
+				}
+			} else if !cookieAttrs[lower(pair)] && (pairs == 1 && !benignValue(pair) || looksSecret(pair)) {
+				s.add(off, off+len(pair), RuleCookie)
+			}
+		}
+		p = q + 1
+	}
+	return next
+}
+
+// shortFlag handles -pSECRET (mysql), sshpass -p SECRET and curl -u user:pass / --user user:pass.
+func (s *scanner) shortFlag(i, j, k, sep int) int {
+	b, n := s.b, s.n
+	w := b[i:j]
+	if w[0] == 'p' && j-i >= 1 && b[i-1] == '-' && (i < 2 || b[i-2] != '-') {
+		if j-i == 1 && sep == sepSpace { // "-p X"
+			if s.sshpass == 0 {
+				s.sshpass = -1
+				if bytes.Contains(s.b, []byte("sshpass")) {
+					s.sshpass = 1
+				}
+			}
+			if s.sshpass == 1 {
+				v, e := s.valueRun(k)
+				if e > v {
+					s.add(v, e, RuleCLIPass)
+					return e
+				}
+			}
+			return 0
+		}
+		if j-i > 1 || (j < n && !isSpace[b[j]]) {
+			if s.mysql == 0 {
+				s.mysql = -1
+				if bytes.Contains(s.b, []byte("mysql")) || bytes.Contains(s.b, []byte("mariadb")) {
+					s.mysql = 1
+				}
+			}
+			if s.mysql == 1 {
+				v, e := s.valueRun(i + 1)
+				if e > v && !benignValue(b[v:e]) {
+					s.add(v, e, RuleCLIPass)
+					return e
+				}
+			}
+		}
+		return 0
+	}
+	if (string(w) == "u" && b[i-1] == '-' && (i < 2 || b[i-2] != '-')) || (string(w) == "user" && i >= 2 && b[i-2] == '-') || string(w) == "proxy-user" {
+		if sep != sepSpace && sep != sepEq {
+			return 0
+		}
+		v, e := s.valueRun(k)
+		val := b[v:e]
+		c := bytes.IndexByte(val, ':')
+		if c >= 0 && c < len(val)-1 && !allDigits(val[c+1:]) && !benignValue(val[c+1:]) {
+			s.add(v+c+1, e, RuleCLIPass)
+			return e
+		}
+	}
+	return 0
+}
+
+// url handles scheme://[user[:pass]@]host...; a is the byte after "://".
+func (s *scanner) url(a int) int {
+	b, n := s.b, s.n
+	end := a
+	for end < n {
+		c := b[end]
+		if isSpace[c] || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' || c == '\\' {
+			break
+		}
+		end++
+	}
+	auth := b[a:end]
+	slash := bytes.IndexByte(auth, '/')
+	lim := auth
+	if slash >= 0 {
+		lim = auth[:slash]
+	}
+	at := bytes.LastIndexByte(lim, '@')
+	if at < 0 && slash >= 0 {
+		// a password containing '/': accept the last '@' if what precedes the first '/' is not a
+		// host:port
+		at2 := bytes.LastIndexByte(auth, '@')
+		c := bytes.IndexByte(auth, ':')
+		if at2 > 0 && c >= 0 && c < slash && !allDigits(auth[c+1:slash]) && bytes.IndexByte(auth[:at2], '?') < 0 {
+			at = at2
+		}
+	}
+	if at < 0 {
+		return a
+	}
+	ui := auth[:at]
+	if c := bytes.IndexByte(ui, ':'); c >= 0 {
+		pw := ui[c+1:]
+		if len(pw) > 0 && !bytes.HasPrefix(pw, []byte("[REDACTED")) && !benignValue(pw) {
+			s.add(a+c+1, a+at, RuleURLPass)
+		}
+		if s.e.anon && c > 0 {
+			s.anonUser(a, a+c)
+		}
+	} else if looksSecret(ui) || (len(ui) >= 20 && allAlnum(ui)) {
+		s.add(a, a+at, RuleURLToken)
+	} else if s.e.anon && len(ui) > 0 {
+		s.anonUser(a, a+at)
+	}
+	return a + at + 1
+}
+
+func allAlnum(b []byte) bool {
+	for _, c := range b {
+		if !isAlnum[c] {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	pemBegin = []byte("-----BEGIN")
+	pemEnd   = []byte("-----END")
+	dashes   = []byte("-----")
+)
+
+// pem handles a BEGIN marker at p. For private keys it redacts to the END marker on this line, or
+// to the end of the line and opens block mode for the lines that follow.
+func (s *scanner) pem(p int) int {
+	b := s.b
+	hdrEnd := bytes.Index(b[p+10:], dashes)
+	if hdrEnd < 0 || hdrEnd > 60 {
+		return 0
+	}
+	hdr := b[p+10 : p+10+hdrEnd]
+	if !bytes.Contains(hdr, []byte("PRIVATE KEY")) {
+		return 0
+	}
+	after := p + 10 + hdrEnd + 5
+	if e := bytes.Index(b[after:], pemEnd); e >= 0 {
+		endm := after + e + len(pemEnd)
+		if d := bytes.Index(b[endm:], dashes); d >= 0 && d < 60 {
+			endm += d + 5
+		}
+		s.add(p, endm, RulePrivateKey)
+		return endm
+	}
+	s.add(p, s.n, RulePrivateKey)
+	s.pemOpen = true
+	return s.n
+}
+
+// pemBodyLine: a line inside a PEM block (optionally with a log prefix): its last field is base64,
+// a PEM header, or it is blank.
+func pemBodyLine(l []byte) bool {
+	t := bytes.TrimRight(l, " \t\r")
+	if len(t) == 0 {
+		return true
+	}
+	if bytes.Contains(t, []byte("Proc-Type:")) || bytes.Contains(t, []byte("DEK-Info:")) || bytes.Contains(t, []byte("Comment:")) || bytes.Contains(t, []byte("Version:")) {
+		return true
+	}
+	f := t
+	if sp := bytes.LastIndexAny(t, " \t"); sp >= 0 {
+		f = t[sp+1:]
+	}
+	f = bytes.Trim(f, `"',`)
+	if len(f) == 0 {
+		return false
+	}
+	for _, c := range f {
+		if !isB64[c] && c != '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *scanner) literals() {
+	for _, lit := range s.e.literals {
+		off := 0
+		for {
+			k := bytes.Index(s.b[off:], lit)
+			if k < 0 {
+				break
+			}
+			s.add(off+k, off+k+len(lit), RuleLiteral)
+			off += k + len(lit)
+		}
+	}
+}
+
+func (s *scanner) userRegexes() {
+	for _, r := range s.e.regexes {
+		if len(r.prefix) > 0 && !bytes.Contains(s.b, r.prefix) {
+			continue
+		}
+		for _, m := range r.re.FindAllSubmatchIndex(s.b, -1) {
+			st, en := m[0], m[1]
+			if len(m) >= 4 && m[2] >= 0 {
+				st, en = m[2], m[3]
+			}
+			s.add(st, en, r.id)
+		}
+	}
+}
+
+// resolve sorts and merges overlapping spans; a redaction wins over a pseudonym.
+func (s *scanner) resolve() []span {
+	sp := s.spans
+	if len(sp) == 0 {
+		return sp
+	}
+	sorted := true
+	for k := 1; k < len(sp); k++ {
+		if sp[k].s < sp[k-1].s {
+			sorted = false
+			break
+		}
+	}
+	if !sorted {
+		sort.SliceStable(sp, func(a, c int) bool { return sp[a].s < sp[c].s })
+	}
+	out := sp[:1]
+	for _, x := range sp[1:] {
+		last := &out[len(out)-1]
+		if x.s < last.e {
+			if x.e > last.e {
+				last.e = x.e
+			}
+			if last.repl != "" && x.repl == "" {
+				last.rule, last.repl = x.rule, ""
+			} else if last.repl != "" && x.repl != "" {
+				// two pseudonyms overlapping: redact rather than emit a mangled token
+				last.rule, last.repl = x.rule, ""
+			}
+			continue
+		}
+		out = append(out, x)
+	}
+	// Keep JSON and other escapes intact: never start right after an escaping backslash, never
+	// end between a backslash and the byte it escapes.
+	b := s.b
+	for k := range out {
+		x := &out[k]
+		if x.repl != "" {
+			continue
+		}
+		bs := 0
+		for p := x.s - 1; p >= 0 && b[p] == '\\'; p-- {
+			bs++
+		}
+		if bs%2 == 1 && (k == 0 || out[k-1].e < x.s) && x.s-1 >= s.ctx {
+			x.s--
+		}
+		bs = 0
+		for p := x.e - 1; p >= x.s && b[p] == '\\'; p-- {
+			bs++
+		}
+		if bs%2 == 1 && x.e < len(b) && (k+1 == len(out) || out[k+1].s > x.e) {
+			x.e++
+		}
+	}
+	return out
+}

@@ -1,0 +1,264 @@
+package redact
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+const (
+	// maxWindow bounds how much of one line is held: longer lines are cut at a delimiter into
+	// windows of at most this size.
+	maxWindow = 256 << 10
+	// ctxKeep bytes of a window are carried, read-only, into the next window so that a key and its
+	// value split by the cut are still seen together.
+	ctxKeep = 1024
+	// flushAt bounds the output buffered before it is written to dst.
+	flushAt = 64 << 10
+)
+
+// stream is one redacted stream: a line assembler feeding the scanner. It is not safe for
+// concurrent use; the Engine it belongs to is.
+type stream struct {
+	e      *Engine
+	dst    io.Writer
+	file   string
+	buf    []byte // the incomplete last line
+	ctx    []byte // raw tail of the previous window of the current line
+	tmp    []byte
+	out    []byte
+	sc     scanner
+	pem    bool // inside a private key block
+	cont   bool // the current line was started by an earlier window
+	counts map[string]int
+	err    error
+	closed bool
+}
+
+func newStream(e *Engine, dst io.Writer, file string) *stream {
+	return &stream{e: e, dst: dst, file: file, sc: scanner{e: e}}
+}
+
+var errClosed = errors.New("redact: write after close")
+
+// Write buffers p up to its last newline and redacts every complete line.
+func (w *stream) Write(p []byte) (n int, err error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.closed {
+		return 0, errClosed
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			n, err = 0, w.fail(fmt.Errorf("%w: %v", ErrEngine, r))
+		}
+	}()
+	total := len(p)
+	for len(p) > 0 && w.err == nil {
+		c := p
+		if len(c) > maxWindow {
+			c = c[:maxWindow]
+		}
+		w.write1(c)
+		p = p[len(c):]
+	}
+	if w.err == nil {
+		w.flush()
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	return total, nil
+}
+
+func (w *stream) write1(p []byte) {
+	if len(w.buf) > 0 {
+		nl := bytes.IndexByte(p, '\n')
+		if nl < 0 {
+			w.buf = append(w.buf, p...)
+			w.windows()
+			return
+		}
+		w.buf = append(w.buf, p[:nl]...)
+		w.segment(w.buf, true)
+		w.buf = w.buf[:0]
+		p = p[nl+1:]
+	}
+	if last := bytes.LastIndexByte(p, '\n'); last >= 0 {
+		block := p[:last+1]
+		for len(block) > 0 {
+			nl := bytes.IndexByte(block, '\n')
+			w.segment(block[:nl], true)
+			block = block[nl+1:]
+			if len(w.out) >= flushAt {
+				w.flush()
+				if w.err != nil {
+					return
+				}
+			}
+		}
+		p = p[last+1:]
+	}
+	w.buf = append(w.buf, p...)
+	w.windows()
+}
+
+// windows processes a line longer than maxWindow in pieces cut at delimiters.
+func (w *stream) windows() {
+	for len(w.buf) >= maxWindow {
+		cut := chooseCut(w.buf[:maxWindow])
+		w.segment(w.buf[:cut], false)
+		rest := copy(w.buf, w.buf[cut:])
+		w.buf = w.buf[:rest]
+	}
+}
+
+func chooseCut(b []byte) int {
+	for k := len(b) - 1; k >= len(b)/2; k-- {
+		switch b[k] {
+		case ' ', '\t', ',', ';', '&', '"', '\'', '<', '>', '{', '}', '[', ']', '(', ')':
+			return k + 1
+		}
+	}
+	return len(b)
+}
+
+// segment redacts one line (nl: it ended with a newline) or one window of a long line.
+func (w *stream) segment(l []byte, nl bool) {
+	atStart := !w.cont
+	if w.pem {
+		if idx := bytes.Index(l, pemEnd); idx >= 0 {
+			endm := idx + len(pemEnd)
+			if d := bytes.Index(l[endm:], dashes); d >= 0 && d < 60 {
+				endm += d + len(dashes)
+			}
+			w.pem = false
+			rest := l[endm:]
+			if len(bytes.TrimSpace(rest)) == 0 {
+				w.endSegment(nil, nl)
+				return
+			}
+			l = rest
+			atStart = false
+			w.ctx = w.ctx[:0]
+			w.cont = true
+		} else if !atStart || pemBodyLine(l) {
+			w.endSegment(nil, nl)
+			return
+		} else {
+			w.pem = false
+		}
+	}
+	text := l
+	ctxLen := 0
+	if w.cont && len(w.ctx) > 0 {
+		w.tmp = append(append(w.tmp[:0], w.ctx...), l...)
+		text = w.tmp
+		ctxLen = len(w.ctx)
+	}
+	w.sc.scan(text, ctxLen, atStart)
+	spans := w.sc.resolve()
+	pos := ctxLen
+	for _, sp := range spans {
+		if sp.s < pos {
+			sp.s = pos
+		}
+		if sp.e <= sp.s {
+			continue
+		}
+		w.out = append(w.out, text[pos:sp.s]...)
+		if sp.repl != "" {
+			w.out = append(w.out, sp.repl...)
+		} else {
+			w.out = append(w.out, "[REDACTED:"...)
+			w.out = append(w.out, sp.rule...)
+			w.out = append(w.out, ']')
+		}
+		if w.counts == nil {
+			w.counts = map[string]int{}
+		}
+		w.counts[sp.rule]++
+		pos = sp.e
+	}
+	w.out = append(w.out, text[pos:]...)
+	if w.sc.pemOpen {
+		w.pem = true
+	}
+	w.endSegment(text, nl)
+}
+
+func (w *stream) endSegment(text []byte, nl bool) {
+	if nl {
+		if text != nil {
+			w.out = append(w.out, '\n')
+		}
+		w.cont = false
+		w.ctx = w.ctx[:0]
+		return
+	}
+	w.cont = true
+	keep := text
+	if len(keep) > ctxKeep {
+		keep = keep[len(keep)-ctxKeep:]
+	}
+	w.ctx = append(w.ctx[:0], keep...)
+}
+
+func (w *stream) flush() {
+	if len(w.out) == 0 || w.err != nil {
+		return
+	}
+	_, err := w.dst.Write(w.out)
+	w.out = w.out[:0]
+	if err != nil {
+		w.err = err
+	}
+}
+
+// Close redacts and writes the unterminated tail and records the stream's counts. It does not
+// close dst.
+func (w *stream) Close() (err error) {
+	if w.closed {
+		return w.err
+	}
+	w.closed = true
+	if w.err != nil {
+		return w.err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = w.fail(fmt.Errorf("%w: %v", ErrEngine, r))
+		}
+	}()
+	if len(w.buf) > 0 {
+		w.segment(w.buf, false)
+		w.buf = nil
+	}
+	w.flush()
+	w.e.addCounts(w.file, w.counts)
+	w.counts = nil
+	w.ctx, w.tmp = nil, nil
+	return w.err
+}
+
+// fail drops everything not yet written and records the file as dropped. Nothing of the input is
+// passed through after an engine error.
+func (w *stream) fail(err error) error {
+	w.err = err
+	w.out = w.out[:0]
+	w.buf = nil
+	w.e.Drop(w.file, err.Error())
+	w.e.addCounts(w.file, w.counts)
+	w.counts = nil
+	return err
+}
+
+// abandon is called when the source of a reader fails: the partial line is dropped.
+func (w *stream) abandon() {
+	w.buf = nil
+	w.closed = true
+	w.e.addCounts(w.file, w.counts)
+	w.counts = nil
+}
