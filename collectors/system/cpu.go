@@ -73,7 +73,7 @@ func collectCPU(ctx context.Context, s *source) (any, error) {
 		}
 	}
 
-	util, err := sampleCPU(ctx, g, cpuSample)
+	util, err := sampleCPU(ctx, s, cpuSample)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
@@ -84,7 +84,8 @@ func collectCPU(ctx context.Context, s *source) (any, error) {
 
 // sampleCPU reads the CPU time counters twice, d apart. It returns nil when no time passed
 // between the two reads (a frozen fixture, or a clock that did not move).
-func sampleCPU(ctx, g context.Context, d time.Duration) (*CPUUtil, error) {
+func sampleCPU(ctx context.Context, s *source, d time.Duration) (*CPUUtil, error) {
+	g := s.gctx(ctx)
 	t0, err := cpu.TimesWithContext(g, false)
 	if err != nil {
 		return nil, err
@@ -93,6 +94,13 @@ func sampleCPU(ctx, g context.Context, d time.Duration) (*CPUUtil, error) {
 	if err := sleep(ctx, d); err != nil {
 		return nil, err
 	}
+	if s.betweenSamples != nil {
+		s.betweenSamples()
+	}
+	elapsed := time.Since(start)
+	if s.sampleElapsed > 0 {
+		elapsed = s.sampleElapsed
+	}
 	t1, err := cpu.TimesWithContext(g, false)
 	if err != nil {
 		return nil, err
@@ -100,7 +108,7 @@ func sampleCPU(ctx, g context.Context, d time.Duration) (*CPUUtil, error) {
 	if len(t0) == 0 || len(t1) == 0 {
 		return nil, fmt.Errorf("no cpu times")
 	}
-	return cpuUtil(t0[0], t1[0], time.Since(start)), nil
+	return cpuUtil(t0[0], t1[0], elapsed), nil
 }
 
 func cpuUtil(a, b cpu.TimesStat, elapsed time.Duration) *CPUUtil {

@@ -20,8 +20,16 @@ type Disks struct {
 	Partitions []Partition `json:"partitions"`
 }
 
-// Partition is one mounted filesystem (gopsutil's "physical" filter: real devices and
-// filesystems the kernel lists as block-backed, plus network filesystems).
+// pseudoFS are kernel interface filesystems: no space to run out of, nothing a support case needs.
+var pseudoFS = map[string]bool{
+	"proc": true, "sysfs": true, "cgroup": true, "cgroup2": true, "devpts": true, "mqueue": true,
+	"securityfs": true, "debugfs": true, "tracefs": true, "pstore": true, "bpf": true,
+	"configfs": true, "fusectl": true, "hugetlbfs": true, "autofs": true, "binfmt_misc": true,
+	"rpc_pipefs": true, "nsfs": true, "efivarfs": true, "selinuxfs": true, "devfs": true,
+}
+
+// Partition is one mounted filesystem; kernel pseudo filesystems (proc, sysfs, cgroup, ...) are
+// left out, tmpfs and overlay stay (they fill up too).
 type Partition struct {
 	Device     string   `json:"device"`
 	Mountpoint string   `json:"mountpoint"`
@@ -45,9 +53,15 @@ type Usage struct {
 }
 
 func collectDisks(ctx context.Context, s *source) (any, error) {
-	parts, err := disk.PartitionsWithContext(s.gctx(ctx), false)
-	if err != nil && len(parts) == 0 {
+	all, err := disk.PartitionsWithContext(s.gctx(ctx), true)
+	if err != nil && len(all) == 0 {
 		return nil, err
+	}
+	parts := all[:0]
+	for _, pt := range all {
+		if !pseudoFS[pt.Fstype] {
+			parts = append(parts, pt)
+		}
 	}
 	var p problems
 	p.add("partitions", err)

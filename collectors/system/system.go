@@ -95,7 +95,7 @@ type source struct {
 	now     func() time.Time
 	environ func() []string // KEY=value list, os.Environ in production
 
-	// Test hooks for the process CPU sample: betweenSamples runs between the two passes,
+	// Test hooks for the CPU and process samples: betweenSamples runs between the two passes,
 	// sampleElapsed (when set) replaces the measured time between them.
 	betweenSamples func()
 	sampleElapsed  time.Duration
