@@ -55,3 +55,45 @@ func readResolvConf(root, path string) (ResolverConfig, error) {
 	}
 	return cfg, nil
 }
+
+// parseScutil returns the servers and search domains of the first resolver that has no domain
+// (the default), from `scutil --dns` output.
+func parseScutil(out []byte) (servers, search []string) {
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	inResolver, scoped := false, false
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case strings.HasPrefix(line, "resolver #"):
+			if len(servers) > 0 {
+				return servers, search
+			}
+			inResolver, scoped = true, false
+		case strings.HasPrefix(line, "DNS configuration (for scoped queries)"):
+			if len(servers) > 0 {
+				return servers, search
+			}
+			inResolver = false
+		case !inResolver:
+		case strings.HasPrefix(line, "domain "):
+			scoped = true
+		case strings.HasPrefix(line, "nameserver["):
+			if v, ok := scutilValue(line); ok && !scoped {
+				servers = append(servers, v)
+			}
+		case strings.HasPrefix(line, "search domain["):
+			if v, ok := scutilValue(line); ok && !scoped {
+				search = append(search, v)
+			}
+		}
+	}
+	return servers, search
+}
+
+func scutilValue(line string) (string, bool) {
+	i := strings.Index(line, ":")
+	if i < 0 {
+		return "", false
+	}
+	return strings.TrimSpace(line[i+1:]), true
+}

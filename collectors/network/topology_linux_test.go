@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -210,4 +211,48 @@ func TestTopology(t *testing.T) {
 // nftChain is a ruleset with one base chain on hook holding rule.
 func nftChain(hook, rule string) string {
 	return "table inet cf {\n\tchain c {\n\t\ttype filter hook " + hook + " priority 0;\n\t\t" + rule + "\n\t}\n}\n"
+}
+
+// TestTopologyDNS resolves through the resolver configuration the client namespace really has:
+// two dnsmasq servers in the topology giving different answers, and the OS resolver.
+func TestTopologyDNS(t *testing.T) {
+	c := netns.NewChain(t)
+	if _, err := exec.LookPath("dnsmasq"); err != nil {
+		t.Skip("skipping: dnsmasq is not installed")
+	}
+	dnsmasq := func(ns, ip, answer string) {
+		c.Start(t, ns, "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+			"--bind-interfaces", "--listen-address="+ip, "--pid-file="+filepath.Join(t.TempDir(), "pid"),
+			"--log-facility=-", "--local-ttl=60", "--local=/test/", "--host-record=api.test,"+answer)
+		c.WaitListening(t, ns, "udp", 53)
+	}
+	dnsmasq(c.Server, c.ServerIP, "10.1.0.1")
+	dnsmasq(c.Router2, c.Router2Out, "10.1.0.2")
+	c.SetResolvConf(t, c.Client, "nameserver "+c.ServerIP+"\nnameserver "+c.Router2Out+"\nsearch test\n")
+
+	var doc DNSDoc
+	runIn(t, c, c.Client, helperJob{Kind: "dns", DNS: []spec.DNSCheck{
+		{Name: "api.test", Types: []string{"A"}},
+		{Name: "nope.test", Types: []string{"A"}},
+	}}, &doc)
+	t.Logf("%+v", doc)
+	if doc.Resolver.Source != "/etc/resolv.conf" || fmt.Sprint(doc.Resolver.Servers) != fmt.Sprint([]string{c.ServerIP, c.Router2Out}) {
+		t.Fatalf("resolver config: %+v", doc.Resolver)
+	}
+	api := doc.Results[0]
+	if len(api.Servers) != 2 || api.Servers[0].Server != c.ServerIP+":53" || fmt.Sprint(answerData(api.Servers[0])) != "[A 10.1.0.1]" ||
+		fmt.Sprint(answerData(api.Servers[1])) != "[A 10.1.0.2]" {
+		t.Errorf("servers: %+v", api.Servers)
+	}
+	if api.System == nil || fmt.Sprint(api.System.Addrs) != "[10.1.0.1]" || api.System.Error != "" {
+		t.Errorf("system resolver: %+v", api.System)
+	}
+	// Server 2 disagrees with server 1; the OS resolver asked server 1 and agrees with it.
+	if !api.Disagreement || len(api.Disagreements) != 1 || !strings.Contains(api.Disagreements[0], c.Router2Out+":53 returned [10.1.0.2]") {
+		t.Errorf("disagreements: %v", api.Disagreements)
+	}
+	nope := doc.Results[1]
+	if nope.OK || nope.System == nil || nope.System.Error != "not found" || nope.Servers[0].Rcode != "NXDOMAIN" {
+		t.Errorf("nope.test: %+v", nope)
+	}
 }
