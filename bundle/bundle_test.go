@@ -433,8 +433,10 @@ func FuzzRead(f *testing.F) {
 		p := filepath.Join(t.TempDir(), "f")
 		os.WriteFile(p, data, 0o644)
 		lim := DefaultReadLimits
-		lim.MaxTotalSize = 64 << 20
-		lim.MaxEntrySize = 16 << 20
+		// Small limits keep each execution fast; the limits themselves are what is under test.
+		lim.MaxTotalSize = 1 << 20
+		lim.MaxEntrySize = 512 << 10
+		lim.RatioFloor = 64 << 10
 		c, err := Read(p, lim)
 		if err == nil {
 			c.Verify()
