@@ -5,6 +5,7 @@ package logs
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os/exec"
@@ -165,6 +166,19 @@ func (s redactingSink) Create(p string) (io.WriteCloser, error) {
 		return nil, err
 	}
 	return redactedFile{s.eng.NewWriter(w, p), w}, nil
+}
+
+func (s redactingSink) WriteJSON(p string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	w, err := s.Create(p)
+	if err != nil {
+		return err
+	}
+	w.Write(append(data, '\n'))
+	return w.Close()
 }
 
 func TestPlantedSecretsRedacted(t *testing.T) {
