@@ -385,7 +385,7 @@ func (h *httpRun) verify(cs tls.ConnectionState) error {
 			Issuer:    c.Issuer.String(),
 			NotBefore: c.NotBefore.UTC(),
 			NotAfter:  c.NotAfter.UTC(),
-			DaysLeft:  int(math.Floor(c.NotAfter.Sub(now).Hours() / 24)),
+			DaysLeft:  int(c.NotAfter.Sub(now).Hours() / 24), // whole days, toward zero
 		}
 		ci.SANs = append(ci.SANs, c.DNSNames...)
 		for _, ip := range c.IPAddresses {
