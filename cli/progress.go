@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/casefile/casefile/collectors"
@@ -109,33 +108,46 @@ func (p *progress) stop() {
 	}
 }
 
-// printSummary writes the collector table: aligned with a header on a terminal, tab-separated
-// otherwise.
+// printSummary writes the collector table: aligned with a header on a terminal (status coloured
+// unless NO_COLOR), tab-separated otherwise.
 func printSummary(w io.Writer, results []collectors.Result) {
-	color := useColor(w)
-	var tw io.Writer = w
-	var flush func()
-	if isTerminal(w) {
-		t := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		tw, flush = t, func() { t.Flush() }
-	}
-	fmt.Fprintln(tw, "COLLECTOR\tSTATUS\tTIME\tFILES\tNOTE")
+	rows := [][]string{{"COLLECTOR", "STATUS", "TIME", "FILES", "NOTE"}}
 	for _, r := range results {
-		status := string(r.Status)
-		if color {
-			status = colorStatus(r.Status)
-		}
-		note := r.Error
-		if i := strings.IndexByte(note, '\n'); i >= 0 {
-			note = note[:i]
-		}
+		note := firstLine(r.Error)
 		if len(note) > 100 {
 			note = note[:97] + "..."
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.1fs\t%d\t%s\n", r.Name, status, float64(r.DurationMS)/1000, len(r.Files), note)
+		rows = append(rows, []string{r.Name, string(r.Status), fmt.Sprintf("%.1fs", float64(r.DurationMS)/1000), fmt.Sprint(len(r.Files)), note})
 	}
-	if flush != nil {
-		flush()
+	if !isTerminal(w) {
+		for _, row := range rows {
+			fmt.Fprintln(w, strings.Join(row, "\t"))
+		}
+		return
+	}
+	color := useColor(w)
+	widths := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for i, cell := range row {
+			widths[i] = max(widths[i], len(cell))
+		}
+	}
+	for n, row := range rows {
+		var b strings.Builder
+		for i, cell := range row {
+			pad := strings.Repeat(" ", widths[i]-len(cell))
+			if i == len(row)-1 {
+				pad = ""
+			}
+			if i == 1 && n > 0 && color {
+				cell = colorStatus(collectors.Status(cell))
+			}
+			b.WriteString(cell + pad)
+			if i < len(row)-1 {
+				b.WriteString("  ")
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
 }
 
@@ -149,6 +161,5 @@ func colorStatus(s collectors.Status) string {
 	case collectors.StatusFailed, collectors.StatusTimedOut:
 		code = "31"
 	}
-	// tabwriter counts escape bytes as width; pad so columns stay aligned.
 	return "\x1b[" + code + "m" + string(s) + "\x1b[0m"
 }
