@@ -172,13 +172,13 @@ func (s *scanner) word(ws, i int) int {
 			return k // a long base64 blob (public key, certificate body): nothing inside to find
 		}
 	}
-	if len(w) >= 8 && len(w) <= 10 && j < n && b[j] == ':' && allDigits(w) {
+	if tw := bytes.TrimPrefix(w, []byte("bot")); len(tw) >= 8 && len(tw) <= 10 && j < n && b[j] == ':' && allDigits(tw) {
 		k := j + 1
 		for k < n && charsets[csAlnumDash][b[k]] {
 			k++
 		}
 		if k-j-1 == 35 {
-			s.add(i, k, "telegram-token")
+			s.add(j-len(tw), k, "telegram-token")
 			return k
 		}
 	}
@@ -274,11 +274,16 @@ func (s *scanner) word(ws, i int) int {
 		if k < n && b[k] == '=' {
 			k++
 		}
-	case k > sp && k < n && !quoted:
+	case k > sp && k < n && !quoted && (i == 0 || (b[i-1] != '=' && b[i-1] != ':')):
 		sep = sepSpace
 	}
 	if flag {
 		if e := s.shortFlag(i, j, k, sep); e > 0 {
+			return e
+		}
+	}
+	if quoted && i >= 2 && (b[i-1] == '"' || b[i-1] == '\'') && b[i-2] == '=' {
+		if e := s.xmlAttrPair(i, j); e > 0 {
 			return e
 		}
 	}
@@ -307,7 +312,7 @@ func (s *scanner) word(ws, i int) int {
 			}
 			return j
 		}
-		if looksSecret(val) {
+		if looksSecret(val) && !looksKeyAt(b, v) {
 			s.add(v, e, RuleKeyValue)
 			return e
 		}
@@ -344,9 +349,64 @@ func (s *scanner) word(ws, i int) int {
 	}
 	if rid := s.tokenRuleAt(v); rid != "" {
 		rule = rid
+	} else if urlKey(w) && bytes.Contains(val, []byte("://")) {
+		return v // the URL rules find its credentials; host and path stay readable
 	}
 	s.add(v, e, rule)
 	return next
+}
+
+// urlKey: keys whose values are usually URLs or connection strings with embedded credentials.
+func urlKey(w []byte) bool {
+	var segs [12]string
+	n := splitKey(w, segs[:])
+	if n == 0 {
+		return false
+	}
+	switch segs[n-1] {
+	case "dsn", "connectionstring", "connstr", "url", "uri":
+		return true
+	}
+	return false
+}
+
+// xmlAttrPair handles <add key="Password" value="..."/> and name="..." value="..." pairs.
+func (s *scanner) xmlAttrPair(i, j int) int {
+	b := s.b
+	p := i - 2
+	a := p
+	for a > 0 && isWord[b[a-1]] {
+		a--
+	}
+	attr := lower(b[a:p])
+	if attr != "key" && attr != "name" && attr != "id" {
+		return 0
+	}
+	if classifyKey(b[i:j], s.e.extraKeys) == keyNone {
+		return 0
+	}
+	lim := min(s.n, j+300)
+	rest := b[j:lim]
+	if gt := bytes.IndexByte(rest, '>'); gt >= 0 {
+		rest = rest[:gt]
+	}
+	vi := bytes.Index(rest, []byte("value="))
+	if vi < 0 || vi+6 >= len(rest) {
+		return 0
+	}
+	q := rest[vi+6]
+	if q != '"' && q != '\'' {
+		return 0
+	}
+	vs := j + vi + 7
+	ve := bytes.IndexByte(b[vs:lim], q)
+	if ve < 0 {
+		return 0
+	}
+	if !benignValue(b[vs : vs+ve]) {
+		s.add(vs, vs+ve, RuleKeyValue)
+	}
+	return vs + ve + 1
 }
 
 // tokenRuleAt names the provider rule whose prefix starts at v, for better report ids.
@@ -479,10 +539,23 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 	}
 	if toEOL && k < n && b[k] != '{' && b[k] != '[' {
 		e = n
+		for p := k; p < n; p++ {
+			if isSpace[b[p]] {
+				q := p
+				for q < n && isSpace[b[q]] {
+					q++
+				}
+				if looksKeyAt(b, q) && (q+1 >= n || b[q] != '-') {
+					e = p
+					break
+				}
+				p = q
+			}
+		}
 		for e > k && isSpace[b[e-1]] {
 			e--
 		}
-		return k, e, n
+		return k, e, e
 	}
 	e = k
 	for e < n {
@@ -704,6 +777,9 @@ func (s *scanner) url(a int) int {
 		return a
 	}
 	ui := auth[:at]
+	if bytes.HasPrefix(ui, []byte("[REDACTED")) {
+		return a + at + 1
+	}
 	if c := bytes.IndexByte(ui, ':'); c >= 0 {
 		pw := ui[c+1:]
 		if len(pw) > 0 && !bytes.HasPrefix(pw, []byte("[REDACTED")) && !benignValue(pw) {
