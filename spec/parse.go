@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -352,6 +353,7 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 		if len(l.Paths) == 0 {
 			bad(k+".paths", "at least one path is required")
 		}
+		checkGlobs(k+".paths", l.Paths, bad)
 	}
 	for i, c := range s.Commands {
 		k := fmt.Sprintf("commands[%d]", i)
@@ -371,6 +373,7 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 		if len(f.Paths) == 0 {
 			bad(k+".paths", "at least one path is required")
 		}
+		checkGlobs(k+".paths", f.Paths, bad)
 	}
 	for i, r := range s.Redact.Regexes {
 		k := fmt.Sprintf("redact.regexes[%d]", i)
@@ -436,6 +439,14 @@ func checkName(k, name string, seen map[string]bool, bad func(string, string, ..
 		bad(k+".name", "duplicate name %q", name)
 	}
 	seen[name] = true
+}
+
+func checkGlobs(k string, globs []string, bad func(string, string, ...any)) {
+	for _, g := range globs {
+		if _, err := path.Match(g, ""); err != nil || strings.TrimSpace(g) == "" {
+			bad(k, "invalid glob %q", g)
+		}
+	}
 }
 
 func validHost(h string) bool {

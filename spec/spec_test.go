@@ -89,6 +89,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad format", head + "bundle: {format: rar}\n", `bad.yaml:4: bundle.format: must be tar.gz, tar.zst or zip, got "rar"`},
 		{"invalid yaml", head + "network: [\n", "bad.yaml:4: invalid YAML: did not find expected node content"},
 		{"monitor with two checks", head + "monitors:\n  - {name: m, tcp: {target: 'a.example:1'}, dns: {name: a.example}}\n", "bad.yaml:5: monitors[0]: exactly one of http, tcp, dns or ping is required"},
+		{"bad glob", head + "files:\n  - {name: a, paths: [\"/etc/[x\"]}\n", `bad.yaml:5: files[0].paths: invalid glob "/etc/[x"`},
 		{"duplicate key", head + "kind: Spec\n", "bad.yaml:4: kind: duplicate key"},
 	}
 	for _, c := range cases {
