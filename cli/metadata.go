@@ -18,11 +18,12 @@ const maxEnvValue = 4096
 // writeMetadata stages environment.json and spec.yaml, through the redactor like every file.
 func writeMetadata(ctx context.Context, stage *bundle.Stage, s *spec.Spec, raw []byte, o *collectOptions, host string) error {
 	env := map[string]any{}
-	if sys, err := systemEnvironment(ctx, o.root); err == nil {
-		b, _ := json.Marshal(sys)
-		json.Unmarshal(b, &env)
-	} else {
-		env["error"] = err.Error()
+	sys, err := systemEnvironment(ctx, o.root)
+	b, _ := json.Marshal(sys)
+	json.Unmarshal(b, &env)
+	if err != nil {
+		// Facts found are kept; what could not be read is said.
+		env["errors"] = err.Error()
 	}
 	if _, ok := env["os"]; !ok {
 		env["os"] = runtime.GOOS
@@ -32,8 +33,8 @@ func writeMetadata(ctx context.Context, stage *bundle.Stage, s *spec.Spec, raw [
 	}
 	env["hostname"] = host
 	env["command_line"] = o.args
-	if _, ok := env["environment"]; !ok {
-		env["environment"] = environ()
+	if _, ok := env["env"]; !ok {
+		env["env"] = environ()
 	}
 	if err := stage.WriteJSON("environment.json", env, "casefile"); err != nil {
 		return err

@@ -4,8 +4,10 @@ import (
 	"context"
 
 	"github.com/casefile/casefile/collectors"
+	"github.com/casefile/casefile/collectors/command"
 	"github.com/casefile/casefile/collectors/files"
 	"github.com/casefile/casefile/collectors/logs"
+	"github.com/casefile/casefile/collectors/network"
 	"github.com/casefile/casefile/collectors/system"
 )
 
@@ -13,7 +15,9 @@ import (
 func registry() *collectors.Registry {
 	r := &collectors.Registry{}
 	r.Register(collectors.FamilySystem, system.Collectors)
+	r.Register(collectors.FamilyNetwork, network.Collectors)
 	r.Register(collectors.FamilyLogs, logs.Collectors)
+	r.Register(collectors.FamilyCommands, command.Collectors)
 	r.Register(collectors.FamilyFiles, files.Collectors)
 	return r
 }
