@@ -247,7 +247,10 @@ func TestFixtureProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := uint64(os.Getpagesize())
-	started := func(ticks int) *time.Time { t := fixtureBoot.Add(time.Duration(ticks) * 10 * time.Millisecond); return &t }
+	started := func(ticks int) *time.Time {
+		t := fixtureBoot.Add(time.Duration(ticks) * 10 * time.Millisecond)
+		return &t
+	}
 	app := Process{PID: 99, PPID: 1, Name: "my (weird) app", User: "alice", UID: 1000, State: "running",
 		CPUPercent: 50, CPUSeconds: 3.1, RSSBytes: 10000 * page, VMSBytes: 200000000,
 		MemPercent: round2(100 * float64(10000*page) / 8192000000), Threads: 2, Started: started(1000),

@@ -2,7 +2,9 @@ package system
 
 import (
 	"context"
+	"net"
 	"sort"
+	"strings"
 
 	gnet "github.com/shirou/gopsutil/v3/net"
 )
@@ -38,12 +40,13 @@ type IfaceCounters struct {
 func collectInterfaces(ctx context.Context, s *source) (any, error) {
 	g := s.gctx(ctx)
 	var p problems
-	// The interface list comes from the kernel (netlink, getifaddrs), not from files, so a
-	// fixture root has none; the counters do come from the root (/proc/net/dev on Linux).
-	var list gnet.InterfaceStatList
+	// The interface list comes from the kernel (netlink, getifaddrs, GetAdaptersAddresses), not
+	// from files, so a fixture root has none; the counters do come from the root (/proc/net/dev
+	// on Linux).
+	var list []net.Interface
 	if s.isHost {
 		var err error
-		list, err = gnet.InterfacesWithContext(g)
+		list, err = net.Interfaces()
 		if err != nil {
 			return nil, err
 		}
@@ -58,13 +61,15 @@ func collectInterfaces(ctx context.Context, s *source) (any, error) {
 	seen := map[string]bool{}
 	for _, i := range list {
 		seen[i.Name] = true
-		ifc := Interface{Index: i.Index, Name: i.Name, MTU: i.MTU, HardwareAddr: i.HardwareAddr,
-			Flags: i.Flags, Addresses: make([]string, 0, len(i.Addrs))}
-		if ifc.Flags == nil {
-			ifc.Flags = []string{}
+		ifc := Interface{Index: i.Index, Name: i.Name, MTU: i.MTU, HardwareAddr: i.HardwareAddr.String(),
+			Flags: []string{}, Addresses: []string{}}
+		if i.Flags != 0 {
+			ifc.Flags = strings.Split(i.Flags.String(), "|")
 		}
-		for _, a := range i.Addrs {
-			ifc.Addresses = append(ifc.Addresses, a.Addr)
+		addrs, err := i.Addrs()
+		p.add(i.Name+" addresses", err)
+		for _, a := range addrs {
+			ifc.Addresses = append(ifc.Addresses, a.String())
 		}
 		if c, ok := byName[i.Name]; ok {
 			ifc.Counters = ifaceCounters(c)

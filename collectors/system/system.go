@@ -229,8 +229,9 @@ func parseEnvFile(b []byte) map[string]string {
 		k = strings.TrimSpace(strings.TrimPrefix(k, "export "))
 		v = strings.TrimSpace(v)
 		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			double := v[0] == '"'
 			v = v[1 : len(v)-1]
-			if line[len(k)+1] == '"' {
+			if double {
 				v = strings.NewReplacer(`\"`, `"`, `\\`, `\`, `\$`, `$`, "\\`", "`").Replace(v)
 			}
 		}
