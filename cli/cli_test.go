@@ -3,15 +3,23 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
+	// Tests that need a real process with real signals re-run this binary as casefile.
+	if os.Getenv("CASEFILE_TEST_SELF") == "1" {
+		os.Exit(Main(os.Args[1:]))
+	}
 	testscript.Main(m, map[string]func(){
 		"casefile": func() { os.Exit(Main(os.Args[1:])) },
 	})
@@ -84,5 +92,48 @@ func TestExitCodeMapping(t *testing.T) {
 		if got := exitCode(err); got != want {
 			t.Errorf("exitCode(%v) = %d, want %d", err, got, want)
 		}
+	}
+}
+
+func TestSIGTERMLeavesNothing(t *testing.T) {
+	if _, err := exec.LookPath("sleep"); err != nil {
+		t.Skip("needs sleep")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	os.Mkdir(out, 0o755)
+	specPath := filepath.Join(dir, "slow.yaml")
+	os.WriteFile(specPath, []byte("apiVersion: casefile/v1\nkind: Spec\nmetadata: {name: slow}\n"+
+		"commands:\n  - {name: slow, argv: [sleep, \"30\"], timeout: 60s}\nfiles:\n  - {name: f, paths: [\""+specPath+"\"]}\n"), 0o644)
+	cmd := exec.Command(os.Args[0], "collect", "--spec", specPath, "--out", out, "--only", "commands.slow,files")
+	cmd.Env = append(os.Environ(), "CASEFILE_TEST_SELF=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until staging has begun (the files collector has written into the stage).
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		entries, _ := os.ReadDir(out)
+		if len(entries) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != ExitInterrupted {
+		t.Fatalf("exit: %v, want %d\n%s", err, ExitInterrupted, stderr.String())
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("took %v to stop after SIGTERM", el)
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 0 {
+		t.Errorf("left behind in the output folder: %v", entries)
 	}
 }
