@@ -23,6 +23,9 @@ type scanner struct {
 	atStart bool // b[ctx..] begins a line (not a continuation window)
 	spans   []span
 	pemOpen bool // a private key BEGIN was seen without its END on this line
+	// pemPrefix is how many bytes preceded BEGIN on its line (a log prefix); body lines carry a
+	// prefix of about the same length.
+	pemPrefix int
 	mysql   int8 // lazily: 1 line mentions mysql/mariadb, -1 not
 	sshpass int8
 }
@@ -834,12 +837,13 @@ func (s *scanner) pem(p int) int {
 	}
 	s.add(p, s.n, RulePrivateKey)
 	s.pemOpen = true
+	s.pemPrefix = p - s.ctx
 	return s.n
 }
 
-// pemBodyLine: a line inside a PEM block (optionally with a log prefix): its last field is base64,
-// a PEM header, or it is blank.
-func pemBodyLine(l []byte) bool {
+// pemBodyLine: a line inside a PEM block (optionally with a log prefix about as long as the BEGIN
+// line's): its last field is base64, a PEM header, or it is blank.
+func pemBodyLine(l []byte, prefix int) bool {
 	t := bytes.TrimRight(l, " \t\r")
 	if len(t) == 0 {
 		return true
@@ -850,6 +854,9 @@ func pemBodyLine(l []byte) bool {
 	f := t
 	if sp := bytes.LastIndexAny(t, " \t"); sp >= 0 {
 		f = t[sp+1:]
+	}
+	if pl := len(t) - len(f); pl < prefix-4 || pl > prefix+4 {
+		return false
 	}
 	f = bytes.Trim(f, `"',`)
 	if len(f) == 0 {

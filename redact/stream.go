@@ -21,19 +21,20 @@ const (
 // stream is one redacted stream: a line assembler feeding the scanner. It is not safe for
 // concurrent use; the Engine it belongs to is.
 type stream struct {
-	e      *Engine
-	dst    io.Writer
-	file   string
-	buf    []byte // the incomplete last line
-	ctx    []byte // raw tail of the previous window of the current line
-	tmp    []byte
-	out    []byte
-	sc     scanner
-	pem    bool // inside a private key block
-	cont   bool // the current line was started by an earlier window
-	counts map[string]int
-	err    error
-	closed bool
+	e         *Engine
+	dst       io.Writer
+	file      string
+	buf       []byte // the incomplete last line
+	ctx       []byte // raw tail of the previous window of the current line
+	tmp       []byte
+	out       []byte
+	sc        scanner
+	pem       bool // inside a private key block
+	pemPrefix int
+	cont      bool // the current line was started by an earlier window
+	counts    map[string]int
+	err       error
+	closed    bool
 }
 
 func newStream(e *Engine, dst io.Writer, file string) *stream {
@@ -144,7 +145,7 @@ func (w *stream) segment(l []byte, nl bool) {
 			atStart = false
 			w.ctx = w.ctx[:0]
 			w.cont = true
-		} else if !atStart || pemBodyLine(l) {
+		} else if !atStart || pemBodyLine(l, w.pemPrefix) {
 			w.endSegment(nil, nl)
 			return
 		} else {
@@ -185,6 +186,7 @@ func (w *stream) segment(l []byte, nl bool) {
 	w.out = append(w.out, text[pos:]...)
 	if w.sc.pemOpen {
 		w.pem = true
+		w.pemPrefix = w.sc.pemPrefix
 	}
 	w.endSegment(text, nl)
 }
