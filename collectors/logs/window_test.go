@@ -65,7 +65,7 @@ func TestWindowStartMatchesLinearScan(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	start := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 	p := &tsParser{ref: start.Add(48 * time.Hour), loc: time.UTC}
-	for trial := 0; trial < 40; trial++ {
+	for trial := 0; trial < 15; trial++ {
 		data := randomLog(r, start, 1+r.Intn(3000))
 		for _, since := range []time.Time{
 			start.Add(-time.Hour),
