@@ -129,7 +129,8 @@ type CertInfo struct {
 	DaysLeft  int       `json:"days_left"`
 }
 
-func validateHTTP(c spec.HTTPCheck) error {
+// ValidateHTTP reports what is wrong with an HTTP check before it runs.
+func ValidateHTTP(c spec.HTTPCheck) error {
 	u, err := url.Parse(c.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("invalid URL %q (want http:// or https://)", c.URL)
@@ -166,7 +167,7 @@ func HTTP(ctx context.Context, c spec.HTTPCheck, env Env) HTTPResult {
 		method = http.MethodGet
 	}
 	res := HTTPResult{Name: c.Name, URL: c.URL, Method: method, ExpectStatus: c.ExpectStatus, ProxySource: "none"}
-	if err := validateHTTP(c); err != nil {
+	if err := ValidateHTTP(c); err != nil {
 		res.ErrorClass, res.Error = "error", err.Error()
 		return res
 	}

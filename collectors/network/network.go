@@ -101,7 +101,7 @@ func CollectorsFor(n spec.Network, env Env) ([]collectors.Collector, error) {
 	if len(n.HTTP) > 0 {
 		checks := n.HTTP
 		for i, c := range checks {
-			if err := validateHTTP(c); err != nil {
+			if err := ValidateHTTP(c); err != nil {
 				return nil, fmt.Errorf("network.http[%d]: %w", i, err)
 			}
 		}
