@@ -48,6 +48,7 @@ type Stage struct {
 
 	mu    sync.Mutex
 	files map[string]*FileEntry
+	raw   []RawExemption
 	total int64 // bytes staged, all collectors
 }
 
@@ -113,6 +114,36 @@ func (s *Stage) WriteJSON(p string, v any, collector string) error {
 		return err
 	}
 	return s.WriteFile(p, append(data, '\n'), collector)
+}
+
+// WriteRawJSON stages a file casefile generates from values that are never secret (counts, rule
+// ids, bundle paths) without passing it through the redactor, which could mistake its keys for
+// sensitive ones. The manifest lists it under raw_exemptions with the reason.
+func (s *Stage) WriteRawJSON(p string, v any, reason string) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := checkPath(p); err != nil {
+		return err
+	}
+	local := filepath.Join(s.dir, "f", filepath.FromSlash(p))
+	if err := os.MkdirAll(filepath.Dir(local), 0o700); err != nil {
+		return err
+	}
+	data = append(data, '\n')
+	if err := os.WriteFile(local, data, 0o600); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := s.files[p]; dup {
+		return fmt.Errorf("%s: written twice", p)
+	}
+	s.files[p] = &FileEntry{Path: p, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Collector: "casefile"}
+	s.raw = append(s.raw, RawExemption{Path: p, Reason: reason})
+	return nil
 }
 
 // Sink returns the sink for one collector.

@@ -28,7 +28,7 @@ func (s *Stage) Write(ctx context.Context, m *Manifest, outDir string) (string, 
 	}
 	s.countRedactions()
 	m.Files = s.Files()
-	m.RawExemptions = []RawExemption{{Path: "manifest.json", Reason: "hashes and sizes; free-text values redacted one by one"}}
+	m.RawExemptions = append([]RawExemption{{Path: "manifest.json", Reason: "hashes and sizes; free-text values redacted one by one"}}, s.raw...)
 	man, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return "", err

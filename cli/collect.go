@@ -137,7 +137,11 @@ func runCollect(ctx context.Context, o *collectOptions, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	selected, err := collectors.Select(all, o.only, o.skip, s.Collectors.Disable)
+	only := o.only
+	if len(only) == 0 {
+		only = s.Collectors.Only
+	}
+	selected, err := collectors.Select(all, only, o.skip, s.Collectors.Disable)
 	if err != nil {
 		return usageError("%v", err)
 	}
@@ -175,7 +179,7 @@ func runCollect(ctx context.Context, o *collectOptions, stdout, stderr io.Writer
 		return err
 	}
 	rep := eng.Report()
-	if err := stage.WriteJSON("redaction.json", rep, "casefile"); err != nil {
+	if err := stage.WriteRawJSON("redaction.json", rep, "counts per rule and per bundle path; holds no values"); err != nil {
 		return err
 	}
 	sum := sha256.Sum256(raw)

@@ -43,6 +43,8 @@ type CollectorsCfg struct {
 	Timeouts map[string]Duration `yaml:"timeouts,omitempty" json:"timeouts,omitempty"`
 	// Concurrency bounds how many collectors run at once (default 8).
 	Concurrency int `yaml:"concurrency,omitempty" json:"concurrency,omitempty"`
+	// Only, when set, runs just these collectors or families (like --only; --only wins).
+	Only []string `yaml:"only,omitempty" json:"only,omitempty"`
 	// Disable switches collectors off by name or family.
 	Disable []string `yaml:"disable,omitempty" json:"disable,omitempty"`
 	// MaxFileSize caps any single file a collector writes (default 10MiB).
