@@ -69,6 +69,7 @@ to attach to a support ticket.
 		newVersionCmd(),
 		newRedactCmd(),
 		newCheckCmd(),
+		newManCmd(),
 	)
 	root.AddCommand(&cobra.Command{
 		Use:   "exit-codes",
