@@ -92,10 +92,8 @@ func New(cfg Config) (*Engine, error) {
 		e.disabled[strings.TrimSpace(id)] = true
 	}
 	for _, k := range cfg.Keys {
-		var segs [12]string
-		n := splitKey([]byte(k), segs[:])
-		if n > 0 {
-			e.extraKeys[strings.Join(segs[:n], "")] = true
+		if nk := normKey(k); nk != "" {
+			e.extraKeys[nk] = true
 		}
 	}
 	for _, l := range cfg.Literals {

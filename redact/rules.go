@@ -58,6 +58,7 @@ func init() {
 	for _, r := range tokenRules {
 		r.set = charsets[r.charset]
 		firstByte[r.prefix[0]] = append(firstByte[r.prefix[0]], r)
+		firstTwo[uint16(r.prefix[0])<<8|uint16(r.prefix[1])] = true
 	}
 }
 
@@ -116,7 +117,10 @@ type tokenRule struct {
 	set      *[256]bool
 }
 
-var firstByte [256][]*tokenRule
+var (
+	firstByte [256][]*tokenRule
+	firstTwo  [1 << 16]bool // first two bytes of some token prefix
+)
 
 var tokenRules = []*tokenRule{
 	{id: "github-token", desc: "GitHub classic PAT, OAuth, user, server and refresh tokens (ghp_, gho_, ghu_, ghs_, ghr_)", prefix: "ghp_", charset: csAlnum, min: 30},
@@ -276,98 +280,193 @@ var keyQualifier = map[string]bool{
 var strongSuffix = []string{"password", "passwd", "secret", "token", "apikey", "privatekey", "accesskey",
 	"secretkey", "credential", "credentials", "passphrase", "sessionid"}
 
+// keyBuf holds a key split into lowercase segments, stored without separators so that adjacent
+// segments are contiguous (lb[seg[n-2][0]:seg[n-1][1]] is the last two joined).
+type keyBuf struct {
+	lb  [80]byte
+	seg [12][2]int
+	n   int
+}
+
+func (k *keyBuf) s(i int) []byte { return k.lb[k.seg[i][0]:k.seg[i][1]] }
+
+// split lowercases word into segments split at _ - . and lower->Upper transitions.
+func (k *keyBuf) split(word []byte) {
+	k.n = 0
+	w := 0
+	segStart := 0
+	for i := 0; i < len(word) && w < len(k.lb); i++ {
+		c := word[i]
+		if c == '_' || c == '-' || c == '.' {
+			k.emit(segStart, w)
+			segStart = w
+			continue
+		}
+		if c >= 'A' && c <= 'Z' {
+			if i > 0 && w > segStart {
+				p := word[i-1]
+				if p >= 'a' && p <= 'z' || p >= '0' && p <= '9' {
+					k.emit(segStart, w)
+					segStart = w
+				}
+			}
+			c += 32
+		}
+		k.lb[w] = c
+		w++
+	}
+	k.emit(segStart, w)
+}
+
+func (k *keyBuf) emit(s, e int) {
+	if e <= s {
+		return
+	}
+	if k.n == len(k.seg) {
+		k.seg[k.n-1][1] = e // too many segments: extend the last
+		return
+	}
+	k.seg[k.n] = [2]int{s, e}
+	k.n++
+}
+
+// lastSegs holds every last key segment that can make a key sensitive; strongSuffix3 the last three
+// letters of strongSuffix entries. Together they reject most words before any splitting.
+var (
+	lastSegs      = map[string]bool{}
+	strongSuffix3 [1 << 15]bool
+)
+
+func suffixHash(a, b, c byte) uint16 {
+	return uint16((uint32(a)*961 + uint32(b)*31 + uint32(c)) & (1<<15 - 1))
+}
+
+func init() {
+	for k := range strongLast {
+		lastSegs[k] = true
+	}
+	for _, k := range []string{"authorization", "authentication", "cookie", "cookies", "key", "keys", "id",
+		"hash", "salt", "nonce", "seed", "value", "data", "b64", "base64", "enc", "encrypted"} {
+		lastSegs[k] = true
+	}
+	for _, k := range strongSuffix {
+		strongSuffix3[suffixHash(k[len(k)-3], k[len(k)-2], k[len(k)-1])] = true
+	}
+}
+
+// maybeSensitive is the cheap test on the key's last segment.
+func maybeSensitive(word []byte) bool {
+	e := len(word)
+	for e > 0 && (word[e-1] == '_' || word[e-1] == '-' || word[e-1] == '.') {
+		e--
+	}
+	s := e
+	for s > 0 {
+		c := word[s-1]
+		if c == '_' || c == '-' || c == '.' {
+			break
+		}
+		if c >= 'A' && c <= 'Z' && s-1 > 0 {
+			p := word[s-2]
+			if p >= 'a' && p <= 'z' || p >= '0' && p <= '9' {
+				s--
+				break
+			}
+		}
+		s--
+	}
+	seg := word[s:e]
+	if len(seg) < 2 {
+		return false
+	}
+	var lb [24]byte
+	if len(seg) <= len(lb) {
+		for i, c := range seg {
+			if c >= 'A' && c <= 'Z' {
+				c += 32
+			}
+			lb[i] = c
+		}
+		if lastSegs[string(lb[:len(seg)])] {
+			return true
+		}
+	}
+	if len(seg) > 5 {
+		a, b, c := seg[len(seg)-3]|0x20, seg[len(seg)-2]|0x20, seg[len(seg)-1]|0x20
+		return strongSuffix3[suffixHash(a, b, c)]
+	}
+	return false
+}
+
 // classifyKey returns how sensitive a key name is. extra holds user-supplied key names, normalised.
 func classifyKey(word []byte, extra map[string]bool) int {
 	if len(word) < 2 || len(word) > 80 {
 		return keyNone
 	}
-	var segs [12]string
-	n := splitKey(word, segs[:])
+	if len(extra) == 0 && !maybeSensitive(word) {
+		return keyNone
+	}
+	var kb keyBuf
+	kb.split(word)
+	n := kb.n
 	if n == 0 {
 		return keyNone
 	}
-	last := segs[n-1]
+	last := kb.s(n - 1)
 	joined2 := last
+	var prev []byte
 	if n >= 2 {
-		joined2 = segs[n-2] + last
+		prev = kb.s(n - 2)
+		joined2 = kb.lb[kb.seg[n-2][0]:kb.seg[n-1][1]]
 	}
 	if len(extra) > 0 {
-		full := strings.Join(segs[:n], "")
-		if extra[full] || extra[last] || extra[joined2] {
+		if extra[string(kb.lb[:kb.seg[n-1][1]])] || extra[string(last)] || extra[string(joined2)] {
 			return keyStrong
 		}
 	}
-	switch last {
+	switch string(last) {
 	case "authorization", "authentication":
 		return keyAuth
 	case "cookie", "cookies":
 		return keyCookie
 	case "key", "keys":
-		if n >= 2 && keyQualifier[segs[n-2]] {
+		if n >= 2 && keyQualifier[string(prev)] {
 			return keyStrong
 		}
 		return keyWeak
 	case "id":
-		if n >= 2 && (segs[n-2] == "session" || segs[n-2] == "sess") {
+		if n >= 2 && (string(prev) == "session" || string(prev) == "sess") {
 			return keyStrong
 		}
 		return keyNone
 	case "hash", "salt", "nonce", "seed":
 		return keyWeak
 	}
-	if strongLast[last] || strongLast[joined2] {
+	if strongLast[string(last)] || strongLast[string(joined2)] {
 		return keyStrong
 	}
-	if n >= 2 && (segs[n-2] == "password" || segs[n-2] == "secret") && (last == "value" || last == "data" || last == "b64" || last == "base64" || last == "enc" || last == "encrypted" || last == "hash") {
-		return keyStrong
+	if n >= 2 && (string(prev) == "password" || string(prev) == "secret") {
+		switch string(last) {
+		case "value", "data", "b64", "base64", "enc", "encrypted", "hash":
+			return keyStrong
+		}
 	}
-	for _, s := range strongSuffix {
-		if len(last) > len(s) && strings.HasSuffix(last, s) {
+	for _, sf := range strongSuffix {
+		if len(last) > len(sf) && string(last[len(last)-len(sf):]) == sf {
 			return keyStrong
 		}
 	}
 	return keyNone
 }
 
-// splitKey lowercases word into segments split at _ - . and lower->Upper transitions.
-func splitKey(word []byte, out []string) int {
-	n := 0
-	start := 0
-	var buf [80]byte
-	for i := 0; i < len(word); i++ {
-		c := word[i]
-		if c >= 'A' && c <= 'Z' {
-			buf[i] = c + 32
-		} else {
-			buf[i] = c
-		}
+// normKey is a key's segments joined, lowercased (for user-supplied key names).
+func normKey(k string) string {
+	var kb keyBuf
+	kb.split([]byte(k))
+	if kb.n == 0 {
+		return ""
 	}
-	emit := func(s, e int) {
-		if e > s && n < len(out) {
-			out[n] = string(buf[s:e])
-			n++
-		} else if e > s {
-			// too many segments: fold into the last one
-			out[n-1] = string(buf[s:e])
-		}
-	}
-	for i := 0; i < len(word); i++ {
-		c := word[i]
-		if c == '_' || c == '-' || c == '.' {
-			emit(start, i)
-			start = i + 1
-			continue
-		}
-		if i > start && c >= 'A' && c <= 'Z' {
-			p := word[i-1]
-			if p >= 'a' && p <= 'z' || p >= '0' && p <= '9' {
-				emit(start, i)
-				start = i
-			}
-		}
-	}
-	emit(start, len(word))
-	return n
+	return string(kb.lb[:kb.seg[kb.n-1][1]])
 }
 
 // Value classification -------------------------------------------------------------------------

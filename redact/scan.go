@@ -26,8 +26,8 @@ type scanner struct {
 	// pemPrefix is how many bytes preceded BEGIN on its line (a log prefix); body lines carry a
 	// prefix of about the same length.
 	pemPrefix int
-	mysql   int8 // lazily: 1 line mentions mysql/mariadb, -1 not
-	sshpass int8
+	mysql     int8 // lazily: 1 line mentions mysql/mariadb, -1 not
+	sshpass   int8
 }
 
 func (s *scanner) add(st, en int, rule string) {
@@ -135,7 +135,7 @@ func (s *scanner) word(ws, i int) int {
 		j++
 	}
 	// 1. provider tokens by prefix
-	if rules := firstByte[b[i]]; rules != nil {
+	if rules := firstByte[b[i]]; rules != nil && i+1 < n && firstTwo[uint16(b[i])<<8|uint16(b[i+1])] {
 		for _, r := range rules {
 			if !hasPrefixAt(b, i, r.prefix) {
 				continue
@@ -175,14 +175,16 @@ func (s *scanner) word(ws, i int) int {
 			return k // a long base64 blob (public key, certificate body): nothing inside to find
 		}
 	}
-	if tw := bytes.TrimPrefix(w, []byte("bot")); len(tw) >= 8 && len(tw) <= 10 && j < n && b[j] == ':' && allDigits(tw) {
-		k := j + 1
-		for k < n && charsets[csAlnumDash][b[k]] {
-			k++
-		}
-		if k-j-1 == 35 {
-			s.add(j-len(tw), k, "telegram-token")
-			return k
+	if j < n && b[j] == ':' && len(w) >= 8 {
+		if tw := bytes.TrimPrefix(w, []byte("bot")); len(tw) >= 8 && len(tw) <= 10 && allDigits(tw) {
+			k := j + 1
+			for k < n && charsets[csAlnumDash][b[k]] {
+				k++
+			}
+			if k-j-1 == 35 {
+				s.add(j-len(tw), k, "telegram-token")
+				return k
+			}
 		}
 	}
 	if len(w) >= 50 && len(w) <= 90 && (w[0] == 'M' || w[0] == 'N' || w[0] == 'O') && isDiscord(w) {
@@ -200,7 +202,7 @@ func (s *scanner) word(ws, i int) int {
 		}
 	}
 	// scheme words: Bearer / Basic / SSWS anywhere
-	if j < n && b[j] == ' ' && len(w) >= 4 && len(w) <= 6 {
+	if j < n && b[j] == ' ' && len(w) >= 4 && len(w) <= 6 && (w[0]|0x20 == 'b' || w[0]|0x20 == 's') {
 		switch lower(w) {
 		case "bearer", "ssws":
 			v, e := s.valueRun(j + 1)
@@ -361,12 +363,12 @@ func (s *scanner) word(ws, i int) int {
 
 // urlKey: keys whose values are usually URLs or connection strings with embedded credentials.
 func urlKey(w []byte) bool {
-	var segs [12]string
-	n := splitKey(w, segs[:])
-	if n == 0 {
+	var kb keyBuf
+	kb.split(w)
+	if kb.n == 0 {
 		return false
 	}
-	switch segs[n-1] {
+	switch string(kb.s(kb.n - 1)) {
 	case "dsn", "connectionstring", "connstr", "url", "uri":
 		return true
 	}

@@ -112,11 +112,11 @@ func TestLongLines(t *testing.T) {
 	for _, filler := range []string{"lorem ipsum dolor ", `{"k":"v"},`, "abcdefghij"} {
 		var sb strings.Builder
 		// enough filler to cross several windows; plant secrets around each multiple of the window
-		for sb.Len() < 3*maxWindow+5000 {
+		for sb.Len() < 2*maxWindow+5000 {
 			sb.WriteString(filler)
 		}
 		base := sb.String()
-		for _, edge := range []int{maxWindow, 2 * maxWindow, 3 * maxWindow} {
+		for _, edge := range []int{maxWindow, 2 * maxWindow} {
 			for _, delta := range []int{-40, -13, -5, -1, 0, 1, 7} {
 				for si, sec := range secrets {
 					pos := edge + delta
@@ -128,7 +128,7 @@ func TestLongLines(t *testing.T) {
 						planted = " " + sec + " "
 					}
 					in := base[:pos] + planted + base[pos:] + "\n"
-					for _, sizes := range [][]int{{len(in)}, {4096}, {65521, 3}} {
+					for _, sizes := range [][]int{{len(in)}, {65521, 3}} {
 						out := chunkWrite(t, e, in, sizes)
 						if strings.Contains(out, sec) {
 							t.Fatalf("filler %q edge %d delta %d sizes %v: secret %q leaked", filler, edge, delta, sizes, sec)
