@@ -175,3 +175,19 @@ func TestLoadSources(t *testing.T) {
 		t.Errorf("404: %v", err)
 	}
 }
+
+func TestEmbeddedSpecWins(t *testing.T) {
+	old := embedded
+	t.Cleanup(func() { embedded = old })
+	embedded = []byte("apiVersion: casefile/v1\nkind: Spec\nmetadata: {name: vendor-embedded}\n")
+	s, _, src, err := Load(context.Background(), "")
+	if err != nil || src.Kind != "embedded" || s.Metadata.Name != "vendor-embedded" {
+		t.Fatalf("embedded: %+v %v", src, err)
+	}
+	// An explicit --spec still overrides what is embedded.
+	p := filepath.Join(t.TempDir(), "x.yaml")
+	os.WriteFile(p, []byte("apiVersion: casefile/v1\nkind: Spec\nmetadata: {name: explicit}\n"), 0o644)
+	if s, _, _, err := Load(context.Background(), p); err != nil || s.Metadata.Name != "explicit" {
+		t.Fatalf("explicit over embedded: %v %v", s, err)
+	}
+}
