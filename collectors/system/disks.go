@@ -75,10 +75,14 @@ func collectDisks(ctx context.Context, s *source) (any, error) {
 	results := make([]chan result, len(parts))
 	for i, pt := range parts {
 		results[i] = make(chan result, 1)
-		go func(ch chan<- result, mp string) {
-			u, err := disk.UsageWithContext(ctx, filepath.Join(s.root, filepath.FromSlash(mp)))
+		path := pt.Mountpoint
+		if !s.isHost {
+			path = filepath.Join(s.root, filepath.FromSlash(path))
+		}
+		go func(ch chan<- result, path string) {
+			u, err := disk.UsageWithContext(ctx, path)
 			ch <- result{u, err}
-		}(results[i], pt.Mountpoint)
+		}(results[i], path)
 	}
 	deadline := time.NewTimer(statTimeout)
 	defer deadline.Stop()

@@ -2,6 +2,7 @@ package system
 
 import (
 	"context"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -17,6 +18,8 @@ const maxEnvValue = 4 << 10
 // machine. Nothing time-varying (uptime, load, processes) belongs here.
 type Facts struct {
 	Platform
+	// Arch is the architecture casefile was built for (amd64, arm64).
+	Arch       string     `json:"arch"`
 	Timezone   string     `json:"timezone"`
 	Locale     Locale     `json:"locale"`
 	Privileges Privileges `json:"privileges"`
@@ -72,6 +75,7 @@ func environment(ctx context.Context, s *source) (Facts, error) {
 	var p problems
 	e := Facts{Env: map[string]string{}, EnvOmitted: []OmittedVar{}}
 	e.Platform = platformFacts(ctx, s, &p)
+	e.Arch = runtime.GOARCH
 	e.Timezone, _ = timezone(s)
 	e.Locale = Locale{Lang: s.getenv("LANG"), LCAll: s.getenv("LC_ALL"), LCCtype: s.getenv("LC_CTYPE"),
 		LCMessages: s.getenv("LC_MESSAGES"), System: systemLocale(s)}

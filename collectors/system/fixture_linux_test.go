@@ -108,7 +108,7 @@ func TestFixtureHost(t *testing.T) {
 			Container: Container{Detected: true, Runtime: "docker", Kubernetes: true, Evidence: []string{
 				"/.dockerenv", "/proc/1/cgroup: kubepods"}},
 		},
-		BootTime: &boot, UptimeSeconds: ptr(12345.67), GoArch: runtime.GOARCH,
+		BootTime: &boot, UptimeSeconds: ptr(12345.67), Arch: runtime.GOARCH,
 	})
 }
 
@@ -446,6 +446,7 @@ func TestFixtureEnvironment(t *testing.T) {
 			Container: Container{Detected: true, Runtime: "docker", Kubernetes: true, Evidence: []string{
 				"/.dockerenv", "/proc/1/cgroup: kubepods"}},
 		},
+		Arch:             runtime.GOARCH,
 		Timezone:         "Europe/Berlin",
 		Locale:           Locale{Lang: "en_US.UTF-8", LCAll: "C", System: "de_DE.UTF-8"},
 		Privileges:       privileges(),

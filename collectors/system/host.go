@@ -44,12 +44,14 @@ type Host struct {
 	Platform
 	BootTime      *time.Time `json:"boot_time"`
 	UptimeSeconds *float64   `json:"uptime_seconds"`
-	GoArch        string     `json:"go_arch"`
+	// Arch is the architecture casefile was built for (Go's name: amd64, arm64); KernelArch is
+	// the machine's (uname: x86_64, aarch64). They differ under emulation (Rosetta, qemu-user).
+	Arch string `json:"arch"`
 }
 
 func collectHost(ctx context.Context, s *source) (any, error) {
 	var p problems
-	h := Host{GoArch: runtime.GOARCH}
+	h := Host{Arch: runtime.GOARCH}
 	h.Platform = platformFacts(ctx, s, &p)
 	boot, up, err := bootAndUptime(ctx, s)
 	p.add("boot time", err)

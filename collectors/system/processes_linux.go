@@ -81,25 +81,59 @@ func parseProcStat(b []byte, page uint64) (procSample, error) {
 		return ps, fmt.Errorf("malformed stat")
 	}
 	ps.name = string(b[open+1 : close])
-	f := strings.Fields(string(b[close+1:]))
-	// f[0] is field 3 (state); field n is f[n-3].
-	if len(f) < 22 {
-		return ps, fmt.Errorf("short stat: %d fields", len(f))
+	// Fields after the name, without allocating a string per field: f[0] is field 3 (state),
+	// field n is f[n-3].
+	var f [22][]byte
+	n := 0
+	rest := b[close+1:]
+	for n < len(f) {
+		i := 0
+		for i < len(rest) && (rest[i] == ' ' || rest[i] == '\n') {
+			i++
+		}
+		rest = rest[i:]
+		if len(rest) == 0 {
+			break
+		}
+		j := 0
+		for j < len(rest) && rest[j] != ' ' && rest[j] != '\n' {
+			j++
+		}
+		f[n], rest = rest[:j], rest[j:]
+		n++
 	}
-	ps.state = procState(f[0])
-	ppid, _ := strconv.ParseInt(f[1], 10, 32)
-	ps.ppid = int32(ppid)
-	utime, _ := strconv.ParseUint(f[11], 10, 64)
-	stime, _ := strconv.ParseUint(f[12], 10, 64)
-	ps.cpuSeconds = float64(utime+stime) / userHZ
-	threads, _ := strconv.ParseInt(f[17], 10, 32)
-	ps.threads = int32(threads)
-	ps.vms, _ = strconv.ParseUint(f[20], 10, 64)
-	rss, _ := strconv.ParseInt(f[21], 10, 64)
-	if rss > 0 {
+	if n < len(f) {
+		return ps, fmt.Errorf("short stat: %d fields", n)
+	}
+	ps.state = procState(string(f[0]))
+	ps.ppid = int32(atoi(f[1]))
+	ps.cpuSeconds = float64(atoi(f[11])+atoi(f[12])) / userHZ
+	ps.threads = int32(atoi(f[17]))
+	ps.vms = uint64(atoi(f[20]))
+	if rss := atoi(f[21]); rss > 0 {
 		ps.rss = uint64(rss) * page
 	}
 	return ps, nil
+}
+
+// atoi parses a decimal /proc number; a minus sign gives a negative result, anything else
+// non-numeric ends the number.
+func atoi(b []byte) int64 {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		return -n
+	}
+	return n
 }
 
 func procState(c string) string {
