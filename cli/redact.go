@@ -1,8 +1,341 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
 
-// newRedactCmd is a placeholder; the redaction issue builds `casefile redact`.
+	"github.com/casefile/casefile/redact"
+	"github.com/casefile/casefile/spec"
+	"github.com/spf13/cobra"
+)
+
+type redactOptions struct {
+	out          string
+	report       string
+	specRef      string
+	literals     []string
+	keys         []string
+	disable      []string
+	anonymize    bool
+	anonymizeMap string
+	domains      []string
+	listRules    bool
+	asJSON       bool
+}
+
 func newRedactCmd() *cobra.Command {
-	return &cobra.Command{Use: "redact PATH...", Short: "Redact files or stdin", Hidden: true}
+	o := &redactOptions{}
+	c := &cobra.Command{
+		Use:   "redact PATH...",
+		Short: "Redact secrets from files, folders or stdin",
+		Long: `Redact runs the same engine that redacts every bundle over files you choose.
+A file goes to stdout (or to -o OUT); a folder goes to the folder -o OUT with the same
+relative names; "-" reads stdin. Secrets become [REDACTED:<rule-id>]; with --anonymize,
+e-mails, IP addresses, user names and host names under --domain become consistent tokens.
+
+The spec's redact section applies (--spec, else the embedded or built-in spec).
+A file that cannot be redacted is left out (never copied as it was) and the command
+exits 1. Memory use does not grow with file size.`,
+		Example: `  casefile redact app.log > app.redacted.log
+  kubectl logs pod/api | casefile redact - 
+  casefile redact /var/log/acme -o /tmp/acme-logs --report /tmp/redaction.json
+  casefile redact --list-rules`,
+		RunE: func(c *cobra.Command, args []string) error {
+			return runRedact(c.Context(), o, args, c.InOrStdin(), c.OutOrStdout(), c.ErrOrStderr())
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&o.out, "out", "o", "", "output file (one input) or folder (a folder or several inputs)")
+	f.StringVar(&o.report, "report", "", "write the redaction report (counts per rule and file, never a value) to this file")
+	f.StringVar(&o.specRef, "spec", "", "spec file or URL whose redact section applies (default: embedded, else built-in)")
+	f.StringArrayVar(&o.literals, "redact-literal", nil, "also redact this exact value (repeatable)")
+	f.StringArrayVar(&o.keys, "redact-key", nil, "also treat this key name as sensitive (repeatable)")
+	f.StringSliceVar(&o.disable, "disable", nil, "switch these rule ids off")
+	f.BoolVar(&o.anonymize, "anonymize", false, "replace e-mails, IPs, host and user names with consistent tokens")
+	f.StringVar(&o.anonymizeMap, "anonymize-map", "", "key and token map file (stays on this machine); reused when it exists")
+	f.StringSliceVar(&o.domains, "domain", nil, "with --anonymize: pseudonymize host names under this domain")
+	f.BoolVar(&o.listRules, "list-rules", false, "list the built-in rules and exit")
+	f.BoolVar(&o.asJSON, "json", false, "with --list-rules: JSON output")
+	return c
+}
+
+func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if o.listRules {
+		return listRules(stdout, o.asJSON)
+	}
+	if len(args) == 0 {
+		return usageError("redact needs at least one PATH (or - for stdin)")
+	}
+	for _, l := range o.literals {
+		if strings.TrimSpace(l) == "" {
+			return usageError("--redact-literal needs a non-empty value")
+		}
+	}
+	stdinSeen := false
+	var folders int
+	for _, a := range args {
+		if a == "-" {
+			if stdinSeen {
+				return usageError("- (stdin) given twice")
+			}
+			stdinSeen = true
+			continue
+		}
+		st, err := os.Stat(a)
+		if err != nil {
+			return usageError("%s: %v", a, errors.Unwrap(err))
+		}
+		if st.IsDir() {
+			folders++
+		}
+	}
+	toFolder := folders > 0 || (o.out != "" && len(args) > 1)
+	if toFolder && o.out == "" {
+		return usageError("a folder needs -o OUT (the folder to write the redacted copy to)")
+	}
+	if toFolder && stdinSeen {
+		return usageError("- (stdin) cannot be mixed with folder output; redact it separately")
+	}
+
+	s, _, src, err := spec.Load(ctx, o.specRef)
+	if err != nil {
+		return err
+	}
+	cfg := redact.Config{
+		Literals:  append(append([]string{}, s.Redact.Literals...), o.literals...),
+		Keys:      append(append([]string{}, s.Redact.Keys...), o.keys...),
+		Disable:   append(append([]string{}, s.Redact.Disable...), o.disable...),
+		Anonymize: s.Redact.Anonymize || o.anonymize,
+		Domains:   append(append([]string{}, s.Redact.Domains...), o.domains...),
+	}
+	for _, r := range s.Redact.Regexes {
+		cfg.Regexes = append(cfg.Regexes, redact.Rule{ID: r.ID, Pattern: r.Pattern, File: src.Name, Line: r.Line})
+	}
+	if cfg.Anonymize && o.anonymizeMap != "" {
+		if f, err := os.Open(o.anonymizeMap); err == nil {
+			key, kerr := redact.ReadTokenMapKey(f)
+			f.Close()
+			if kerr != nil {
+				return fmt.Errorf("--anonymize-map %s: %w", o.anonymizeMap, kerr)
+			}
+			cfg.AnonymizeKey = key
+		}
+	}
+	eng, err := redact.New(cfg)
+	if err != nil {
+		return err
+	}
+
+	var failed []string
+	fail := func(name string, err error) {
+		failed = append(failed, name)
+		eng.Drop(name, err.Error())
+		fmt.Fprintf(stderr, "casefile: %s: %v (left out)\n", name, err)
+	}
+	if toFolder {
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return fmt.Errorf("-o %s: %w", o.out, err)
+		}
+		outAbs, _ := filepath.Abs(o.out)
+		for _, a := range args {
+			st, _ := os.Stat(a)
+			if !st.IsDir() {
+				name := filepath.Base(a)
+				if err := redactFile(ctx, eng, a, filepath.Join(o.out, name), name); err != nil {
+					fail(a, err)
+				}
+				continue
+			}
+			root := a
+			err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+				if err != nil {
+					fail(p, err)
+					return nil
+				}
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if abs, _ := filepath.Abs(p); abs == outAbs {
+					return filepath.SkipDir // never redact our own output
+				}
+				rel, _ := filepath.Rel(root, p)
+				if folders > 1 || len(args) > 1 {
+					rel = filepath.Join(filepath.Base(filepath.Clean(root)), rel)
+				}
+				if d.IsDir() {
+					return os.MkdirAll(filepath.Join(o.out, rel), 0o755)
+				}
+				if !d.Type().IsRegular() {
+					return nil // sockets, devices, symlinks: not copied
+				}
+				if err := redactFile(ctx, eng, p, filepath.Join(o.out, rel), filepath.ToSlash(rel)); err != nil {
+					fail(p, err)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+	} else {
+		for _, a := range args {
+			var err error
+			name := a
+			if a == "-" {
+				name = "<stdin>"
+			}
+			if o.out != "" {
+				err = redactFile(ctx, eng, a, o.out, filepath.Base(name))
+			} else {
+				err = redactTo(ctx, eng, a, stdin, stdout, filepath.Base(name))
+			}
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				fail(name, err)
+			}
+		}
+	}
+
+	rep := eng.Report()
+	if o.report != "" {
+		if err := writeReport(o.report, rep); err != nil {
+			return err
+		}
+	}
+	if cfg.Anonymize && o.anonymizeMap != "" {
+		if err := writeAnonMap(o.anonymizeMap, eng); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "redacted %d values in %d files\n", rep.Total, rep.Files)
+	if len(failed) > 0 {
+		return fmt.Errorf("%d input(s) could not be redacted and were left out", len(failed))
+	}
+	return nil
+}
+
+// redactTo streams one input (a path or "-") to w.
+func redactTo(ctx context.Context, eng *redact.Engine, path string, stdin io.Reader, w io.Writer, name string) error {
+	var r io.Reader = stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	rw := eng.NewWriter(bw, name)
+	if _, err := io.CopyBuffer(rw, ctxReader{ctx, r}, make([]byte, 64<<10)); err != nil {
+		rw.Close()
+		return err
+	}
+	if err := rw.Close(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// redactFile writes the redacted copy of path to dst through a temporary file renamed into
+// place, so a failure never leaves a partial or unredacted file behind.
+func redactFile(ctx context.Context, eng *redact.Engine, path, dst, name string) error {
+	if same, _ := samePath(path, dst); same {
+		return fmt.Errorf("output %s would overwrite its input", dst)
+	}
+	if st, err := os.Stat(dst); err == nil && st.IsDir() {
+		dst = filepath.Join(dst, filepath.Base(path))
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".casefile-redact-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := redactTo(ctx, eng, path, nil, tmp, name); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
+}
+
+func samePath(a, b string) (bool, error) {
+	if a == "-" {
+		return false, nil
+	}
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false, err
+	}
+	sb, err := os.Stat(b)
+	if err != nil {
+		return false, nil
+	}
+	return os.SameFile(sa, sb), nil
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+func writeReport(path string, rep redact.Report) error {
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	return nil
+}
+
+func writeAnonMap(path string, eng *redact.Engine) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("--anonymize-map: %w", err)
+	}
+	if err := eng.WriteTokenMap(f); err != nil {
+		f.Close()
+		return fmt.Errorf("--anonymize-map: %w", err)
+	}
+	return f.Close()
+}
+
+func listRules(w io.Writer, asJSON bool) error {
+	rules := redact.Rules()
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rules)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RULE\tFINDS")
+	for _, r := range rules {
+		fmt.Fprintf(tw, "%s\t%s\n", r.ID, r.Description)
+	}
+	return tw.Flush()
 }

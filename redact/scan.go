@@ -318,7 +318,11 @@ func (s *scanner) word(ws, i int) int {
 			return j
 		}
 		if looksSecret(val) && !looksKeyAt(b, v) {
-			s.add(v, e, RuleKeyValue)
+			rule := RuleKeyValue
+			if rid := s.tokenRuleAt(v); rid != "" {
+				rule = rid
+			}
+			s.add(v, e, rule)
 			return e
 		}
 		return j
