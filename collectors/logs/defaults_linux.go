@@ -21,7 +21,10 @@ func osDefaults(opts collectors.Options, caps capSet) []collectors.Collector {
 		&cmdSource{
 			name: "journald", file: "journal.log", since: since, maxFile: caps.file,
 			argv: func() []string {
-				return []string{"journalctl", "--since", fmt.Sprintf("@%d", since.Unix()), "--no-pager", "--quiet", "-o", "short-iso"}
+				// --lines bounds journalctl's work on a busy journal to about what the cap can
+				// keep (entries average well over 64 bytes); it prints the newest entries, in order.
+				return []string{"journalctl", "--since", fmt.Sprintf("@%d", since.Unix()), "--lines", fmt.Sprint(max(caps.file/64, 1000)),
+					"--no-pager", "--quiet", "-o", "short-iso"}
 			},
 			empty:   func(b []byte) bool { return bytes.HasPrefix(b, []byte("-- No entries --")) },
 			skipErr: skipOnDenied("journalctl"),

@@ -4,15 +4,16 @@
 //
 // How a file is cut without buffering it: a plain file is seekable, so a binary search on line
 // timestamps finds the byte offset where the window starts, and the copy starts at
-// max(window start, end of file - cap), moved forward to a line start. A compressed file is read
-// twice: a first pass finds the window start and the decompressed size, the second skips to the
-// same offset and streams the rest. Nothing unredacted is written anywhere but the sink; memory
-// holds only read buffers. Logs read from a command (journalctl, dmesg, log show, wevtutil) keep
+// max(window start, end of file - cap), moved forward to a line start. A compressed file (gzip,
+// zstd, bzip2) is read twice: a first pass finds the window start and the decompressed size, the
+// second skips to the same offset and streams the rest. Nothing unredacted is written anywhere
+// but the sink; memory holds only read buffers. Logs read from a command (journalctl, dmesg, log show, wevtutil) keep
 // their newest part in an in-memory ring of at most the file cap.
 package logs
 
 import (
 	"bufio"
+	"compress/bzip2"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/spec"
@@ -227,14 +229,14 @@ func (s *fileSource) Collect(ctx context.Context, sink collectors.Sink) error {
 }
 
 func (s *fileSource) outPath(rel string, used map[string]bool) string {
-	name := bundleName(rel)
+	p := "logs/" + s.name + "/" + bundleName(rel)
 	for _, ext := range compressedExt {
-		if strings.HasSuffix(name, ext) && !used[strings.TrimSuffix(name, ext)] {
-			name = strings.TrimSuffix(name, ext)
+		// Decompressed content drops the extension, unless a file of that name is collected too.
+		if strings.HasSuffix(p, ext) && !used[strings.TrimSuffix(p, ext)] {
+			p = strings.TrimSuffix(p, ext)
 			break
 		}
 	}
-	p := "logs/" + s.name + "/" + name
 	used[p] = true
 	return p
 }
@@ -313,9 +315,9 @@ func (s *fileSource) collectFile(ctx context.Context, sink collectors.Sink, f *h
 			return nil
 		}
 		return s.copyPlain(ctx, sink, fh, size, since, limit, p, e)
-	case "gzip":
+	case "gzip", "zstd", "bzip2":
 		e.Compressed = c
-		return s.copyGzip(ctx, sink, fh, since, limit, p, e)
+		return s.copyCompressed(ctx, sink, c, fh, since, limit, p, e)
 	default:
 		e.Status, e.Reason, e.Compressed = "binary", c+"-compressed files are not read", c
 		return nil
@@ -345,25 +347,51 @@ func (s *fileSource) copyPlain(ctx context.Context, sink collectors.Sink, fh *os
 	return s.write(ctx, sink, io.NewSectionReader(fh, start, size-start), e)
 }
 
-func (s *fileSource) copyGzip(ctx context.Context, sink collectors.Sink, fh *os.File, since time.Time, limit int64, p *tsParser, e *FileEntry) error {
-	zr, err := gzip.NewReader(bufio.NewReaderSize(fh, 64<<10))
-	if err != nil {
-		return fmt.Errorf("gzip: %w", err)
+// decompress opens a decompressing reader over the whole file.
+func decompress(kind string, fh *os.File) (io.ReadCloser, error) {
+	if _, err := fh.Seek(0, io.SeekStart); err != nil {
+		return nil, err
 	}
+	br := bufio.NewReaderSize(fh, 64<<10)
+	switch kind {
+	case "gzip":
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, err
+		}
+		return zr, nil
+	case "zstd":
+		// A bounded window keeps memory bounded whatever the file claims.
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(64<<20))
+		if err != nil {
+			return nil, err
+		}
+		return zr.IOReadCloser(), nil
+	case "bzip2":
+		return io.NopCloser(bzip2.NewReader(br)), nil
+	}
+	return nil, fmt.Errorf("%s-compressed files are not read", kind)
+}
+
+// copyCompressed reads a compressed file twice: once to find the window start and the size, once
+// to stream the part to keep.
+func (s *fileSource) copyCompressed(ctx context.Context, sink collectors.Sink, kind string, fh *os.File, since time.Time, limit int64, p *tsParser, e *FileEntry) error {
+	zr, err := decompress(kind, fh)
+	if err != nil {
+		return fmt.Errorf("%s: %w", kind, err)
+	}
+	defer zr.Close()
 	// Sniff the decompressed head for binary content first.
 	br := bufio.NewReaderSize(zr, 64<<10)
 	if peek, _ := br.Peek(8 << 10); isBinary(peek) {
 		e.Status, e.Reason = "binary", "not a text file (after decompression)"
 		return nil
 	}
-	ws, total, stamped, err := gzWindow(br, since, p)
+	ws, total, stamped, err := gzWindow(ctxReader{ctx, br}, since, p)
 	if err != nil {
-		return fmt.Errorf("gzip: %w", err)
+		return fmt.Errorf("%s: %w", kind, err)
 	}
 	e.Timestamps, e.Seen = stamped, total-ws
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	want := ws
 	if total-ws > limit {
 		want = total - limit
@@ -372,20 +400,19 @@ func (s *fileSource) copyGzip(ctx context.Context, sink collectors.Sink, fh *os.
 		e.Status, e.Reason = "outside_window", "no lines inside the window"
 		return nil
 	}
-	if _, err := fh.Seek(0, io.SeekStart); err != nil {
-		return err
+	zr2, err := decompress(kind, fh)
+	if err != nil {
+		return fmt.Errorf("%s: %w", kind, err)
 	}
-	if err := zr.Reset(bufio.NewReaderSize(fh, 64<<10)); err != nil {
-		return fmt.Errorf("gzip: %w", err)
-	}
-	br = bufio.NewReaderSize(zr, 64<<10)
+	defer zr2.Close()
+	br = bufio.NewReaderSize(zr2, 64<<10)
 	start, err := skipToLine(br, want)
 	if err == io.EOF || start >= total {
 		e.Status, e.Reason = "cap_reached", "no whole line fits in the cap"
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("gzip: %w", err)
+		return fmt.Errorf("%s: %w", kind, err)
 	}
 	e.Offset = start
 	return s.write(ctx, sink, io.LimitReader(br, total-start), e)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -97,6 +98,23 @@ func acmeTree(t *testing.T) fixture {
 	add("var/log/acme/app.log.1", genLines(testNow.Add(-12*h), testNow.Add(-6*h), 11*time.Second, syslogFmt), testNow.Add(-6*h), false)
 	add("var/log/acme/app.log.2.gz", genLines(testNow.Add(-30*h), testNow.Add(-12*h), 13*time.Second, rfc3339Fmt), testNow.Add(-12*h), true)
 	add("var/log/acme/app.log.3.gz", genLines(testNow.Add(-48*h), testNow.Add(-30*h), 13*time.Second, rfc3339Fmt), testNow.Add(-30*h), true)
+	// zstd and bzip2 rotations of another log, made with the real tools when installed.
+	add("var/log/acme/worker.log", genLines(testNow.Add(-2*h), testNow, 5*time.Second, rfc3339Fmt), testNow, false)
+	for _, z := range []struct{ tool, ext, rm string }{{"zstd", ".zst", "--rm"}, {"bzip2", ".bz2", "-z"}} {
+		if _, err := exec.LookPath(z.tool); err != nil {
+			continue
+		}
+		rel := "var/log/acme/worker.log-2026112" + map[string]string{".zst": "7", ".bz2": "6"}[z.ext]
+		from := map[string]time.Duration{".zst": 26 * h, ".bz2": 50 * h}[z.ext]
+		data := genLines(testNow.Add(-from), testNow.Add(-from+24*h), 9*time.Second, accessFmt)
+		writeFile(t, root, rel, data, testNow, false)
+		if out, err := exec.Command(z.tool, "-q", z.rm, filepath.Join(root, rel)).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v %s", z.tool, err, out)
+		}
+		mt := testNow.Add(-from + 24*h)
+		os.Chtimes(filepath.Join(root, rel+z.ext), mt, mt)
+		fx.files[rel+z.ext] = data
+	}
 	add("var/log/acme/access.log", genLines(testNow.Add(-26*h), testNow, 3*time.Second, accessFmt), testNow.Add(-time.Minute), false)
 	long := append(genLines(testNow.Add(-30*h), testNow.Add(-29*h), time.Minute, rfc3339Fmt), "2026-11-26T07:00:00Z old huge "+strings.Repeat("o", 3<<20)+"\n"...)
 	long = append(long, genLines(testNow.Add(-2*h), testNow.Add(-h), time.Minute, rfc3339Fmt)...)
@@ -160,8 +178,9 @@ func TestFixtureTreeWindowRotationsFormats(t *testing.T) {
 		order = append(order, e.Source)
 	}
 	wantOrder := []string{"/var/log/acme/access.log", "/var/log/acme/app.log", "/var/log/acme/core.bin",
-		"/var/log/acme/huge.log", "/var/log/acme/old.log.xz", "/var/log/acme/app.log.1",
-		"/var/log/acme/app.log.2.gz", "/var/log/acme/app.log.3.gz"}
+		"/var/log/acme/huge.log", "/var/log/acme/old.log.xz", "/var/log/acme/worker.log", "/var/log/acme/app.log.1",
+		"/var/log/acme/worker.log-20261127.zst", "/var/log/acme/app.log.2.gz", "/var/log/acme/worker.log-20261126.bz2",
+		"/var/log/acme/app.log.3.gz"}
 	if strings.Join(order, " ") != strings.Join(wantOrder, " ") {
 		t.Errorf("order\n got %v\nwant %v", order, wantOrder)
 	}
@@ -176,10 +195,16 @@ func TestFixtureTreeWindowRotationsFormats(t *testing.T) {
 		{"var/log/acme/access.log", "logs/acme/var/log/acme/access.log", "collected", true},
 		{"var/log/acme/huge.log", "logs/acme/var/log/acme/huge.log", "collected", true},
 		{"var/log/acme/app.log.3.gz", "", "outside_window", false},
+		{"var/log/acme/worker.log-20261127.zst", "logs/acme/var/log/acme/worker.log-20261127", "collected", true},
+		{"var/log/acme/worker.log-20261126.bz2", "", "outside_window", false},
 		{"var/log/acme/core.bin", "", "binary", false},
 		{"var/log/acme/old.log.xz", "", "binary", false},
 	}
 	for _, c := range checks {
+		if fx.files[c.rel] == nil {
+			t.Logf("%s not made (tool missing)", c.rel)
+			continue
+		}
 		e := entry(t, idx, "/"+c.rel)
 		if e.Status != c.status || e.Path != c.out {
 			t.Errorf("%s: status %q path %q, want %q %q (%s)", c.rel, e.Status, e.Path, c.status, c.out, e.Reason)

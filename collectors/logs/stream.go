@@ -126,6 +126,9 @@ func (f *windowFilter) Write(b []byte) (int, error) {
 // maxHeldLine bounds the start of a line the window filter holds while waiting for its end.
 const maxHeldLine = 1 << 20
 
+// cmdDeadlineMargin is how long before the collector's deadline a log command is stopped.
+const cmdDeadlineMargin = time.Second
+
 // cmdSource is a log read from a command's output.
 type cmdSource struct {
 	name    string
@@ -157,13 +160,24 @@ func (s *cmdSource) Collect(ctx context.Context, sink collectors.Sink) error {
 		out = &windowFilter{dst: tail, since: s.since, p: &tsParser{ref: time.Now(), loc: time.Local}}
 	}
 	stderr := &tailBuffer{max: 16 << 10}
-	cmd := exec.CommandContext(ctx, bin, argv[1:]...)
+	// Stop the command a little before the collector's deadline, so that what it printed so far
+	// is still written (log show over a busy day can take minutes).
+	cctx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithDeadline(ctx, dl.Add(-cmdDeadlineMargin))
+		defer cancel()
+	}
+	cmd := exec.CommandContext(cctx, bin, argv[1:]...)
 	cmd.Stdout, cmd.Stderr = out, stderr
 	cmd.Env = append(cmd.Environ(), "LC_ALL=C", "SYSTEMD_PAGER=", "PAGER=cat")
-	cmd.WaitDelay = 2 * time.Second
+	cmd.WaitDelay = time.Second
 	runErr := cmd.Run()
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if cctx.Err() != nil {
+		runErr = fmt.Errorf("stopped before the collector's deadline; the output so far is kept")
 	}
 	data := tail.bytes()
 	idx := Index{Source: s.name, Command: argv, Since: s.since.UTC(), MaxFileSize: limit, Files: []FileEntry{}}

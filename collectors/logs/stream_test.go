@@ -92,6 +92,20 @@ func TestCommandLogHonoursContext(t *testing.T) {
 	}
 }
 
+func TestCommandLogKeepsOutputBeforeDeadline(t *testing.T) {
+	src := shSource("slow", `echo "2026-11-27T11:59:00Z printed before the hang"; exec sleep 30`, 1<<20, false, testNow)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	sink := &collectorstest.Sink{Family: "logs"}
+	err := src.Collect(ctx, sink)
+	if !collectors.IsPartial(err) || ctx.Err() != nil {
+		t.Fatalf("got %v (ctx %v), want partial before the deadline", err, ctx.Err())
+	}
+	if got, _ := sink.File("logs/slow/slow.log"); string(got) != "2026-11-27T11:59:00Z printed before the hang\n" {
+		t.Fatalf("kept %q", got)
+	}
+}
+
 // TestOSDefaultsLive runs the OS default sources on this machine: each either collects lines
 // inside the window or skips with a reason.
 func TestOSDefaultsLive(t *testing.T) {
