@@ -80,9 +80,9 @@ func TestNonZeroExitIsData(t *testing.T) {
 
 func TestHangingCommandTimesOut(t *testing.T) {
 	for _, c := range []spec.Command{
-		{Name: "hang", Argv: []string{"sleep", "30"}, Timeout: spec.Duration(300 * time.Millisecond)},
+		{Name: "hang", Argv: []string{"sleep", "29.61"}, Timeout: spec.Duration(300 * time.Millisecond)},
 		// The shell's background child holds stdout open: the whole process group must go.
-		{Name: "hang-group", Shell: true, Script: "echo started; sleep 30 & sleep 31", Timeout: spec.Duration(300 * time.Millisecond)},
+		{Name: "hang-group", Shell: true, Script: "echo started; sleep 29.62 & sleep 29.63", Timeout: spec.Duration(300 * time.Millisecond)},
 	} {
 		begin := time.Now()
 		sink, res, err := runSpec(t, context.Background(), c, "")
@@ -97,7 +97,7 @@ func TestHangingCommandTimesOut(t *testing.T) {
 			t.Errorf("output before the timeout lost: %q", file(sink, "commands/hang-group/stdout.txt"))
 		}
 	}
-	out, _ := exec.Command("pgrep", "-f", "sleep 3[01]$").Output()
+	out, _ := exec.Command("pgrep", "-f", "sleep 29.6[123]$").Output()
 	if len(bytes.TrimSpace(out)) > 0 {
 		t.Errorf("processes left behind: %s", out)
 	}
