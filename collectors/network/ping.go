@@ -119,6 +119,15 @@ func Ping(ctx context.Context, c spec.PingCheck, _ Env) PingResult {
 		tcpPing(ctx, &r, ip, count, interval, wait)
 	} else {
 		icmpPing(ctx, &r, ip, method == MethodICMPRaw, count, interval, wait)
+		if r.Error != "" && r.Sent == 0 && ctx.Err() == nil {
+			// The socket opened but sending was refused (Windows without rights, a sandbox).
+			r.MethodNote = method + " failed: " + r.Error
+			r.Method, r.Error, r.Port = MethodTCPConnect, "", c.Port
+			if r.Port == 0 {
+				r.Port = DefaultPingPort
+			}
+			tcpPing(ctx, &r, ip, count, interval, wait)
+		}
 	}
 	r.OK = r.Error == "" && r.Received > 0
 	if r.OK && c.MTU && method != MethodTCPConnect {
