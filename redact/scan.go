@@ -28,7 +28,22 @@ type scanner struct {
 	pemPrefix int
 	mysql     int8 // lazily: 1 line mentions mysql/mariadb, -1 not
 	sshpass   int8
+	// miss[slot] is the smallest start from which a search for that terminator already failed;
+	// a later search from further on fails too. This keeps pathological lines linear.
+	miss             [6]int
+	urlStart, urlEnd int
+	urlLastAt        int
+	b64Start, b64End int
 }
+
+const (
+	missDQ = iota
+	missSQ
+	missEscDQ
+	missRunDQ
+	missRunSQ
+	missLT
+)
 
 func (s *scanner) add(st, en int, rule string) {
 	if en <= st || en <= s.ctx {
@@ -57,6 +72,10 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 	s.pemOpen = false
 	s.mysql, s.sshpass = 0, 0
 	n := len(b)
+	for k := range s.miss {
+		s.miss[k] = n + 1
+	}
+	s.urlStart, s.urlEnd, s.b64Start, s.b64End = -1, -1, -1, -1
 	i := 0
 	for i < n {
 		c := b[i]
@@ -159,8 +178,13 @@ func (s *scanner) word(ws, i int) int {
 	// 2. shapes without a fixed prefix
 	if j < n && (b[j] == '+' || b[j] == '/' || b[j] == '=') || j-i >= 86 {
 		k := i
-		for k < n && isB64[b[k]] {
-			k++
+		if i >= s.b64Start && i < s.b64End {
+			k = s.b64End
+		} else {
+			for k < n && isB64[b[k]] {
+				k++
+			}
+			s.b64Start, s.b64End = i, k
 		}
 		st := i
 		for st > 0 && (b[st-1] == '/' || b[st-1] == '+') {
@@ -492,9 +516,19 @@ func (s *scanner) valueRun(k int) (int, int) {
 	b, n := s.b, s.n
 	if k < n && (b[k] == '"' || b[k] == '\'') {
 		q := b[k]
+		slot := missRunDQ
+		if q == '\'' {
+			slot = missRunSQ
+		}
+		if k >= s.miss[slot] {
+			return k + 1, n
+		}
 		e := k + 1
 		for e < n && b[e] != q && b[e] != '\n' {
 			e++
+		}
+		if e == n {
+			s.miss[slot] = k
 		}
 		return k + 1, e
 	}
@@ -512,14 +546,27 @@ func (s *scanner) valueRun(k int) (int, int) {
 func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 	b, n := s.b, s.n
 	if xml {
+		if k >= s.miss[missLT] {
+			return k, n, n
+		}
 		e = k
 		for e < n && b[e] != '<' {
 			e++
+		}
+		if e == n {
+			s.miss[missLT] = k
 		}
 		return k, e, e
 	}
 	if k < n && (b[k] == '"' || b[k] == '\'') {
 		q := b[k]
+		slot := missDQ
+		if q == '\'' {
+			slot = missSQ
+		}
+		if k >= s.miss[slot] {
+			return k + 1, n, n
+		}
 		e = k + 1
 		for e < n {
 			if b[e] == q {
@@ -537,11 +584,16 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 		if e < n {
 			return k + 1, e, e + 1
 		}
+		s.miss[slot] = k
 		return k + 1, n, n
 	}
 	if k+1 < n && b[k] == '\\' && b[k+1] == '"' {
+		if k >= s.miss[missEscDQ] {
+			return k + 2, n, n
+		}
 		idx := bytes.Index(b[k+2:], []byte(`\"`))
 		if idx < 0 {
+			s.miss[missEscDQ] = k
 			return k + 2, n, n
 		}
 		return k + 2, k + 2 + idx, k + 4 + idx
@@ -759,12 +811,21 @@ func (s *scanner) shortFlag(i, j, k, sep int) int {
 func (s *scanner) url(a int) int {
 	b, n := s.b, s.n
 	end := a
-	for end < n {
-		c := b[end]
-		if isSpace[c] || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' || c == '\\' {
-			break
+	if a >= s.urlStart && a < s.urlEnd {
+		end = s.urlEnd
+	} else {
+		for end < n {
+			c := b[end]
+			if isSpace[c] || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' || c == '\\' {
+				break
+			}
+			end++
 		}
-		end++
+		s.urlStart, s.urlEnd = a, end
+		s.urlLastAt = -1
+		if k := bytes.LastIndexByte(b[a:end], '@'); k >= 0 {
+			s.urlLastAt = a + k
+		}
 	}
 	auth := b[a:end]
 	slash := bytes.IndexByte(auth, '/')
@@ -776,7 +837,10 @@ func (s *scanner) url(a int) int {
 	if at < 0 && slash >= 0 {
 		// a password containing '/': accept the last '@' if what precedes the first '/' is not a
 		// host:port
-		at2 := bytes.LastIndexByte(auth, '@')
+		at2 := -1
+		if s.urlLastAt >= a {
+			at2 = s.urlLastAt - a
+		}
 		c := bytes.IndexByte(auth, ':')
 		if at2 > 0 && c >= 0 && c < slash && !allDigits(auth[c+1:slash]) && bytes.IndexByte(auth[:at2], '?') < 0 {
 			at = at2
