@@ -102,6 +102,7 @@ func TestBigLogWholeProcess(t *testing.T) {
 	for _, f := range m.Files {
 		if strings.HasSuffix(f.Path, "/big.log") {
 			found = true
+			t.Logf("manifest: %s truncated=%v bytes_kept=%d bytes_seen=%d", f.Path, f.Truncated, f.Kept, f.Seen)
 			if !f.Truncated || f.Seen < size/3-(1<<20) || f.Kept > 10<<20 {
 				t.Errorf("manifest entry for big.log: %+v, want truncated, a third of the log seen (the 24h window)", f)
 			}
