@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -82,15 +81,6 @@ func runOne(t *testing.T, s *source, name string, v any) error {
 	t.Fatalf("no area %q", name)
 	return nil
 }
-
-func same(t *testing.T, what string, got, want any) {
-	t.Helper()
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("%s:\n got %+v\nwant %+v", what, got, want)
-	}
-}
-
-func ptr[T any](v T) *T { return &v }
 
 func TestFixtureHost(t *testing.T) {
 	var h Host

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -100,3 +101,12 @@ func (e *namedErr) Error() string { return e.name + ": " + e.err.Error() }
 func (e *namedErr) Unwrap() error { return e.err }
 
 func newSink() *collectorstest.Sink { return &collectorstest.Sink{Family: collectors.FamilySystem} }
+
+func same(t *testing.T, what string, got, want any) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s:\n got %+v\nwant %+v", what, got, want)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
