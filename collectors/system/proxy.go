@@ -5,11 +5,9 @@ import (
 	"strings"
 )
 
-// proxyVars are the variables HTTP clients (curl, Go, Python, apt...) read for proxies.
-var proxyVars = []string{
-	"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy",
-	"ALL_PROXY", "all_proxy", "FTP_PROXY", "ftp_proxy",
-}
+// proxyVars are the variables HTTP clients (curl, Go, Python, apt...) read for proxies, in any
+// letter case.
+var proxyVars = []string{"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY", "FTP_PROXY"}
 
 // Proxy is system/proxy.json. Values are written as found; the sink's redactor masks credentials.
 type Proxy struct {
@@ -19,10 +17,21 @@ type Proxy struct {
 	EtcEnvironment map[string]string `json:"etc_environment"`
 }
 
+func isProxyVar(name string) bool {
+	for _, p := range proxyVars {
+		if strings.EqualFold(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
 func collectProxy(ctx context.Context, s *source) (any, error) {
 	out := Proxy{Environment: map[string]string{}, EtcEnvironment: map[string]string{}}
-	for _, k := range proxyVars {
-		if v, ok := s.lookupEnv(k); ok {
+	// Names as the environment spells them: Windows names are case-insensitive and stored once.
+	for _, kv := range s.environ() {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok && isProxyVar(k) {
 			out.Environment[k] = v
 		}
 	}
