@@ -78,6 +78,24 @@ func runIn(t *testing.T, c *netns.Chain, ns string, job helperJob, v any) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	decodeResult(t, job, out, v)
+}
+
+// runUnprivileged is runIn as an unprivileged user.
+func runUnprivileged(t *testing.T, c *netns.Chain, ns string, job helperJob, v any) {
+	t.Helper()
+	raw, _ := yaml.Marshal(job)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := c.RunSelfUnprivileged(ctx, t, ns, "TestNetnsHelper", helperEnv+"="+string(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	decodeResult(t, job, out, v)
+}
+
+func decodeResult(t *testing.T, job helperJob, out []byte, v any) {
+	t.Helper()
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {

@@ -53,6 +53,7 @@ func hopIPs(r TraceResult) []string {
 }
 
 func TestTopology(t *testing.T) {
+	t.Parallel()
 	c := netns.NewChain(t)
 	startServer(t, c, c.Server, c.ServerIP+":8080")
 	want := []string{c.Router1In, c.Router2In, c.ServerIP}
@@ -124,6 +125,30 @@ func TestTopology(t *testing.T) {
 		}
 		if r := tcp(t, 9); r.Connected || r.Class != "refused" {
 			t.Errorf("tcp to a closed port: %+v", r)
+		}
+	})
+
+	t.Run("unprivileged", func(t *testing.T) {
+		job := helperJob{Kind: "ping", Ping: &spec.PingCheck{Host: c.ServerIP, Count: 2, Interval: spec.Duration(20 * time.Millisecond), Port: 8080}}
+		// ping_group_range "1 0" (the kernel default) allows no group ICMP datagram sockets.
+		c.MustRun(t, c.Client, "sysctl", "-qw", "net.ipv4.ping_group_range=1 0")
+		var p PingResult
+		runUnprivileged(t, c, c.Client, job, &p)
+		t.Logf("ping as nobody, no ICMP sockets: %+v", p)
+		if p.Method != MethodTCPConnect || p.Port != 8080 || p.Received != 2 || !p.OK || !strings.Contains(p.MethodNote, "ICMP not permitted") {
+			t.Errorf("TCP fallback: %+v", p)
+		}
+		c.MustRun(t, c.Client, "sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647")
+		p = PingResult{}
+		runUnprivileged(t, c, c.Client, job, &p)
+		t.Logf("ping as nobody with ping_group_range open: %+v", p)
+		if p.Method != MethodICMPDatagram || p.Received != 2 || !p.OK || p.Port != 0 {
+			t.Errorf("ICMP datagram socket: %+v", p)
+		}
+		var r TraceResult
+		runUnprivileged(t, c, c.Client, helperJob{Kind: "trace", Trace: &spec.Trace{Host: c.ServerIP}}, &r)
+		if r.EndReason != "error" || !strings.Contains(r.Error, "needs root or CAP_NET_RAW") {
+			t.Errorf("trace as nobody: %+v", r)
 		}
 	})
 
@@ -216,6 +241,7 @@ func nftChain(hook, rule string) string {
 // TestTopologyDNS resolves through the resolver configuration the client namespace really has:
 // two dnsmasq servers in the topology giving different answers, and the OS resolver.
 func TestTopologyDNS(t *testing.T) {
+	t.Parallel()
 	c := netns.NewChain(t)
 	if _, err := exec.LookPath("dnsmasq"); err != nil {
 		t.Skip("skipping: dnsmasq is not installed")

@@ -223,6 +223,46 @@ func (c *Chain) RunSelf(ctx context.Context, ns, helper string, env ...string) (
 	return out, nil
 }
 
+// RunSelfUnprivileged is RunSelf as user and group 65534 (nobody) with no capabilities. The test
+// binary is copied to a world-readable place first, since go test's build folder is private.
+func (c *Chain) RunSelfUnprivileged(ctx context.Context, t testing.TB, ns, helper string, env ...string) ([]byte, error) {
+	t.Helper()
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("skipping: setpriv (util-linux) is not installed")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "casefile-netns-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		return nil, err
+	}
+	copyExe := filepath.Join(dir, "helper")
+	if err := os.WriteFile(copyExe, data, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return nil, err
+	}
+	cmd := c.Command(ctx, ns, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+		copyExe, "-test.run=^"+helper+"$", "-test.count=1")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return out, fmt.Errorf("%s as nobody in %s: %w\nstdout:\n%s\nstderr:\n%s", helper, ns, err, out, stderr.String())
+	}
+	return out, nil
+}
+
 func (c *Chain) cleanup() {
 	for _, p := range c.procs {
 		if p.Process != nil {
