@@ -21,7 +21,7 @@ func osDefaults(opts collectors.Options, caps capSet) []collectors.Collector {
 			name: ch.name, file: ch.channel + ".txt", since: since, maxFile: caps.file,
 			argv: func() []string {
 				return []string{"wevtutil", "qe", ch.channel, "/f:text", "/rd:false",
-					fmt.Sprintf("/q:*[System[TimeCreated[timediff(@SystemTime) <= %d]]]", ms)}
+					fmt.Sprintf("/q:*[System[TimeCreated[timediff(@SystemTime)<=%d]]]", ms)}
 			},
 			skipErr: skipOnDenied("wevtutil"),
 		})

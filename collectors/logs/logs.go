@@ -128,6 +128,9 @@ func bundleName(p string) string {
 // under a cap that the sink enforces on the redacted bytes.
 func headroom(limit int64) int64 { return limit - limit/32 }
 
+// indexEntrySize is a generous estimate of one file's record in the index.
+const indexEntrySize = 512
+
 // FileEntry is the index record of one log file.
 type FileEntry struct {
 	Source     string    `json:"source"`
@@ -185,7 +188,8 @@ func (s *fileSource) Collect(ctx context.Context, sink collectors.Sink) error {
 	if sc := sink.MaxFileSize(); sc > 0 && maxFile >= sc {
 		maxFile = headroom(sc)
 	}
-	budget := headroom(s.maxTotal)
+	// The index is written last and counts against the collector's cap too: keep room for it.
+	budget := headroom(s.maxTotal) - int64(len(files))*indexEntrySize
 	idx.MaxFileSize, idx.MaxTotal = maxFile, budget
 	errs := globErrs
 	used := map[string]bool{}

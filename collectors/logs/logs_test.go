@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -252,7 +253,7 @@ func TestCapsKeepNewestPart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	budget := headroom(160 << 10)
+	budget := headroom(160<<10) - 3*indexEntrySize
 	since := testNow.Add(-24 * time.Hour)
 	for _, rel := range []string{"var/log/acme/app.log", "var/log/acme/app.log.1", "var/log/acme/app.log.2.gz"} {
 		e := entry(t, idx, "/"+rel)
@@ -295,8 +296,8 @@ func TestCollectorCapReached(t *testing.T) {
 	for i, name := range []string{"a.log", "b.log", "c.log"} {
 		writeFile(t, root, name, genLines(testNow.Add(-time.Hour), testNow, time.Minute, line), testNow.Add(-time.Duration(i)*time.Second), false)
 	}
-	// headroom(2064) = 2000: two files of 1000 bytes use it all.
-	src := &fileSource{name: "abc", globs: []string{"/*.log"}, root: root, now: testNow, since: 24 * time.Hour, maxFile: 1000, maxTotal: 2064}
+	// headroom(3650) = 3536, less 3 index entries of 512 = 2000: two files of 1000 bytes use it all.
+	src := &fileSource{name: "abc", globs: []string{"/*.log"}, root: root, now: testNow, since: 24 * time.Hour, maxFile: 1000, maxTotal: 3650}
 	sink := &collectorstest.Sink{Family: "logs"}
 	idx, err := collect(t, src, sink)
 	if err != nil {
@@ -340,11 +341,16 @@ func TestGrowingFile(t *testing.T) {
 	}
 	defer f.Close()
 	now := time.Now()
+	bw := bufio.NewWriter(f)
 	for i := 0; i < 200000; i++ {
-		fmt.Fprintf(f, "%s seq=%d %s\n", now.Add(-time.Hour).UTC().Format(time.RFC3339), i, strings.Repeat("g", 40))
+		fmt.Fprintf(bw, "%s seq=%d %s\n", now.Add(-time.Hour).UTC().Format(time.RFC3339), i, strings.Repeat("g", 40))
+	}
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
 	}
 	// A writer keeps appending while the collector reads.
 	stop := make(chan struct{})
+	started := make(chan struct{})
 	done := make(chan int)
 	go func() {
 		i := 200000
@@ -355,10 +361,15 @@ func TestGrowingFile(t *testing.T) {
 				return
 			default:
 			}
+			// One write per line, as a logger does.
 			fmt.Fprintf(f, "%s seq=%d %s\n", time.Now().UTC().Format(time.RFC3339), i, strings.Repeat("g", 40))
 			i++
+			if i == 201000 {
+				close(started)
+			}
 		}
 	}()
+	<-started
 	src := &fileSource{name: "grow", globs: []string{"/grow.log"}, root: root, now: now, since: 24 * time.Hour,
 		maxFile: 64 << 20, maxTotal: 100 << 20}
 	sink := &collectorstest.Sink{Family: "logs", MaxFile: 100 << 20}
@@ -373,15 +384,19 @@ func TestGrowingFile(t *testing.T) {
 	if e.Status != "collected" || int64(len(got)) != e.Size || e.Kept != e.Size {
 		t.Fatalf("status %s, got %d bytes, index size %d kept %d: want the file as it was when opened", e.Status, len(got), e.Size, e.Kept)
 	}
+	if !bytes.HasSuffix(got, []byte("\n")) {
+		t.Error("collected part ends inside a line")
+	}
 	lines := bytes.Split(bytes.TrimSuffix(got, []byte("\n")), []byte("\n"))
-	for i, l := range lines[:len(lines)-1] {
+	for i, l := range lines {
 		if !bytes.Contains(l, []byte(fmt.Sprintf("seq=%d ", i))) {
 			t.Fatalf("line %d is %q: lines out of sequence", i, l)
 		}
 	}
-	if len(lines) < 200000 || len(lines) > written {
-		t.Fatalf("%d lines collected; %d were written before the read began and %d in all", len(lines), 200000, written)
+	if len(lines) < 201000 || len(lines) > written {
+		t.Fatalf("%d lines collected; %d were written before the read began and %d in all", len(lines), 201000, written)
 	}
+	t.Logf("%d lines collected while %d were written", len(lines), written)
 }
 
 func TestMissingSourceSkipped(t *testing.T) {
