@@ -97,7 +97,9 @@ func collectProcesses(ctx context.Context, s *source) (any, error) {
 	all := make([]Process, 0, len(second))
 	for _, x := range second {
 		out.Threads += int64(x.threads)
-		out.ByState[x.state]++
+		if x.state != "" { // Windows has no process states
+			out.ByState[x.state]++
+		}
 		pr := Process{PID: x.pid, PPID: x.ppid, Name: x.name, UID: x.uid, State: x.state,
 			CPUSeconds: round2(x.cpuSeconds), RSSBytes: x.rss, VMSBytes: x.vms, Threads: x.threads}
 		// A process born during the sample counts from zero.

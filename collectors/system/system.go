@@ -129,25 +129,7 @@ func (s *source) readFile(p string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	buf := make([]byte, 0, 512)
-	for int64(len(buf)) < limit {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		room := cap(buf) - len(buf)
-		if int64(room) > limit-int64(len(buf)) {
-			room = int(limit - int64(len(buf)))
-		}
-		n, err := f.Read(buf[len(buf) : len(buf)+room])
-		buf = buf[:len(buf)+n]
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			return buf, err
-		}
-	}
-	return buf, nil
+	return io.ReadAll(io.LimitReader(f, limit))
 }
 
 func (s *source) exists(p string) bool {
