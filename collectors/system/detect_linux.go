@@ -96,15 +96,19 @@ func detectVirtualization(s *source) Virtualization {
 	return v
 }
 
-// cgroupRuntimes maps cgroup path fragments to container runtimes.
+// cgroupRuntimes maps cgroup path marks to container runtimes. The marks include their
+// separators so that host services with similar names (lxcfs.service, containerd.service) do
+// not count.
 var cgroupRuntimes = []struct{ match, runtime string }{
-	{"libpod", "podman"},
-	{"docker", "docker"},
-	{"lxc", "lxc"},
-	{"containerd", "containerd"},
-	{"cri-o", "cri-o"},
-	{"crio", "cri-o"},
-	{"machine.slice/machine-", "systemd-nspawn"},
+	{"/libpod-", "podman"},
+	{"/libpod_parent/", "podman"},
+	{"/docker/", "docker"},
+	{"/docker-", "docker"},
+	{"/lxc/", "lxc"},
+	{"/lxc.payload", "lxc"},
+	{"/cri-containerd-", "containerd"},
+	{"/crio-", "cri-o"},
+	{"/machine.slice/machine-", "systemd-nspawn"},
 }
 
 // detectContainer looks for the marks container runtimes leave: /.dockerenv, /run/.containerenv,

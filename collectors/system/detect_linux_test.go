@@ -33,7 +33,13 @@ func TestDetectContainer(t *testing.T) {
 		{"podman", map[string]string{"/run/.containerenv": "engine=\"podman-4.3.1\"\n", "/proc/1/cgroup": "0::/\n"},
 			Container{Detected: true, Runtime: "podman", Evidence: []string{"/run/.containerenv"}}},
 		{"docker cgroup v1", map[string]string{"/proc/1/cgroup": "12:pids:/docker/3f2a\n11:memory:/docker/3f2a\n"},
-			Container{Detected: true, Runtime: "docker", Evidence: []string{"/proc/1/cgroup: docker"}}},
+			Container{Detected: true, Runtime: "docker", Evidence: []string{"/proc/1/cgroup: /docker/"}}},
+		{"docker, systemd cgroup driver", map[string]string{"/proc/1/cgroup": "0::/system.slice/docker-3f2a.scope\n"},
+			Container{Detected: true, Runtime: "docker", Evidence: []string{"/proc/1/cgroup: /docker-"}}},
+		{"host running lxcfs and containerd services", map[string]string{
+			"/proc/1/cgroup":    "0::/init.scope\n",
+			"/proc/self/cgroup": "0::/system.slice/lxcfs.service\n1:name=x:/system.slice/containerd.service\n"},
+			Container{Evidence: []string{}}},
 		{"lxc via pid 1 environment", map[string]string{"/proc/1/environ": "PATH=/bin\x00container=lxc\x00"},
 			Container{Detected: true, Runtime: "lxc", Evidence: []string{"/proc/1/environ: container=lxc"}}},
 		{"systemd-nspawn", map[string]string{"/run/systemd/container": "systemd-nspawn\n"},
@@ -42,7 +48,7 @@ func TestDetectContainer(t *testing.T) {
 			"/proc/1/cgroup": "0::/kubepods.slice/kubepods-burstable.slice/cri-containerd-9a8b.scope\n",
 			"/var/run/secrets/kubernetes.io/serviceaccount/token": "x"},
 			Container{Detected: true, Runtime: "containerd", Kubernetes: true, Evidence: []string{
-				"/proc/1/cgroup: kubepods", "/proc/1/cgroup: containerd",
+				"/proc/1/cgroup: kubepods", "/proc/1/cgroup: /cri-containerd-",
 				"/var/run/secrets/kubernetes.io/serviceaccount"}}},
 		{"wsl2", map[string]string{"/proc/sys/kernel/osrelease": "5.15.133.1-microsoft-standard-WSL2\n"},
 			Container{Detected: true, Runtime: "wsl", Evidence: []string{
