@@ -22,7 +22,8 @@ type tsParser struct {
 //	2026-11-27T10:38:54Z, 2026-11-27T10:38:54.123+01:00, 2026-11-27 10:38:54,123 (RFC 3339,
 //	journald short-iso, Java/log4j, Python), 2026/11/27 10:38:54.123 (Go's log package),
 //	Nov 27 10:38:54 (syslog), I1127 10:38:54.123456 (klog/glog), Nov 27, 2026 10:38:54 AM
-//	(java.util.logging), [27/Nov/2026:10:38:54 +0000] (nginx/Apache access logs).
+//	(java.util.logging), [27/Nov/2026:10:38:54 +0000] (nginx/Apache access logs),
+//	[Fri Nov 27 10:38:54.123456 2026] (Apache error logs, ctime).
 func (p *tsParser) parse(line []byte) (time.Time, bool) {
 	if len(line) > tsScan {
 		line = line[:tsScan]
@@ -81,6 +82,9 @@ func (p *tsParser) at(b []byte, i int) (time.Time, bool) {
 		return p.klog(b[1:])
 	default:
 		if t, ok := p.syslog(b); ok {
+			return t, true
+		}
+		if t, ok := p.ctime(b); ok {
 			return t, true
 		}
 		return p.jul(b)
@@ -215,6 +219,57 @@ func (p *tsParser) klog(b []byte) (time.Time, bool) {
 		}
 	}
 	return p.withYear(mon, day, hh, mm, ss, nsec), true
+}
+
+var weekdays = [...]string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+
+// ctime parses "Fri Nov 27 10:38:54.123456 2026" (Apache error logs, C's ctime and asctime).
+func (p *tsParser) ctime(b []byte) (time.Time, bool) {
+	if len(b) < 24 || b[3] != ' ' {
+		return time.Time{}, false
+	}
+	wd := false
+	for _, d := range weekdays {
+		if string(b[:3]) == d {
+			wd = true
+			break
+		}
+	}
+	if !wd {
+		return time.Time{}, false
+	}
+	b = b[4:]
+	if _, ok := p.syslog(b); !ok {
+		return time.Time{}, false
+	}
+	mon := month(b)
+	dd := b[4:6]
+	if dd[0] == ' ' {
+		dd = dd[1:]
+	}
+	day, _ := num(dd)
+	hh, _ := num(b[7:9])
+	mm, _ := num(b[10:12])
+	ss, _ := num(b[13:15])
+	i := 15
+	nsec := 0
+	if i < len(b) && b[i] == '.' {
+		i++
+		scale := 100000000
+		for i < len(b) && isDigit(b[i]) {
+			nsec += int(b[i]-'0') * scale
+			scale /= 10
+			i++
+		}
+	}
+	if i+5 > len(b) || b[i] != ' ' {
+		return time.Time{}, false
+	}
+	year, ok := num(b[i+1 : i+5])
+	if !ok {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(mon), day, hh, mm, ss, nsec, p.loc), true
 }
 
 // jul parses java.util.logging's "Nov 27, 2026 10:38:54 AM".

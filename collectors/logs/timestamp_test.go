@@ -31,6 +31,9 @@ func TestParseTimestampFormats(t *testing.T) {
 		{"Nov 27, 2026 12:05:00 AM j.u.l", time.Date(2026, 11, 27, 0, 5, 0, 0, utc)},
 		{`192.0.2.7 - - [27/Nov/2026:10:38:54 +0100] "GET / HTTP/1.1" 200 12`, time.Date(2026, 11, 27, 9, 38, 54, 0, utc)},
 		{`::1 - frank [27/Nov/2026:10:38:54 -0000] "GET /x HTTP/1.0" 404 0 "-" "curl"`, time.Date(2026, 11, 27, 10, 38, 54, 0, utc)},
+		{"[Fri Nov 27 10:38:54.123456 2026] [core:error] [pid 42] AH00124: x", time.Date(2026, 11, 27, 10, 38, 54, 123456e3, utc)},
+		{"Fri Nov  6 10:38:54 2026 ctime", time.Date(2026, 11, 6, 10, 38, 54, 0, utc)},
+		{"2026/11/27 10:38:54 [error] 12#12: *1 open() failed", time.Date(2026, 11, 27, 10, 38, 54, 0, utc)}, // nginx error log
 		{"[2026-11-27 10:38:54] production.ERROR: x", time.Date(2026, 11, 27, 10, 38, 54, 0, utc)},
 		{"INFO  2026-11-27 10:38:54.5 worker ready", time.Date(2026, 11, 27, 10, 38, 54, 5e8, utc)},
 		{`{"level":"info","time":"2026-11-27T10:38:54Z","msg":"x"}`, time.Date(2026, 11, 27, 10, 38, 54, 0, utc)},
