@@ -27,6 +27,9 @@ import (
 const (
 	DefaultTimeout   = 20 * time.Second
 	DefaultMaxOutput = 10 << 20
+	// defaultSetTimeout bounds each command of the default set: they answer in well under a
+	// second on a healthy machine, and a hung one must not eat the whole collector's time.
+	defaultSetTimeout = 10 * time.Second
 	// deadlineMargin is kept back from the collector's own deadline so that a command that runs
 	// out of time is killed and recorded as timed_out before the runner gives up on the collector.
 	deadlineMargin = 750 * time.Millisecond
@@ -52,6 +55,9 @@ func Collectors(opts collectors.Options) ([]collectors.Collector, error) {
 		if !names[d.Name] {
 			if d.MaxOutput == 0 || d.MaxOutput > fileCap {
 				d.MaxOutput = fileCap
+			}
+			if d.Timeout == 0 {
+				d.Timeout = defaultSetTimeout
 			}
 			defs = append(defs, d)
 		}

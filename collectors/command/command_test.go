@@ -293,3 +293,31 @@ func TestOutputRedacted(t *testing.T) {
 		t.Errorf("redactions %d, want 2", eng.Report().Total)
 	}
 }
+
+func TestDefaultsBoundedByDeadline(t *testing.T) {
+	d := &Defaults{Live: true, Parallel: 2, Cmds: []Cmd{
+		{Name: "hang-a", Argv: []string{"sleep", "29.64"}, Timeout: time.Minute},
+		{Name: "hang-b", Argv: []string{"sleep", "29.64"}, Timeout: time.Minute},
+		{Name: "queued", Argv: []string{"echo", "late"}},
+		{Name: "absent", Argv: []string{"casefile-no-such-binary"}},
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	sink := &collectorstest.Sink{Family: "commands"}
+	begin := time.Now()
+	err := d.Collect(ctx, sink)
+	if !collectors.IsPartial(err) || !strings.Contains(err.Error(), "timed out: hang-a, hang-b") || ctx.Err() != nil {
+		t.Fatalf("got %v after %s (ctx %v), want partial naming the hung commands, before the deadline", err, time.Since(begin), ctx.Err())
+	}
+	var sum Summary
+	if err := sink.JSON("commands/defaults.json", &sum); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(sum.Ran, ",") != "hang-a,hang-b,queued" || sum.Absent["absent"] == "" {
+		t.Errorf("summary ran %v absent %v", sum.Ran, sum.Absent)
+	}
+	// The queued command got what time was left: it either ran or was stopped, and is recorded.
+	if r := sum.Results["queued"]; r.Name != "queued" {
+		t.Errorf("queued command not recorded: %+v", r)
+	}
+}
