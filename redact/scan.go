@@ -341,7 +341,7 @@ func (s *scanner) word(ws, i int) int {
 			}
 			return j
 		}
-		if looksSecret(val) && !looksKeyAt(b, v) {
+		if looksSecret(val) && !looksAssignAt(b, v) {
 			rule := RuleKeyValue
 			if rid := s.tokenRuleAt(v); rid != "" {
 				rule = rid
@@ -635,6 +635,15 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 		e++
 	}
 	return k, e, e
+}
+
+// looksAssignAt: "name=value" at p (not base64 padding).
+func looksAssignAt(b []byte, p int) bool {
+	k := p
+	for k < len(b) && isKeyChar[b[k]] {
+		k++
+	}
+	return k > p && k+1 < len(b) && b[k] == '=' && b[k+1] != '=' && !isSpace[b[k+1]]
 }
 
 // looksKeyAt: "name=" or "name:" at p (the next pair of a ;- or ,-separated list).
