@@ -188,10 +188,11 @@ func TestFixtureInterfaceCounters(t *testing.T) {
 		t.Fatal(err)
 	}
 	same(t, "interfaces", i, Interfaces{Interfaces: []Interface{
-		{Name: "eth0", Flags: []string{}, Addresses: []string{}, Counters: &IfaceCounters{
-			BytesSent: 765432, BytesRecv: 1234567, PacketsSent: 4321, PacketsRecv: 8901,
-			ErrIn: 1, ErrOut: 3, DropIn: 2, DropOut: 4}},
-		{Name: "lo", Flags: []string{}, Addresses: []string{}, Counters: &IfaceCounters{
+		{Name: "eth0", Flags: []string{}, Addresses: []string{}, OperState: "up", SpeedMbps: ptr(10000),
+			Duplex: "full", Counters: &IfaceCounters{
+				BytesSent: 765432, BytesRecv: 1234567, PacketsSent: 4321, PacketsRecv: 8901,
+				ErrIn: 1, ErrOut: 3, DropIn: 2, DropOut: 4}},
+		{Name: "lo", Flags: []string{}, Addresses: []string{}, OperState: "unknown", Counters: &IfaceCounters{
 			BytesSent: 5000, BytesRecv: 5000, PacketsSent: 50, PacketsRecv: 50}},
 	}})
 }

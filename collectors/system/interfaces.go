@@ -16,13 +16,19 @@ type Interfaces struct {
 
 // Interface is one network interface of the current network namespace.
 type Interface struct {
-	Index        int            `json:"index"`
-	Name         string         `json:"name"`
-	MTU          int            `json:"mtu"`
-	HardwareAddr string         `json:"hardware_addr"`
-	Flags        []string       `json:"flags"`
-	Addresses    []string       `json:"addresses"`
-	Counters     *IfaceCounters `json:"counters"`
+	Index        int      `json:"index"`
+	Name         string   `json:"name"`
+	MTU          int      `json:"mtu"`
+	HardwareAddr string   `json:"hardware_addr"`
+	Flags        []string `json:"flags"`
+	Addresses    []string `json:"addresses"`
+	// OperState is the RFC 2863 state (up, down, dormant, lowerlayerdown, unknown); Linux only.
+	OperState string `json:"oper_state,omitempty"`
+	// SpeedMbps and Duplex are the negotiated link speed and duplex where the driver reports them
+	// (Linux; null and "" for virtual links).
+	SpeedMbps *int           `json:"speed_mbps"`
+	Duplex    string         `json:"duplex,omitempty"`
+	Counters  *IfaceCounters `json:"counters"`
 }
 
 // IfaceCounters are the interface's traffic counters since it came up.
@@ -82,6 +88,9 @@ func collectInterfaces(ctx context.Context, s *source) (any, error) {
 			out.Interfaces = append(out.Interfaces, Interface{Name: c.Name, Flags: []string{},
 				Addresses: []string{}, Counters: ifaceCounters(c)})
 		}
+	}
+	for i := range out.Interfaces {
+		linkState(s, &out.Interfaces[i])
 	}
 	sort.SliceStable(out.Interfaces, func(a, b int) bool {
 		x, y := out.Interfaces[a], out.Interfaces[b]

@@ -83,11 +83,13 @@ func netnsChild(t *testing.T) {
 	}
 	same(t, "interfaces", ifs, Interfaces{Interfaces: []Interface{
 		{Index: 1, Name: "lo", MTU: 65536, Flags: []string{"up", "loopback", "running"},
-			Addresses: []string{"127.0.0.1/8", "::1/128"}},
+			Addresses: []string{"127.0.0.1/8", "::1/128"}, OperState: "unknown"},
 		{Name: "cfveth1", MTU: 1400, HardwareAddr: "02:00:5e:00:53:02",
-			Flags: []string{"up", "broadcast", "multicast", "running"}, Addresses: []string{}},
+			Flags: []string{"up", "broadcast", "multicast", "running"}, Addresses: []string{},
+			OperState: "up", SpeedMbps: ptr(10000), Duplex: "full"}, // veth reports 10 Gb/s full duplex
 		{Name: "cfveth0", MTU: 1400, HardwareAddr: "02:00:5e:00:53:01",
-			Flags: []string{"up", "broadcast", "multicast", "running"}, Addresses: []string{"192.0.2.1/24", "2001:db8::1/64"}},
+			Flags: []string{"up", "broadcast", "multicast", "running"}, Addresses: []string{"192.0.2.1/24", "2001:db8::1/64"},
+			OperState: "up", SpeedMbps: ptr(10000), Duplex: "full"},
 	}})
 
 	// Sockets: in a fresh namespace the only ones are these.
