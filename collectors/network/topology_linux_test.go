@@ -55,7 +55,7 @@ func hopIPs(r TraceResult) []string {
 func TestTopology(t *testing.T) {
 	t.Parallel()
 	c := netns.NewChain(t)
-	startServer(t, c, c.Server, c.ServerIP+":8080")
+	startServer(t, c, c.Server, ":8080")
 	want := []string{c.Router1In, c.Router2In, c.ServerIP}
 
 	trace := func(t *testing.T, proto string, port, maxHops int, wait time.Duration) TraceResult {
@@ -125,6 +125,35 @@ func TestTopology(t *testing.T) {
 		}
 		if r := tcp(t, 9); r.Connected || r.Class != "refused" {
 			t.Errorf("tcp to a closed port: %+v", r)
+		}
+	})
+
+	t.Run("IPv6", func(t *testing.T) {
+		want6 := []string{c.Router1In6, c.Router2In6, c.ServerIP6}
+		for _, p := range []struct {
+			proto string
+			port  int
+			flag  []string
+		}{{"udp", 0, nil}, {"icmp", 0, []string{"-I"}}, {"tcp", 8080, []string{"-T", "-p", "8080"}}} {
+			deb := debianTraceroute(t, c, append(append([]string{"-6"}, p.flag...), "-w", "1", c.ServerIP6)...)
+			if fmt.Sprint(deb) != fmt.Sprint(want6) {
+				t.Errorf("Debian traceroute -6 %v: hops %v, want %v", p.flag, deb, want6)
+			}
+			var r TraceResult
+			runIn(t, c, c.Client, helperJob{Kind: "trace", Trace: &spec.Trace{Host: c.ServerIP6, Protocol: p.proto, Port: p.port, MaxHops: 10}}, &r)
+			if fmt.Sprint(hopIPs(r)) != fmt.Sprint(deb) || !r.Reached || r.ResolvedIP != c.ServerIP6 {
+				t.Errorf("%s trace over IPv6: %+v, Debian traceroute %v", p.proto, r, deb)
+			}
+		}
+		var p PingResult
+		runIn(t, c, c.Client, helperJob{Kind: "ping", Ping: &spec.PingCheck{Host: c.ServerIP6, Count: 2, Interval: spec.Duration(20 * time.Millisecond)}}, &p)
+		if !p.OK || p.Received != 2 || p.Method != MethodICMPRaw {
+			t.Errorf("ping over IPv6: %+v", p)
+		}
+		var tr TCPResult
+		runIn(t, c, c.Client, helperJob{Kind: "tcp", TCP: &spec.TCPCheck{Target: net.JoinHostPort(c.ServerIP6, "8080")}}, &tr)
+		if !tr.Connected {
+			t.Errorf("tcp over IPv6: %+v", tr)
 		}
 	})
 

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 
 	"github.com/casefile/casefile/spec"
 )
@@ -89,6 +90,7 @@ type traceProbe struct {
 
 type tracer struct {
 	dst     net.IP
+	v6      bool
 	proto   string
 	port    int
 	wait    time.Duration
@@ -102,7 +104,8 @@ type tracer struct {
 	notify  chan struct{}
 }
 
-// Traceroute probes the path to c.Host hop by hop (IPv4).
+// Traceroute probes the path to c.Host hop by hop (IPv4 preferred, IPv6 when the host has only
+// IPv6 addresses or is one).
 func Traceroute(ctx context.Context, c spec.Trace, _ Env) TraceResult {
 	r := TraceResult{Target: c.Host, Protocol: c.Protocol, MaxHops: c.MaxHops, Hops: []Hop{}}
 	if r.Protocol == "" {
@@ -116,16 +119,17 @@ func Traceroute(ctx context.Context, c spec.Trace, _ Env) TraceResult {
 		return r
 	}
 	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	ip, err := resolveOne(rctx, c.Host, "ip4")
+	ip, err := resolveOne(rctx, c.Host, "ip")
 	cancel()
 	if err != nil {
 		return fail(err)
 	}
-	if ip.To4() == nil {
-		return fail(errors.New("IPv6 traceroute is not supported yet"))
-	}
 	r.ResolvedIP = ip.String()
-	t := &tracer{dst: ip.To4(), proto: r.Protocol, port: c.Port, wait: durOr(c.Timeout, DefaultTraceWait),
+	v6 := ip.To4() == nil
+	if !v6 {
+		ip = ip.To4()
+	}
+	t := &tracer{dst: ip, v6: v6, proto: r.Protocol, port: c.Port, wait: durOr(c.Timeout, DefaultTraceWait),
 		pending: map[probeKey]*traceProbe{}, notify: make(chan struct{}, 1), icmpID: uint16(rand.UintN(0xffff) + 1)}
 	switch t.proto {
 	case "udp":
@@ -141,13 +145,21 @@ func Traceroute(ctx context.Context, c spec.Trace, _ Env) TraceResult {
 	default:
 		return fail(fmt.Errorf("unknown protocol %q (udp, icmp or tcp)", t.proto))
 	}
-	t.conn, err = icmp.ListenPacket("ip4:icmp", "0.0.0.0")
+	if v6 {
+		t.conn, err = icmp.ListenPacket("ip6:ipv6-icmp", "::")
+	} else {
+		t.conn, err = icmp.ListenPacket("ip4:icmp", "0.0.0.0")
+	}
 	if err != nil {
 		return fail(fmt.Errorf("opening raw ICMP socket (traceroute needs root or CAP_NET_RAW): %w", err))
 	}
 	defer t.conn.Close()
 	if t.proto == "udp" {
-		t.udp, err = net.ListenUDP("udp4", &net.UDPAddr{})
+		network := "udp4"
+		if v6 {
+			network = "udp6"
+		}
+		t.udp, err = net.ListenUDP(network, &net.UDPAddr{})
 		if err != nil {
 			return fail(err)
 		}
@@ -301,7 +313,7 @@ func (t *tracer) send(ctx context.Context, ttl, seq int) (*traceProbe, error) {
 		port := t.port + seq
 		p := &traceProbe{ttl: ttl, key: probeKey{t.udpPort, uint16(port)}}
 		t.register(p)
-		if err := ipv4.NewPacketConn(t.udp).SetTTL(ttl); err != nil {
+		if err := t.setTTL(ipv4.NewPacketConn(t.udp), ipv6.NewPacketConn(t.udp), ttl); err != nil {
 			return nil, err
 		}
 		p.sent = time.Now()
@@ -310,11 +322,15 @@ func (t *tracer) send(ctx context.Context, ttl, seq int) (*traceProbe, error) {
 	case "icmp":
 		p := &traceProbe{ttl: ttl, key: probeKey{t.icmpID, uint16(seq)}}
 		t.register(p)
-		b, err := (&icmp.Message{Type: ipv4.ICMPTypeEcho, Body: &icmp.Echo{ID: int(t.icmpID), Seq: seq, Data: payload}}).Marshal(nil)
+		var typ icmp.Type = ipv4.ICMPTypeEcho
+		if t.v6 {
+			typ = ipv6.ICMPTypeEchoRequest // the kernel fills in the ICMPv6 checksum
+		}
+		b, err := (&icmp.Message{Type: typ, Body: &icmp.Echo{ID: int(t.icmpID), Seq: seq, Data: payload}}).Marshal(nil)
 		if err != nil {
 			return nil, err
 		}
-		if err := t.conn.IPv4PacketConn().SetTTL(ttl); err != nil {
+		if err := t.setTTL(t.conn.IPv4PacketConn(), t.conn.IPv6PacketConn(), ttl); err != nil {
 			return nil, err
 		}
 		p.sent = time.Now()
@@ -344,23 +360,23 @@ func (t *tracer) read() {
 			continue
 		}
 		typ, code := b[0], b[1]
-		switch typ {
-		case 0: // echo reply
+		kind := classifyICMP(t.v6, typ, code)
+		switch kind {
+		case icmpEchoReply:
 			if t.proto == "icmp" && from.Equal(t.dst) && binary.BigEndian.Uint16(b[4:6]) == t.icmpID {
 				t.answer(probeKey{t.icmpID, binary.BigEndian.Uint16(b[6:8])}, traceReply{from: from, at: at, reached: true})
 			}
-		case 11, 3: // time exceeded, destination unreachable: the original datagram follows
+		case icmpTimeExceeded, icmpUnreachable:
 			k, ok := t.quoted(b[8:])
 			if !ok {
 				continue
 			}
 			rep := traceReply{from: from, at: at}
-			if typ == 3 {
-				switch {
-				case from.Equal(t.dst) && (code == 3 || code == 2):
+			if kind == icmpUnreachable {
+				if from.Equal(t.dst) && isPortUnreachable(t.v6, code) {
 					rep.reached = true // port (or protocol) unreachable from the destination itself
-				default:
-					rep.note = unreachNote(code)
+				} else {
+					rep.note = unreachNote(t.v6, code)
 				}
 			}
 			t.answer(k, rep)
@@ -368,20 +384,56 @@ func (t *tracer) read() {
 	}
 }
 
+const (
+	icmpOther = iota
+	icmpEchoReply
+	icmpTimeExceeded
+	icmpUnreachable
+)
+
+func classifyICMP(v6 bool, typ, code byte) int {
+	switch {
+	case !v6 && typ == 0, v6 && typ == 129:
+		return icmpEchoReply
+	case !v6 && typ == 11, v6 && typ == 3:
+		return icmpTimeExceeded
+	case !v6 && typ == 3, v6 && typ == 1:
+		return icmpUnreachable
+	}
+	return icmpOther
+}
+
+func isPortUnreachable(v6 bool, code byte) bool {
+	if v6 {
+		return code == 4
+	}
+	return code == 3 || code == 2
+}
+
 // quoted extracts the probe key from the IP header and first 8 bytes an ICMP error quotes.
 func (t *tracer) quoted(inner []byte) (probeKey, bool) {
-	if len(inner) < 20 {
-		return probeKey{}, false
+	var proto byte
+	var l4 []byte
+	if t.v6 {
+		// Fixed 40-byte header; probes carry no extension headers.
+		if len(inner) < 48 || !net.IP(inner[24:40]).Equal(t.dst) {
+			return probeKey{}, false
+		}
+		proto, l4 = inner[6], inner[40:]
+	} else {
+		if len(inner) < 20 {
+			return probeKey{}, false
+		}
+		ihl := int(inner[0]&0x0f) * 4
+		if ihl < 20 || len(inner) < ihl+8 || !net.IP(inner[16:20]).Equal(t.dst) {
+			return probeKey{}, false
+		}
+		proto, l4 = inner[9], inner[ihl:]
 	}
-	ihl := int(inner[0]&0x0f) * 4
-	if ihl < 20 || len(inner) < ihl+8 || !net.IP(inner[16:20]).Equal(t.dst) {
-		return probeKey{}, false
-	}
-	proto, l4 := inner[9], inner[ihl:]
 	switch {
 	case proto == 17 && t.proto == "udp", proto == 6 && t.proto == "tcp":
 		return probeKey{binary.BigEndian.Uint16(l4[0:2]), binary.BigEndian.Uint16(l4[2:4])}, true
-	case proto == 1 && t.proto == "icmp" && l4[0] == 8:
+	case t.proto == "icmp" && (!t.v6 && proto == 1 && l4[0] == 8 || t.v6 && proto == 58 && l4[0] == 128):
 		if binary.BigEndian.Uint16(l4[4:6]) != t.icmpID {
 			return probeKey{}, false
 		}
@@ -390,7 +442,28 @@ func (t *tracer) quoted(inner []byte) (probeKey, bool) {
 	return probeKey{}, false
 }
 
-func unreachNote(code byte) string {
+func (t *tracer) setTTL(p4 *ipv4.PacketConn, p6 *ipv6.PacketConn, ttl int) error {
+	if t.v6 {
+		return p6.SetHopLimit(ttl)
+	}
+	return p4.SetTTL(ttl)
+}
+
+// unreachNote is traceroute's annotation for an unreachable code.
+func unreachNote(v6 bool, code byte) string {
+	if v6 {
+		switch code {
+		case 0:
+			return "!N"
+		case 1:
+			return "!X"
+		case 3:
+			return "!H"
+		case 4:
+			return "!P"
+		}
+		return fmt.Sprintf("!%d", code)
+	}
 	switch code {
 	case 0:
 		return "!N"

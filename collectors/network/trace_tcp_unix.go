@@ -24,17 +24,27 @@ func (t *tracer) sendTCP(ctx context.Context, ttl int) (*traceProbe, error) {
 		Control: func(_, _ string, c syscall.RawConn) error {
 			var serr error
 			err := c.Control(func(fd uintptr) {
-				if serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_TTL, ttl); serr != nil {
+				var local unix.Sockaddr = &unix.SockaddrInet4{}
+				if t.v6 {
+					serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_UNICAST_HOPS, ttl)
+					local = &unix.SockaddrInet6{}
+				} else {
+					serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_TTL, ttl)
+				}
+				if serr != nil {
 					return
 				}
 				// Bind now so the source port, which identifies the probe, is known before the SYN.
-				if serr = unix.Bind(int(fd), &unix.SockaddrInet4{}); serr != nil {
+				if serr = unix.Bind(int(fd), local); serr != nil {
 					return
 				}
 				var sa unix.Sockaddr
 				if sa, serr = unix.Getsockname(int(fd)); serr == nil {
-					if in4, ok := sa.(*unix.SockaddrInet4); ok {
-						p.key = probeKey{uint16(in4.Port), uint16(t.port)}
+					switch a := sa.(type) {
+					case *unix.SockaddrInet4:
+						p.key = probeKey{uint16(a.Port), uint16(t.port)}
+					case *unix.SockaddrInet6:
+						p.key = probeKey{uint16(a.Port), uint16(t.port)}
 					}
 				}
 			})
@@ -50,7 +60,11 @@ func (t *tracer) sendTCP(ctx context.Context, ttl int) (*traceProbe, error) {
 		},
 	}
 	go func() {
-		conn, err := d.DialContext(ctx, "tcp4", net.JoinHostPort(t.dst.String(), strconv.Itoa(t.port)))
+		network := "tcp4"
+		if t.v6 {
+			network = "tcp6"
+		}
+		conn, err := d.DialContext(ctx, network, net.JoinHostPort(t.dst.String(), strconv.Itoa(t.port)))
 		at := time.Now()
 		if conn != nil {
 			conn.Close()

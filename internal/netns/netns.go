@@ -40,7 +40,8 @@ func Available() error {
 //
 //	client 10.200.1.2 — 10.200.1.1 router1 10.200.2.1 — 10.200.2.2 router2 10.200.3.1 — 10.200.3.2 server
 //
-// Each namespace's interfaces are eth0 (towards the client) and eth1 (towards the server).
+// and the same in IPv6 with fd00:200:N:: for 10.200.N. (fd00:200:1::2 is the client). Each
+// namespace's interfaces are eth0 (towards the client) and eth1 (towards the server).
 type Chain struct {
 	Client, Router1, Router2, Server string
 
@@ -50,6 +51,8 @@ type Chain struct {
 	Router2In  string // router2 eth0
 	Router2Out string // router2 eth1, the server's gateway
 	ServerIP   string // server eth0
+
+	ClientIP6, Router1In6, Router1Out6, Router2In6, Router2Out6, ServerIP6 string
 
 	t     testing.TB
 	procs []*exec.Cmd
@@ -68,6 +71,8 @@ func NewChain(t testing.TB) *Chain {
 		Client: id + "-c", Router1: id + "-r1", Router2: id + "-r2", Server: id + "-s",
 		ClientIP: "10.200.1.2", Router1In: "10.200.1.1", Router1Out: "10.200.2.1",
 		Router2In: "10.200.2.2", Router2Out: "10.200.3.1", ServerIP: "10.200.3.2",
+		ClientIP6: "fd00:200:1::2", Router1In6: "fd00:200:1::1", Router1Out6: "fd00:200:2::1",
+		Router2In6: "fd00:200:2::2", Router2Out6: "fd00:200:3::1", ServerIP6: "fd00:200:3::2",
 		t: t,
 	}
 	t.Cleanup(c.cleanup)
@@ -76,7 +81,10 @@ func NewChain(t testing.TB) *Chain {
 		c.mustIP("-n", ns, "link", "set", "lo", "up")
 		// Linux rate-limits ICMP errors per peer (1/s after a burst of 6); several traceroutes in a
 		// row would see routers go quiet. Tests want every answer.
-		c.MustRun(t, ns, "sysctl", "-qw", "net.ipv4.icmp_ratelimit=0")
+		c.MustRun(t, ns, "sysctl", "-qw", "net.ipv4.icmp_ratelimit=0", "net.ipv6.icmp.ratelimit=0", "net.ipv6.conf.all.disable_ipv6=0")
+		// No duplicate address detection on the interfaces made below: while their link-local
+		// addresses are tentative (about a second), neighbour discovery fails and IPv6 is silent.
+		c.MustRun(t, ns, "sysctl", "-qw", "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.all.accept_dad=0")
 	}
 	link := func(a, aIf, b, bIf string) {
 		c.mustIP("-n", a, "link", "add", aIf, "type", "veth", "peer", "name", bIf, "netns", b)
@@ -93,12 +101,23 @@ func NewChain(t testing.TB) *Chain {
 	addr(c.Router2, "eth0", c.Router2In)
 	addr(c.Router2, "eth1", c.Router2Out)
 	addr(c.Server, "eth0", c.ServerIP)
+	addr6 := func(ns, ifc, ip string) { c.mustIP("-n", ns, "addr", "add", ip+"/64", "dev", ifc, "nodad") }
+	addr6(c.Client, "eth0", c.ClientIP6)
+	addr6(c.Router1, "eth0", c.Router1In6)
+	addr6(c.Router1, "eth1", c.Router1Out6)
+	addr6(c.Router2, "eth0", c.Router2In6)
+	addr6(c.Router2, "eth1", c.Router2Out6)
+	addr6(c.Server, "eth0", c.ServerIP6)
 	c.mustIP("-n", c.Client, "route", "add", "default", "via", c.Router1In)
+	c.mustIP("-n", c.Client, "-6", "route", "add", "default", "via", c.Router1In6)
+	c.mustIP("-n", c.Router1, "-6", "route", "add", "fd00:200:3::/64", "via", c.Router2In6)
+	c.mustIP("-n", c.Router2, "-6", "route", "add", "fd00:200:1::/64", "via", c.Router1Out6)
+	c.mustIP("-n", c.Server, "-6", "route", "add", "default", "via", c.Router2Out6)
 	c.mustIP("-n", c.Router1, "route", "add", "10.200.3.0/24", "via", c.Router2In)
 	c.mustIP("-n", c.Router2, "route", "add", "10.200.1.0/24", "via", c.Router1Out)
 	c.mustIP("-n", c.Server, "route", "add", "default", "via", c.Router2Out)
 	for _, r := range []string{c.Router1, c.Router2} {
-		c.MustRun(t, r, "sysctl", "-qw", "net.ipv4.ip_forward=1")
+		c.MustRun(t, r, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
 	}
 	return c
 }
