@@ -9,7 +9,7 @@ import (
 // liveSystem reports whether collectors read this machine rather than a fixture tree. Logs that
 // come from a command (journalctl, dmesg, log show, wevtutil) describe the live system only.
 func liveSystem(opts collectors.Options) bool {
-	return opts.Root == "" || opts.Root == "/" || opts.Root == `\`
+	return liveRoot(opts.Root)
 }
 
 // fixtureSkip stands in for a command-read source when collecting from a fixture root.

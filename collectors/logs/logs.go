@@ -121,6 +121,10 @@ func bundleName(p string) string {
 		p = p[:1] + p[2:]
 	}
 	p = strings.TrimLeft(p, "/")
+	if filepath.Separator != '\\' {
+		// A backslash is a legal name character here but not in a bundle path.
+		p = strings.ReplaceAll(p, `\`, "_")
+	}
 	return path.Clean(p)
 }
 
@@ -250,34 +254,60 @@ func (s *fileSource) expand() ([]*hostFile, []error) {
 	seen := map[string]bool{}
 	var out []*hostFile
 	var errs []error
+	add := func(m string, fi os.FileInfo) {
+		if seen[m] || !fi.Mode().IsRegular() {
+			return
+		}
+		seen[m] = true
+		out = append(out, &hostFile{path: m, rel: s.rel(m), size: fi.Size(), modTime: fi.ModTime()})
+	}
 	for _, g := range s.globs {
-		matches, err := filepath.Glob(hostPath(s.root, g))
+		full := hostPath(s.root, g)
+		if liveRoot(s.root) && !filepath.IsAbs(full) {
+			// A relative --log glob: name the files by their absolute paths in the bundle.
+			if abs, err := filepath.Abs(full); err == nil {
+				full = abs
+			}
+		}
+		matches, err := filepath.Glob(full)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("glob %q: %w", g, err))
 			continue
 		}
 		sort.Strings(matches)
 		for _, m := range matches {
-			if seen[m] {
-				continue
-			}
-			seen[m] = true
 			fi, err := os.Stat(m)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", s.rel(m), err))
 				continue
 			}
-			if !fi.Mode().IsRegular() {
+			if fi.IsDir() && !hasMeta(g) {
+				// A folder named as such ("--log /var/log/nginx") means the files in it.
+				ents, err := os.ReadDir(m)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", s.rel(m), err))
+					continue
+				}
+				for _, de := range ents {
+					p := filepath.Join(m, de.Name())
+					if fi, err := os.Stat(p); err == nil {
+						add(p, fi)
+					}
+				}
 				continue
 			}
-			out = append(out, &hostFile{path: m, rel: s.rel(m), size: fi.Size(), modTime: fi.ModTime()})
+			add(m, fi)
 		}
 	}
 	return out, errs
 }
 
+func hasMeta(glob string) bool { return strings.ContainsAny(glob, `*?[`) }
+
+func liveRoot(root string) bool { return root == "" || root == "/" || root == `\` }
+
 func (s *fileSource) rel(p string) string {
-	if s.root == "" || s.root == "/" {
+	if liveRoot(s.root) {
 		return filepath.ToSlash(p)
 	}
 	r, err := filepath.Rel(s.root, p)

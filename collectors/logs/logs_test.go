@@ -465,3 +465,34 @@ func TestOrderRotations(t *testing.T) {
 		t.Errorf("order\n got %s\nwant %s", strings.Join(got, " "), want)
 	}
 }
+
+func TestGlobShapes(t *testing.T) {
+	dir := t.TempDir()
+	lines := genLines(testNow.Add(-time.Hour), testNow, time.Minute, rfc3339Fmt)
+	writeFile(t, dir, "nginx/access.log", lines, testNow, false)
+	writeFile(t, dir, "nginx/error.log", lines, testNow, false)
+	writeFile(t, dir, "nginx/sub/deeper.log", lines, testNow, false)
+	writeFile(t, dir, `odd\name.log`, lines, testNow, false)
+	t.Chdir(dir)
+	// A folder without glob characters means the files in it; a relative glob is named by its
+	// absolute path; a backslash in a Unix file name does not reach the bundle path.
+	src := &fileSource{name: "shapes", globs: []string{filepath.Join(dir, "nginx"), "odd*"}, root: "/", now: testNow,
+		since: 24 * time.Hour, maxFile: 1 << 20, maxTotal: 10 << 20}
+	sink := &collectorstest.Sink{Family: "logs"}
+	idx, err := collect(t, src, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, e := range idx.Files {
+		paths = append(paths, e.Path)
+	}
+	base := "logs/shapes/" + strings.TrimPrefix(filepath.ToSlash(dir), "/")
+	want := []string{base + "/nginx/access.log", base + "/nginx/error.log"}
+	if filepath.Separator == '/' {
+		want = append(want, base+"/odd_name.log")
+	}
+	if strings.Join(paths, " ") != strings.Join(want, " ") {
+		t.Errorf("paths\n got %v\nwant %v", paths, want)
+	}
+}
