@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -139,7 +140,7 @@ const indexEntrySize = 512
 type FileEntry struct {
 	Source     string    `json:"source"`
 	Path       string    `json:"path,omitempty"` // in the bundle
-	Status     string    `json:"status"`         // collected, outside_window, binary, unreadable, cap_reached, not_regular
+	Status     string    `json:"status"`         // collected, outside_window, binary, cap_reached, unreadable, failed
 	Reason     string    `json:"reason,omitempty"`
 	Size       int64     `json:"size"`
 	ModTime    time.Time `json:"mod_time"`
@@ -211,13 +212,17 @@ func (s *fileSource) Collect(ctx context.Context, sink collectors.Sink) error {
 		default:
 			e.Path = s.outPath(f.rel, used)
 			if err := s.collectFile(ctx, sink, f, since, min(maxFile, budget), &e); err != nil {
-				e.Status, e.Reason, e.Path = "unreadable", err.Error(), ""
+				e.Status, e.Reason = "failed", err.Error()
+				if errors.Is(err, fs.ErrPermission) {
+					e.Status = "unreadable"
+				}
 				errs = append(errs, fmt.Errorf("%s: %w", f.rel, err))
 			}
-			if e.Status != "collected" {
-				e.Path = ""
-			} else {
+			switch {
+			case e.Status == "collected" || e.Kept > 0: // a failure after some bytes still shipped them
 				wrote = true
+			default:
+				e.Path = ""
 			}
 			budget -= e.Kept
 		}
