@@ -113,9 +113,6 @@ type NXDProbe struct {
 	Servers   []DNSServerResult `json:"servers"`
 }
 
-// DNSQuery is one lookup, as `casefile check dns` builds it.
-type DNSQuery = spec.DNSCheck
-
 // RunDNS resolves every check and reads the resolver configuration once.
 func RunDNS(ctx context.Context, checks []spec.DNSCheck, env Env) DNSDoc {
 	cfg := ReadResolverConfig(ctx, env.Root)
@@ -129,7 +126,9 @@ func RunDNS(ctx context.Context, checks []spec.DNSCheck, env Env) DNSDoc {
 		if len(types) == 0 {
 			types = []string{"A", "AAAA"}
 		}
-		for _, t := range types {
+		for i, t := range types {
+			c := c
+			c.NXDomainProbe = c.NXDomainProbe && i == 0 // once per name, with its first type
 			jobs = append(jobs, job{c, strings.ToUpper(t)})
 		}
 	}
