@@ -157,7 +157,6 @@ type httpRun struct {
 	dnsStart, connStart, tlsStart, reqStart time.Time
 	timings                                 HTTPTimings
 	host                                    string // host of the request in flight, for verification
-	verifyErr                               error
 }
 
 // HTTP requests c.URL and checks the answer.
@@ -166,7 +165,7 @@ func HTTP(ctx context.Context, c spec.HTTPCheck, env Env) HTTPResult {
 	if method == "" {
 		method = http.MethodGet
 	}
-	res := HTTPResult{Name: c.Name, URL: c.URL, Method: method, ExpectStatus: c.ExpectStatus, ProxySource: "none"}
+	res := HTTPResult{Name: c.Name, URL: shownURL(c.URL), Method: method, ExpectStatus: c.ExpectStatus, ProxySource: "none"}
 	if err := ValidateHTTP(c); err != nil {
 		res.ErrorClass, res.Error = "error", err.Error()
 		return res
@@ -217,7 +216,7 @@ func HTTP(ctx context.Context, c spec.HTTPCheck, env Env) HTTPResult {
 	}
 	defer resp.Body.Close()
 	res.Status = resp.StatusCode
-	res.FinalURL = resp.Request.URL.String()
+	res.FinalURL = resp.Request.URL.Redacted()
 	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
 		h.mu.Lock()
 		at := h.reqStart.Add(time.Duration(h.timings.TTFB * float64(time.Millisecond)))
@@ -248,6 +247,15 @@ func HTTP(ctx context.Context, c spec.HTTPCheck, env Env) HTTPResult {
 		res.OK, res.ErrorClass, res.Error = false, "tls", res.TLS.VerifyError
 	}
 	return res
+}
+
+// shownURL is raw with any password in it replaced by "xxxxx".
+func shownURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Redacted()
 }
 
 // localAt maps a monotonic instant to the injectable clock.
@@ -299,7 +307,7 @@ func (h *httpRun) redirect(req *http.Request, via []*http.Request) error {
 	prev := via[len(via)-1]
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	r := Redirect{URL: prev.URL.String(), Location: req.URL.String()}
+	r := Redirect{URL: prev.URL.Redacted(), Location: req.URL.Redacted()}
 	if req.Response != nil {
 		r.Status = req.Response.StatusCode
 	}

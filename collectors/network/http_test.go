@@ -409,3 +409,18 @@ func TestEnvProxy(t *testing.T) {
 		t.Errorf("bare host:port proxy: %v", p)
 	}
 }
+
+func TestHTTPURLPasswordNotStored(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "bob" || p != "hunter2-pw" {
+			http.Error(w, "no", http.StatusUnauthorized)
+		}
+	}))
+	defer srv.Close()
+	u := strings.Replace(srv.URL, "http://", "http://bob:hunter2-pw@", 1) + "/x"
+	r := HTTP(context.Background(), spec.HTTPCheck{URL: u, ExpectStatus: 200}, Env{Getenv: func(string) string { return "" }})
+	b, _ := json.Marshal(r)
+	if !r.OK || strings.Contains(string(b), "hunter2") || !strings.Contains(r.URL, "bob:xxxxx@") {
+		t.Fatalf("%s", b)
+	}
+}
