@@ -68,7 +68,11 @@ func Collectors(opts collectors.Options) ([]collectors.Collector, error) {
 func CollectorsFor(n spec.Network, env Env) ([]collectors.Collector, error) {
 	var out []collectors.Collector
 	add := func(name string, fn func(ctx context.Context, s collectors.Sink) error) {
-		out = append(out, collectors.Func{CName: "network." + name, CFamily: collectors.FamilyNetwork, Fn: fn})
+		out = append(out, collectors.Func{CName: "network." + name, CFamily: collectors.FamilyNetwork, Fn: func(ctx context.Context, s collectors.Sink) error {
+			ctx, cancel := beforeDeadline(ctx)
+			defer cancel()
+			return fn(ctx, s)
+		}})
 	}
 	if len(n.DNS) > 0 {
 		checks := n.DNS
@@ -111,6 +115,18 @@ func CollectorsFor(n spec.Network, env Env) ([]collectors.Collector, error) {
 		})
 	}
 	return out, nil
+}
+
+// beforeDeadline ends the checks a little before the collector's deadline, so targets still
+// running are recorded as timed out and the results are written, rather than the whole
+// collector timing out with nothing kept.
+func beforeDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	margin := min(max(time.Until(dl)/10, 50*time.Millisecond), time.Second)
+	return context.WithDeadline(ctx, dl.Add(-margin))
 }
 
 // Outcome is what every result reports for the collector's status.

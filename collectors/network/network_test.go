@@ -135,14 +135,18 @@ func (s runSink) Finish(bool) ([]string, []string) { return s.Files(), nil }
 
 // runSpec runs the network collectors of n through the real runner, as casefile collect does.
 func runSpec(t testing.TB, n spec.Network) ([]collectors.Result, time.Duration) {
+	return runSpecWith(t, n, 30*time.Second, &collectorstest.Sink{Family: "network"})
+}
+
+func runSpecWith(t testing.TB, n spec.Network, timeout time.Duration, sink *collectorstest.Sink) ([]collectors.Result, time.Duration) {
 	cs, err := CollectorsFor(n, Env{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := &collectors.Runner{
-		Timeout: func(string) time.Duration { return 30 * time.Second },
+		Timeout: func(string) time.Duration { return timeout },
 		Now:     time.Now,
-		Sink:    func(collectors.Collector) collectors.RunSink { return runSink{&collectorstest.Sink{Family: "network"}} },
+		Sink:    func(collectors.Collector) collectors.RunSink { return runSink{sink} },
 	}
 	start := time.Now()
 	res, err := r.Run(context.Background(), cs)
@@ -164,6 +168,32 @@ func TestTargetsRunConcurrently(t *testing.T) {
 		t.Errorf("20 one-second targets took %v", took)
 	}
 	t.Logf("20 one-second targets: %v", took)
+}
+
+// A target slower than the collector's timeout is recorded as timed out; the others' results are
+// kept.
+func TestCollectorTimeoutKeepsResults(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(10 * time.Second):
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	fast := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer fast.Close()
+	sink := &collectorstest.Sink{Family: "network"}
+	res, took := runSpecWith(t, spec.Network{HTTP: []spec.HTTPCheck{{URL: slow.URL}, {URL: fast.URL}}}, time.Second, sink)
+	if len(res) != 1 || res[0].Status != collectors.StatusPartial || took > 2*time.Second {
+		t.Fatalf("%+v after %v", res, took)
+	}
+	var doc HTTPDoc
+	if err := sink.JSON("network/http.json", &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Results[0].ErrorClass != "timeout" || !doc.Results[1].OK {
+		t.Errorf("%+v", doc.Results)
+	}
 }
 
 func BenchmarkSpec20SlowTargets(b *testing.B) {
