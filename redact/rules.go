@@ -196,6 +196,7 @@ var tokenRules = []*tokenRule{
 	{id: "aws-access-key-id", prefix: "ASIA", charset: csUpperDigit, min: 16},
 	{id: "aws-access-key-id", prefix: "ABIA", charset: csUpperDigit, min: 16},
 	{id: "aws-access-key-id", prefix: "ACCA", charset: csUpperDigit, min: 16},
+	{id: RulePrivateKey, prefix: "LS0tLS1CRUdJTi", charset: csB64, min: 40, check: b64PEMPrivate},
 	{id: "jwt", desc: "JSON Web Tokens (eyJ....)", prefix: "eyJ", charset: csAlnumDot, min: 20, check: isJWT},
 	{id: "databricks-token", desc: "Databricks token (dapi + 32 hex)", prefix: "dapi", charset: csHexLower, min: 32},
 	{id: "grafana-token", desc: "Grafana service-account token (glsa_) and cloud token (glc_)", prefix: "glsa_", charset: csAlnumDash, min: 32},
@@ -208,6 +209,15 @@ var tokenRules = []*tokenRule{
 	{id: "doppler-token", desc: "Doppler tokens (dp.pt., dp.st., dp.sa.)", prefix: "dp.pt.", charset: csAlnum, min: 40},
 	{id: "doppler-token", prefix: "dp.st.", charset: csAlnumDash, min: 40},
 	{id: "doppler-token", prefix: "dp.sa.", charset: csAlnum, min: 40},
+}
+
+// b64PEMPrivate: base64 of "-----BEGIN ... PRIVATE KEY-----" (Kubernetes secrets, env vars).
+func b64PEMPrivate(body []byte) bool {
+	full := append([]byte("LS0tLS1CRUdJTi"), body[:min(len(body), 60)]...)
+	full = full[:len(full)/4*4]
+	dst := make([]byte, base64.StdEncoding.DecodedLen(len(full)))
+	n, _ := base64.StdEncoding.Decode(dst, full)
+	return bytes.Contains(dst[:n], []byte("PRIVATE KEY"))
 }
 
 func exactLen(n int) func([]byte) bool { return func(b []byte) bool { return len(b) == n } }
@@ -261,6 +271,10 @@ var strongLast = map[string]bool{
 	"connstr": true, "pgpassword": true, "mysqlpwd": true, "sasl": true, "otp": true, "totp": true,
 	"bearer": true, "apisecret": true, "consumersecret": true, "encryptionkey": true, "signingkey": true,
 	"hmackey": true, "sas": true, "saskey": true, "sastoken": true, "jwt": true,
+	"requirepass": true, "masterauth": true, "masterpassword": true, "csrf": true, "xsrf": true,
+	"passwort": true, "kennwort": true, "motdepasse": true, "contrasena": true, "senha": true,
+	"wachtwoord": true, "parola": true, "haslo": true, "salasana": true, "losenord": true,
+	"privkey": true, "secretaccesskey": true, "sessionkey": true, "authkey": true, "apipassword": true,
 }
 
 // words that, before "key", make the key strong (api_key, AccountKey, SharedAccessKey ...).
@@ -346,7 +360,7 @@ func init() {
 		lastSegs[k] = true
 	}
 	for _, k := range []string{"authorization", "authentication", "cookie", "cookies", "key", "keys", "id",
-		"hash", "salt", "nonce", "seed", "value", "data", "b64", "base64", "enc", "encrypted"} {
+		"hash", "salt", "nonce", "seed", "sid", "value", "data", "b64", "base64", "enc", "encrypted"} {
 		lastSegs[k] = true
 	}
 	for _, k := range strongSuffix {
@@ -439,8 +453,11 @@ func classifyKey(word []byte, extra map[string]bool) int {
 			return keyStrong
 		}
 		return keyNone
-	case "hash", "salt", "nonce", "seed":
+	case "hash", "salt", "nonce", "seed", "sid":
 		return keyWeak
+	}
+	if n >= 2 && (string(prev) == "public" || string(prev) == "pub") {
+		return keyNone
 	}
 	if strongLast[string(last)] || strongLast[string(joined2)] {
 		return keyStrong
@@ -480,6 +497,13 @@ var benignValues = map[string]bool{
 	"missing": true, "unknown": true, "default": true, "auto": true, "env": true, "file": true, "vault": true,
 	"basic": true, "bearer": true, "digest": true, "oauth": true, "oauth2": true, "sha256": true,
 	"present": true, "set": true, "not": true, "sensitive": true, "secret": true, "password": true, "token": true,
+	"started": true, "closed": true, "active": true, "created": true, "ended": true, "established": true,
+	"terminated": true, "new": true, "resumed": true, "timeout": true, "valid": true, "failed": true,
+	"success": true, "succeeded": true, "error": true, "refreshed": true, "rotated": true, "revoked": true,
+	"changed": true, "updated": true, "reset": true, "accepted": true, "rejected": true, "denied": true,
+	"ok.": true, "none.": true, "mismatch": true, "incorrect": true, "wrong": true, "is": true, "was": true,
+	"for": true, "of": true, "the": true, "and": true, "string": true, "bool": true, "int": true, "str": true,
+	"bytes": true, "object": true, "undef": true, "nan": true, "text": true, "hidden.": true,
 }
 
 // benignValue reports values that are never secrets whatever the key: numbers, booleans, null-ish
@@ -529,8 +553,18 @@ func benignValue(v []byte) bool {
 	if bytes.HasPrefix(v, []byte("{{")) {
 		return true
 	}
+	for _, p := range benignPrefixes {
+		if len(v) > len(p) && string(v[:len(p)]) == p {
+			return true
+		}
+	}
 	return false
 }
+
+// values that are public by nature: public keys, certificates, digests.
+var benignPrefixes = []string{"ssh-rsa ", "ssh-ed25519 ", "ssh-dss ", "ecdsa-sha2-", "sk-ssh-ed25519@", "sk-ecdsa-sha2-",
+	"-----BEGIN CERTIFICATE", "-----BEGIN PUBLIC KEY", "-----BEGIN RSA PUBLIC KEY", "-----BEGIN PGP PUBLIC",
+	"sha256:", "sha512:", "sha1:", "sha384:", "md5:", "S-1-5-"}
 
 // isNumber: integers, decimals, durations and sizes (3600, 1.5, 30s, 10MiB, -1).
 func isNumber(v []byte) bool {
@@ -661,6 +695,7 @@ func Rules() []RuleInfo {
 		{RuleCLIPass, "command-line passwords: --password X, --password=X, mysql -pX, sshpass -p X, curl -u user:pass"},
 		{RulePrivateKey, "PEM private key blocks, BEGIN to END, also with per-line log prefixes and JSON-escaped \\n"},
 		{RuleAzureKey, "88-character base64 keys ending in == (Azure storage account keys)"},
+		{"aws-secret-key", "a bare 40-character AWS secret access key on a line that holds an access key id (values under secret key names are found by sensitive-key)"},
 		{"discord-token", "Discord bot tokens (three dot-separated base64url parts)"},
 		{"telegram-token", "Telegram bot tokens (digits:35 chars)"},
 		{"terraform-token", "Terraform Cloud / Enterprise tokens (*.atlasv1.*)"},

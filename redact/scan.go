@@ -26,13 +26,12 @@ type scanner struct {
 	// pemPrefix is how many bytes preceded BEGIN on its line (a log prefix); body lines carry a
 	// prefix of about the same length.
 	pemPrefix int
-	mysql     int8 // lazily: 1 line mentions mysql/mariadb, -1 not
-	sshpass   int8
 	// miss[slot] is the smallest start from which a search for that terminator already failed;
 	// a later search from further on fails too. This keeps pathological lines linear.
 	miss             [6]int
 	urlStart, urlEnd int
 	urlLastAt        int
+	awsID            bool // an AWS access key id is on this line: look for its secret key too
 	b64Start, b64End int
 }
 
@@ -70,7 +69,7 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 	s.b, s.n, s.ctx, s.atStart = b, len(b), ctx, atStart
 	s.spans = s.spans[:0]
 	s.pemOpen = false
-	s.mysql, s.sshpass = 0, 0
+	s.awsID = false
 	n := len(b)
 	for k := range s.miss {
 		s.miss[k] = n + 1
@@ -109,6 +108,9 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 			next = i + 1
 		}
 		i = next
+	}
+	if s.awsID {
+		s.awsSecrets()
 	}
 	if len(s.e.literals) > 0 {
 		s.literals()
@@ -169,6 +171,9 @@ func (s *scanner) word(ws, i int) int {
 				if r.keep {
 					st = i + len(r.prefix)
 				}
+				if r.id == "aws-access-key-id" {
+					s.awsID = true
+				}
 				s.add(st, k, r.id)
 				return k
 			}
@@ -195,7 +200,7 @@ func (s *scanner) word(ws, i int) int {
 			s.add(st, k, RuleAzureKey)
 			return k
 		}
-		if len(run) >= 120 && bytes.IndexByte(run[:len(run)-2], '=') < 0 {
+		if len(run) >= 64 && bytes.IndexByte(run[:len(run)-2], '=') < 0 && (bytes.HasPrefix(run, []byte("AAAA")) || len(run) >= 120) {
 			return k // a long base64 blob (public key, certificate body): nothing inside to find
 		}
 	}
@@ -249,7 +254,7 @@ func (s *scanner) word(ws, i int) int {
 	// 3. structure after the word
 	k := j
 	flag := i >= 1 && b[i-1] == '-' && (i < 2 || b[i-2] == '-' || b[i-2] == ' ' || b[i-2] == '\t' || b[i-2] == '"' || b[i-2] == '\'')
-	if flag && w[0] == 'p' && i >= 2 && b[i-2] != '-' && j-i > 1 {
+	if flag && j-i > 1 && i >= 2 && b[i-2] != '-' && (w[0] == 'p' || w[0] == 'a') {
 		if e := s.shortFlag(i, j, j, sepNone); e > 0 {
 			return e
 		}
@@ -317,6 +322,9 @@ func (s *scanner) word(ws, i int) int {
 		}
 	}
 	if sep == sepNone {
+		if quoted && k < n && b[k] == ',' {
+			return s.quotedPair(ws, i, j, k)
+		}
 		return j
 	}
 	cls := classifyKey(b[ws:j], s.e.extraKeys)
@@ -341,7 +349,7 @@ func (s *scanner) word(ws, i int) int {
 			}
 			return j
 		}
-		if looksSecret(val) && !looksAssignAt(b, v) {
+		if (looksSecret(val) || (cls == keyStrong && s.lineStartBefore(ws) && onlyTrailing(b, e) && !benignValue(val))) && !looksAssignAt(b, v) {
 			rule := RuleKeyValue
 			if rid := s.tokenRuleAt(v); rid != "" {
 				rule = rid
@@ -637,6 +645,40 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 	return k, e, e
 }
 
+// onlyTrailing: nothing but spaces or a comment after e.
+func onlyTrailing(b []byte, e int) bool {
+	for ; e < len(b); e++ {
+		if b[e] == '#' {
+			return true
+		}
+		if !isSpace[b[e]] {
+			return false
+		}
+	}
+	return true
+}
+
+// quotedPair handles define('DB_PASSWORD', 'x') and ("password", "x"): a quoted sensitive key, a
+// comma, a quoted value.
+func (s *scanner) quotedPair(ws, i, j, k int) int {
+	b, n := s.b, s.n
+	if classifyKey(b[ws:j], s.e.extraKeys) != keyStrong {
+		return j
+	}
+	v := k + 1
+	for v < n && b[v] == ' ' {
+		v++
+	}
+	if v >= n || (b[v] != '"' && b[v] != '\'') {
+		return j
+	}
+	vs, ve, next := s.value(v, false, false)
+	if !benignValue(b[vs:ve]) {
+		s.add(vs, ve, RuleKeyValue)
+	}
+	return next
+}
+
 // looksAssignAt: "name=value" at p (not base64 padding).
 func looksAssignAt(b []byte, p int) bool {
 	k := p
@@ -763,45 +805,58 @@ func (s *scanner) cookieValue(k int, colon bool) int {
 	return next
 }
 
-// shortFlag handles -pSECRET (mysql), sshpass -p SECRET and curl -u user:pass / --user user:pass.
+// shortFlags: single-letter password flags, valid only when the line runs one of the tools that
+// use them that way (-p is a port for ssh, -a a flag for many tools).
+var shortFlags = []struct {
+	flag          byte
+	glued, spaced bool
+	tools         []string
+}{
+	{'p', true, false, []string{"mysql", "mariadb"}},
+	{'p', true, true, []string{"sshpass"}},
+	{'p', false, true, []string{"docker login", "podman login", "buildah login", "nerdctl login", "helm registry login", "mongo", "mongosh", "mongodump", "mongorestore", "mongoexport", "mongoimport"}},
+	{'a', true, true, []string{"redis-cli", "keydb-cli"}},
+	{'w', false, true, []string{"ldapsearch", "ldapmodify", "ldapadd", "ldapdelete", "ldapwhoami", "ldappasswd", "ldapcompare"}},
+	{'P', false, true, []string{"sqlcmd", "bcp "}},
+}
+
+// shortFlag handles -pSECRET (mysql), sshpass -p SECRET, redis-cli -a, ldapsearch -w, docker login
+// -p, curl -u user:pass / --user user:pass and openssl -passin pass:SECRET.
 func (s *scanner) shortFlag(i, j, k, sep int) int {
-	b, n := s.b, s.n
+	b := s.b
 	w := b[i:j]
-	if w[0] == 'p' && j-i >= 1 && b[i-1] == '-' && (i < 2 || b[i-2] != '-') {
-		if j-i == 1 && sep == sepSpace { // "-p X"
-			if s.sshpass == 0 {
-				s.sshpass = -1
-				if bytes.Contains(s.b, []byte("sshpass")) {
-					s.sshpass = 1
-				}
+	single := b[i-1] == '-' && (i < 2 || b[i-2] != '-')
+	if single {
+		glued := j-i > 1 || (j < s.n && !isSpace[b[j]])
+		for _, f := range shortFlags {
+			if w[0] != f.flag || (glued && !f.glued) || (!glued && (!f.spaced || sep != sepSpace || j-i != 1)) {
+				continue
 			}
-			if s.sshpass == 1 {
-				v, e := s.valueRun(k)
-				if e > v {
-					s.add(v, e, RuleCLIPass)
-					return e
-				}
+			if !s.lineHasAny(f.tools) {
+				continue
+			}
+			var v, e int
+			if glued {
+				v, e = s.valueRun(i + 1)
+			} else {
+				v, e = s.valueRun(k)
+			}
+			if e > v && b[v] != '-' && !benignValue(b[v:e]) {
+				s.add(v, e, RuleCLIPass)
+				return e
 			}
 			return 0
 		}
-		if j-i > 1 || (j < n && !isSpace[b[j]]) {
-			if s.mysql == 0 {
-				s.mysql = -1
-				if bytes.Contains(s.b, []byte("mysql")) || bytes.Contains(s.b, []byte("mariadb")) {
-					s.mysql = 1
-				}
-			}
-			if s.mysql == 1 {
-				v, e := s.valueRun(i + 1)
-				if e > v && !benignValue(b[v:e]) {
-					s.add(v, e, RuleCLIPass)
-					return e
-				}
+		// openssl -passin pass:SECRET / -passout / -pass / -k
+		if (string(w) == "passin" || string(w) == "passout" || string(w) == "pass") && sep == sepSpace {
+			v, e := s.valueRun(k)
+			if bytes.HasPrefix(b[v:e], []byte("pass:")) && e > v+5 {
+				s.add(v+5, e, RuleCLIPass)
+				return e
 			}
 		}
-		return 0
 	}
-	if (string(w) == "u" && b[i-1] == '-' && (i < 2 || b[i-2] != '-')) || (string(w) == "user" && i >= 2 && b[i-2] == '-') || string(w) == "proxy-user" {
+	if (string(w) == "u" && single) || (string(w) == "user" && i >= 2 && b[i-2] == '-') || string(w) == "proxy-user" {
 		if sep != sepSpace && sep != sepEq {
 			return 0
 		}
@@ -814,6 +869,15 @@ func (s *scanner) shortFlag(i, j, k, sep int) int {
 		}
 	}
 	return 0
+}
+
+func (s *scanner) lineHasAny(tools []string) bool {
+	for _, t := range tools {
+		if bytes.Contains(s.b, []byte(t)) {
+			return true
+		}
+	}
+	return false
 }
 
 // url handles scheme://[user[:pass]@]host...; a is the byte after "://".
@@ -947,6 +1011,29 @@ func pemBodyLine(l []byte, prefix int) bool {
 		}
 	}
 	return true
+}
+
+// awsSecrets: on a line holding an AWS access key id, a bare 40-character base64 word is its
+// secret access key (aws configure output, CSV credential exports, ad-hoc logs).
+func (s *scanner) awsSecrets() {
+	b, n := s.b, s.n
+	for i := 0; i < n; {
+		if !isB64[b[i]] || b[i] == '=' {
+			i++
+			continue
+		}
+		k := i
+		for k < n && (isAlnum[b[k]] || b[k] == '+' || b[k] == '/') {
+			k++
+		}
+		if k-i == 40 && (i == 0 || !isB64[b[i-1]] && b[i-1] != '_' && b[i-1] != '-') && (k == n || !isB64[b[k]] && b[k] != '_' && b[k] != '-') && mixedAlnum(b[i:k]) {
+			s.add(i, k, "aws-secret-key")
+		}
+		if k == i {
+			k++
+		}
+		i = k
+	}
 }
 
 func (s *scanner) literals() {
