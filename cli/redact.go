@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -116,6 +117,15 @@ func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Re
 		Disable:   append(append([]string{}, s.Redact.Disable...), o.disable...),
 		Anonymize: s.Redact.Anonymize || o.anonymize,
 		Domains:   append(append([]string{}, s.Redact.Domains...), o.domains...),
+	}
+	if cfg.Anonymize {
+		if u, err := user.Current(); err == nil && u.Username != "" {
+			name := u.Username
+			if i := strings.LastIndexAny(name, `\`); i >= 0 {
+				name = name[i+1:] // DOMAIN\user on Windows
+			}
+			cfg.Users = append(cfg.Users, name)
+		}
 	}
 	for _, r := range s.Redact.Regexes {
 		cfg.Regexes = append(cfg.Regexes, redact.Rule{ID: r.ID, Pattern: r.Pattern, File: src.Name, Line: r.Line})
