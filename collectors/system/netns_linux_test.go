@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestInNetns runs the interface and socket collectors against the real kernel inside a network
@@ -45,6 +46,18 @@ func TestInNetns(t *testing.T) {
 	run("-n", ns, "addr", "add", "2001:db8::1/64", "dev", "cfveth0", "nodad")
 	run("-n", ns, "link", "set", "cfveth1", "up")
 	run("-n", ns, "link", "set", "cfveth0", "up")
+	// The kernel sets RUNNING (carrier) a moment after "up"; wait for it so the assertion below
+	// is about casefile, not about the race.
+	for _, dev := range []string{"cfveth0", "cfveth1"} {
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			out, _ := exec.Command(ip, "-n", ns, "link", "show", dev).Output()
+			if strings.Contains(string(out), "LOWER_UP") || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 
 	cmd := exec.Command(ip, "netns", "exec", ns, os.Args[0], "-test.run=^TestInNetns$", "-test.v", "-test.count=1")
 	cmd.Env = append(os.Environ(), "CASEFILE_SYSTEM_NETNS_CHILD=1")
