@@ -11,15 +11,19 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/casefile/casefile/redact"
 )
 
-// Sink records files in memory. It does not redact.
+// Sink records files in memory. With Redactor set, everything written passes through it first, as
+// in the bundle stage.
 type Sink struct {
-	Family  string // when set, paths must start with Family+"/"
-	MaxFile int64  // per-file cap reported by MaxFileSize (default 10 MiB); writes past it are cut
-	mu      sync.Mutex
-	files   map[string]*bytes.Buffer
-	trunc   map[string][2]int64
+	Family   string // when set, paths must start with Family+"/"
+	Redactor *redact.Engine
+	MaxFile  int64 // per-file cap reported by MaxFileSize (default 10 MiB); writes past it are cut
+	mu       sync.Mutex
+	files    map[string]*bytes.Buffer
+	trunc    map[string][2]int64
 }
 
 // Create implements collectors.Sink.
@@ -37,7 +41,11 @@ func (s *Sink) Create(path string) (io.WriteCloser, error) {
 	}
 	b := &bytes.Buffer{}
 	s.files[path] = b
-	return &capWriter{s: s, b: b, path: path}, nil
+	w := &capWriter{s: s, b: b, path: path}
+	if s.Redactor != nil {
+		return redacted{s.Redactor.NewWriter(w, path), w}, nil
+	}
+	return w, nil
 }
 
 // WriteJSON implements collectors.Sink.
@@ -110,6 +118,19 @@ func (s *Sink) Truncated(path string) (kept, seen int64, ok bool) {
 	defer s.mu.Unlock()
 	t, ok := s.trunc[path]
 	return t[0], t[1], ok
+}
+
+type redacted struct {
+	io.WriteCloser
+	inner io.WriteCloser
+}
+
+func (r redacted) Close() error {
+	err := r.WriteCloser.Close()
+	if cerr := r.inner.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 type capWriter struct {

@@ -279,7 +279,7 @@ func (s redactingSink) WriteJSON(p string, v any) error {
 
 func TestOutputRedacted(t *testing.T) {
 	eng, _ := redact.New(redact.Config{})
-	sink := redactingSink{&collectorstest.Sink{Family: "commands"}, eng}
+	sink := &collectorstest.Sink{Family: "commands", Redactor: eng}
 	_, err := Run(context.Background(), sink, Cmd{Name: "leaky", Shell: true, Script: `echo "db password=hunter2-planted"; echo "token: hunter3-planted" >&2`}, "commands/leaky")
 	if err != nil {
 		t.Fatal(err)

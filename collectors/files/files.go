@@ -260,7 +260,7 @@ func (c *Collector) copyOne(ctx context.Context, sink collectors.Sink, p string,
 		r.Error = err.Error()
 		return r
 	}
-	_, err = io.Copy(w, ctxReader{ctx, src})
+	_, err = io.Copy(w, collectors.ContextReader(ctx, src))
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -273,18 +273,6 @@ func (c *Collector) copyOne(ctx context.Context, sink collectors.Sink, p string,
 	}
 	r.Bundle = bp
 	return r
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 func describe(err error) string {

@@ -426,7 +426,7 @@ func (s *fileSource) copyCompressed(ctx context.Context, sink collectors.Sink, k
 		e.Status, e.Reason = "binary", "not a text file (after decompression)"
 		return nil
 	}
-	ws, total, stamped, err := gzWindow(ctxReader{ctx, br}, since, p)
+	ws, total, stamped, err := gzWindow(collectors.ContextReader(ctx, br), since, p)
 	if err != nil {
 		return fmt.Errorf("%s: %w", kind, err)
 	}
@@ -463,7 +463,7 @@ func (s *fileSource) write(ctx context.Context, sink collectors.Sink, r io.Reade
 	if err != nil {
 		return err
 	}
-	n, err := io.CopyBuffer(w, ctxReader{ctx, r}, make([]byte, 256<<10))
+	n, err := io.CopyBuffer(w, collectors.ContextReader(ctx, r), make([]byte, 256<<10))
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -477,17 +477,4 @@ func (s *fileSource) write(ctx context.Context, sink collectors.Sink, r io.Reade
 		sink.SetTruncated(e.Path, n, e.Seen)
 	}
 	return nil
-}
-
-// ctxReader stops a long copy when the collector's time is up.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

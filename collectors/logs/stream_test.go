@@ -5,9 +5,7 @@ package logs
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os/exec"
 	"strings"
 	"testing"
@@ -155,46 +153,6 @@ func TestOSDefaultsLive(t *testing.T) {
 	}
 }
 
-// redactingSink puts the redaction engine in front of the in-memory sink, as the bundle stage does.
-type redactingSink struct {
-	*collectorstest.Sink
-	eng *redact.Engine
-}
-
-type redactedFile struct {
-	io.WriteCloser
-	inner io.WriteCloser
-}
-
-func (r redactedFile) Close() error {
-	err := r.WriteCloser.Close()
-	if cerr := r.inner.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-func (s redactingSink) Create(p string) (io.WriteCloser, error) {
-	w, err := s.Sink.Create(p)
-	if err != nil {
-		return nil, err
-	}
-	return redactedFile{s.eng.NewWriter(w, p), w}, nil
-}
-
-func (s redactingSink) WriteJSON(p string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	w, err := s.Create(p)
-	if err != nil {
-		return err
-	}
-	w.Write(append(data, '\n'))
-	return w.Close()
-}
-
 func TestPlantedSecretsRedacted(t *testing.T) {
 	root := t.TempDir()
 	var b bytes.Buffer
@@ -210,7 +168,7 @@ func TestPlantedSecretsRedacted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sink := redactingSink{&collectorstest.Sink{Family: "logs"}, eng}
+	sink := &collectorstest.Sink{Family: "logs", Redactor: eng}
 	src := &fileSource{name: "app", globs: []string{"/var/log/app.log*"}, root: root, now: testNow, since: 24 * time.Hour, maxFile: 1 << 20, maxTotal: 1 << 20}
 	if err := src.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
