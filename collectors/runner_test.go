@@ -244,4 +244,3 @@ func TestRegistryRejectsDuplicateNames(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
-
