@@ -600,8 +600,15 @@ func isNumber(v []byte) bool {
 }
 
 // looksSecret decides for values whose context is weak (a bare "key", a keyword followed by a
-// space): long enough and random-looking, not a UUID, path, URL or plain word.
-func looksSecret(v []byte) bool {
+// space): long enough and random-looking, not a UUID, path, URL, plain word or a structured
+// identifier such as user:1234.
+func looksSecret(v []byte) bool { return secretScore(v, false) }
+
+// looksSecretRelaxed also accepts lowercase passwords with digits and punctuation; used after
+// strong keywords (password, credential, token) followed by a space.
+func looksSecretRelaxed(v []byte) bool { return secretScore(v, true) }
+
+func secretScore(v []byte, relaxed bool) bool {
 	if len(v) < 8 || len(v) > 4096 {
 		return false
 	}
@@ -617,24 +624,37 @@ func looksSecret(v []byte) bool {
 	if isUUID(v) {
 		return false
 	}
-	var lo, up, dg, sym int
+	var up, lo, dg, sym bool
+	trans := 0
+	prev := -1
 	for _, c := range v {
+		cls := 3
 		switch {
 		case c >= 'a' && c <= 'z':
-			lo = 1
+			lo, cls = true, 0
 		case c >= 'A' && c <= 'Z':
-			up = 1
+			up, cls = true, 1
 		case c >= '0' && c <= '9':
-			dg = 1
+			dg, cls = true, 2
 		default:
-			sym = 1
+			sym = true
 		}
+		if prev >= 0 && cls != prev {
+			trans++
+		}
+		prev = cls
 	}
-	cls := lo + up + dg + sym
-	if cls >= 3 {
-		return true
+	switch {
+	case up && lo && dg:
+		return trans >= 3
+	case (up || lo) && dg && len(v) >= 16:
+		return trans >= len(v)/4
+	case up && lo && sym && len(v) >= 20:
+		return trans >= len(v)/4
+	case relaxed && (up || lo) && dg && sym:
+		return trans >= 3
 	}
-	return cls == 2 && dg == 1 && len(v) >= 16
+	return false
 }
 
 func isUUID(v []byte) bool {

@@ -349,7 +349,7 @@ func (s *scanner) word(ws, i int) int {
 			}
 			return j
 		}
-		if (looksSecret(val) || (cls == keyStrong && s.lineStartBefore(ws) && onlyTrailing(b, e) && !benignValue(val))) && !looksAssignAt(b, v) {
+		if (looksSecretRelaxed(val) || (cls == keyStrong && s.lineStartBefore(ws) && onlyTrailing(b, e) && !benignValue(val))) && !looksAssignAt(b, v) {
 			rule := RuleKeyValue
 			if rid := s.tokenRuleAt(v); rid != "" {
 				rule = rid
