@@ -349,7 +349,21 @@ func (k *keyBuf) emit(s, e int) {
 var (
 	lastSegs      = map[string]bool{}
 	strongSuffix3 [1 << 15]bool
+	// segShape[len][first][last]: some entry of lastSegs has this length, first and last byte.
+	segShape [25][36][36]bool
 )
+
+func alnumIdx(c byte) int {
+	switch {
+	case c >= 'a' && c <= 'z':
+		return int(c - 'a')
+	case c >= 'A' && c <= 'Z':
+		return int(c - 'A')
+	case c >= '0' && c <= '9':
+		return 26 + int(c-'0')
+	}
+	return -1
+}
 
 func suffixHash(a, b, c byte) uint16 {
 	return uint16((uint32(a)*961 + uint32(b)*31 + uint32(c)) & (1<<15 - 1))
@@ -365,6 +379,11 @@ func init() {
 	}
 	for _, k := range strongSuffix {
 		strongSuffix3[suffixHash(k[len(k)-3], k[len(k)-2], k[len(k)-1])] = true
+	}
+	for k := range lastSegs {
+		if len(k) < len(segShape) {
+			segShape[len(k)][alnumIdx(k[0])][alnumIdx(k[len(k)-1])] = true
+		}
 	}
 }
 
@@ -394,7 +413,8 @@ func maybeSensitive(word []byte) bool {
 		return false
 	}
 	var lb [24]byte
-	if len(seg) <= len(lb) {
+	f, l := alnumIdx(seg[0]), alnumIdx(seg[len(seg)-1])
+	if len(seg) <= len(lb) && f >= 0 && l >= 0 && segShape[len(seg)][f][l] {
 		for i, c := range seg {
 			if c >= 'A' && c <= 'Z' {
 				c += 32
