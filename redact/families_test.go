@@ -181,6 +181,17 @@ var familyCases = []famCase{
 	{"oauth2 gitlab", "https://oauth2:" + glpat + "@gitlab.example.com/g/r.git", []string{glpat[6:]}, []string{"gitlab.example.com/g/r.git"}},
 	{"foreign key names", "Passwort=Geheim123! Kennwort: Geheim456!", []string{"Geheim123!", "Geheim456!"}, nil},
 
+	{"har header", `{"headers": [{"name": "Authorization", "value": "Bearer Xk9Lm2Np4Qr7St1Uv3Wx5"}, {"name": "Accept", "value": "*/*"}]}`, []string{"Xk9Lm2Np4Qr7St1Uv3Wx5"}, []string{`"value": "*/*"`}},
+	{"k8s env list", `env: [{"name": "DB_PASSWORD", "value": "hunter2hunter2"}, {"name": "DB_HOST", "value": "db"}]`, []string{"hunter2hunter2"}, []string{`"value": "db"`}},
+	{"go header dump", `map[Accept:[*/*] Authorization:[Bearer Xk9Lm2Np4Qr7St1Uv3Wx5] Cookie:[sid=Ab3Cd5Ef7Gh9Jk1]]`, []string{"Xk9Lm2Np4Qr7St1Uv3Wx5", "Ab3Cd5Ef7Gh9Jk1"}, []string{"Accept:[*/*]"}},
+	{"go list under key", `{Password:[hunter2] User:bob}`, []string{"hunter2"}, []string{"User:bob"}},
+	{"list under key", `{"passwords": ["Tr0ub4dor3", "Hunter2Hunter2"], "n": 2}`, []string{"Tr0ub4dor3", "Hunter2Hunter2"}, []string{`"n": 2`}},
+	{"dockerconfigjson", "  .dockerconfigjson: eyJhdXRocyI6eyJyZWdpc3RyeS5leGFtcGxlLmNvbSI6eyJhdXRoIjoiWVdSdGFXNDZjMlZqY21WMFVHRnpjekV5TXc9PSJ9fX0=", []string{"eyJhdXRocyI6eyJyZWdpc3RyeS5leGFtcGxl"}, nil},
+	{"netrc", "machine api.example.com login bob password Tr0ub4dor3", []string{"Tr0ub4dor3"}, []string{"machine api.example.com login bob"}},
+	{"gitconfig extraheader", "\textraheader = AUTHORIZATION: basic YWRtaW46c2VjcmV0UGFzczEyMw==", []string{"YWRtaW46c2VjcmV0UGFzczEyMw"}, nil},
+	{"systemd env", `Environment="DB_PASSWORD=Tr0ub4dor3" "LOG_LEVEL=info"`, []string{"Tr0ub4dor3"}, []string{"LOG_LEVEL=info"}},
+	{"presigned s3", "GET /b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + awsID + "%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7 HTTP/1.1", []string{awsID, "5d672d79c15b13162d9279b0855cfba6"}, []string{"X-Amz-Algorithm=AWS4-HMAC-SHA256"}},
+
 	// 3. benign look-alikes stay
 	{"commit sha", "checked out commit 4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a", nil, []string{"4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a"}},
 	{"sha256", "digest: sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", nil, []string{"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}},

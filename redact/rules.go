@@ -198,6 +198,7 @@ var tokenRules = []*tokenRule{
 	{id: "aws-access-key-id", prefix: "ACCA", charset: csUpperDigit, min: 16},
 	{id: RulePrivateKey, prefix: "LS0tLS1CRUdJTi", charset: csB64, min: 40, check: b64PEMPrivate},
 	{id: "jwt", desc: "JSON Web Tokens (eyJ....)", prefix: "eyJ", charset: csAlnumDot, min: 20, check: isJWT},
+	{id: "base64-credentials", desc: "base64-encoded JSON holding credentials (e.g. .dockerconfigjson: eyJhdXRocyI6...)", prefix: "eyJ", charset: csB64, min: 20, check: b64JSONSecret},
 	{id: "databricks-token", desc: "Databricks token (dapi + 32 hex)", prefix: "dapi", charset: csHexLower, min: 32},
 	{id: "grafana-token", desc: "Grafana service-account token (glsa_) and cloud token (glc_)", prefix: "glsa_", charset: csAlnumDash, min: 32},
 	{id: "grafana-token", prefix: "glc_", charset: csAlnumDashEq, min: 32},
@@ -218,6 +219,21 @@ func b64PEMPrivate(body []byte) bool {
 	dst := make([]byte, base64.StdEncoding.DecodedLen(len(full)))
 	n, _ := base64.StdEncoding.Decode(dst, full)
 	return bytes.Contains(dst[:n], []byte("PRIVATE KEY"))
+}
+
+// b64JSONSecret: base64 of a JSON object that names credentials.
+func b64JSONSecret(body []byte) bool {
+	full := append([]byte("eyJ"), body[:min(len(body), 3000)]...)
+	full = bytes.TrimRight(full, "=")
+	dst := make([]byte, base64.RawStdEncoding.DecodedLen(len(full)))
+	n, _ := base64.RawStdEncoding.Decode(dst, full[:len(full)/4*4])
+	d := bytes.ToLower(dst[:n])
+	for _, k := range []string{`"auth"`, `"password"`, `"token"`, `"secret"`, `"private_key"`, `"identitytoken"`, `"credentials"`, `"apikey"`, `"api_key"`} {
+		if bytes.Contains(d, []byte(k)) {
+			return true
+		}
+	}
+	return false
 }
 
 func exactLen(n int) func([]byte) bool { return func(b []byte) bool { return len(b) == n } }
@@ -271,6 +287,7 @@ var strongLast = map[string]bool{
 	"connstr": true, "pgpassword": true, "mysqlpwd": true, "sasl": true, "otp": true, "totp": true,
 	"bearer": true, "apisecret": true, "consumersecret": true, "encryptionkey": true, "signingkey": true,
 	"hmackey": true, "sas": true, "saskey": true, "sastoken": true, "jwt": true,
+	"passwords": true, "tokens": true, "apikeys": true, "passphrases": true,
 	"requirepass": true, "masterauth": true, "masterpassword": true, "csrf": true, "xsrf": true,
 	"passwort": true, "kennwort": true, "motdepasse": true, "contrasena": true, "senha": true,
 	"wachtwoord": true, "parola": true, "haslo": true, "salasana": true, "losenord": true,

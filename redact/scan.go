@@ -316,6 +316,11 @@ func (s *scanner) word(ws, i int) int {
 			return e
 		}
 	}
+	if quoted && i >= 1 && b[i-1] == '"' && s.isNameValue(i) {
+		if e := s.nameValuePair(i, j); e > 0 {
+			return e
+		}
+	}
 	if quoted && i >= 2 && (b[i-1] == '"' || b[i-1] == '\'') && b[i-2] == '=' {
 		if e := s.xmlAttrPair(i, j); e > 0 {
 			return e
@@ -375,12 +380,18 @@ func (s *scanner) word(ws, i int) int {
 	case keyCookie:
 		return s.cookieValue(k, sep == sepColon)
 	}
+	if b[k] == '[' && !hasPrefixAt(b, k, "[REDACTED") {
+		if e := s.listValue(k, cls, rule); e > 0 {
+			return e
+		}
+	}
 	v, e, next := s.value(k, sep == sepXML, s.lineStartBefore(ws) && sep != sepXML)
 	val := b[v:e]
-	if len(val) > 0 && (val[0] == '{' || val[0] == '[') && e == next && e-v > 1 {
-		// a nested object or list: its own keys are scanned
+	if len(val) > 0 && val[0] == '{' && e == next && e-v > 1 {
+		// a nested object: its own keys are scanned
 		return v + 1
 	}
+
 	if cls == keyWeak {
 		if !looksSecret(val) {
 			return v
@@ -409,6 +420,71 @@ func urlKey(w []byte) bool {
 		return true
 	}
 	return false
+}
+
+// isNameValue: the word at i is the string value of a "name" or "key" field (HAR, Postman,
+// Kubernetes env lists: {"name": "DB_PASSWORD", "value": "x"}).
+func (s *scanner) isNameValue(i int) bool {
+	b := s.b
+	p := i - 1 // the opening quote
+	for p > 0 && b[p-1] == ' ' {
+		p--
+	}
+	if p < 1 || b[p-1] != ':' {
+		return false
+	}
+	p--
+	for p > 0 && b[p-1] == ' ' {
+		p--
+	}
+	if p < 1 || b[p-1] != '"' {
+		return false
+	}
+	q := p - 1
+	a := q
+	for a > 0 && isWord[b[a-1]] {
+		a--
+	}
+	f := lower(b[a:q])
+	return f == "name" || f == "key" || f == "header" || f == "field"
+}
+
+// nameValuePair redacts the "value" next to a sensitive "name".
+func (s *scanner) nameValuePair(i, j int) int {
+	b := s.b
+	cls := classifyKey(b[i:j], s.e.extraKeys)
+	if cls == keyNone {
+		return 0
+	}
+	lim := min(s.n, j+400)
+	rest := b[j:lim]
+	if c := bytes.IndexByte(rest, '}'); c >= 0 {
+		rest = rest[:c]
+	}
+	vi := bytes.Index(rest, []byte(`"value"`))
+	if vi < 0 {
+		return 0
+	}
+	k := j + vi + 7
+	for k < lim && (b[k] == ' ' || b[k] == ':') {
+		k++
+	}
+	if k >= lim || b[k] != '"' {
+		return 0
+	}
+	switch cls {
+	case keyAuth:
+		return s.authValue(k, RuleHTTPAuth)
+	case keyCookie:
+		return s.cookieValue(k, false)
+	}
+	vs, ve, next := s.value(k, false, false)
+	val := b[vs:ve]
+	if benignValue(val) || (cls == keyWeak && !looksSecret(val)) {
+		return next
+	}
+	s.add(vs, ve, RuleKeyValue)
+	return next
 }
 
 // xmlAttrPair handles <add key="Password" value="..."/> and name="..." value="..." pairs.
@@ -645,6 +721,79 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 	return k, e, e
 }
 
+// listValue: a list under a sensitive key ("passwords": ["a", "b"], Password:[x]). Each element
+// is redacted on its own so that JSON stays valid; lists of objects are scanned instead.
+func (s *scanner) listValue(k, cls int, rule string) int {
+	b := s.b
+	end := -1
+	var inq byte
+	for p := k + 1; p < s.n && p < k+4096; p++ {
+		c := b[p]
+		if inq != 0 {
+			if c == inq && b[p-1] != '\\' {
+				inq = 0
+			}
+			continue
+		}
+		if c == '"' || c == '\'' {
+			inq = c
+		} else if c == '[' && hasPrefixAt(b, p, "[REDACTED") {
+			if q := bytes.IndexByte(b[p:], ']'); q > 0 {
+				p += q
+			}
+		} else if c == '{' || c == '[' {
+			return 0 // nested structures are scanned key by key
+		} else if c == ']' {
+			end = p
+			break
+		}
+	}
+	if end < 0 {
+		return 0
+	}
+	p := k + 1
+	for p < end {
+		for p < end && (b[p] == ' ' || b[p] == ',' || b[p] == '\t') {
+			p++
+		}
+		if p >= end {
+			break
+		}
+		var vs, ve int
+		if b[p] == '"' || b[p] == '\'' {
+			q := b[p]
+			vs = p + 1
+			ve = vs
+			for ve < end && (b[ve] != q || b[ve-1] == '\\') {
+				ve++
+			}
+			p = ve + 1
+		} else {
+			vs = p
+			ve = p
+			if hasPrefixAt(b, p, "[REDACTED") {
+				ve = p + bytes.IndexByte(b[p:end+1], ']') + 1
+			}
+			for ve < end && b[ve] != ',' && b[ve] != ' ' {
+				ve++
+			}
+			p = ve
+		}
+		val := b[vs:ve]
+		if len(val) > 0 && !benignValue(val) && (cls != keyWeak || looksSecret(val)) {
+			s.add(vs, ve, rule)
+		}
+	}
+	return end + 1
+}
+
+func skipSpaces(b []byte, e int) int {
+	for e < len(b) && (b[e] == ' ' || b[e] == '\t') {
+		e++
+	}
+	return e
+}
+
 // onlyTrailing: nothing but spaces or a comment after e.
 func onlyTrailing(b []byte, e int) bool {
 	for ; e < len(b); e++ {
@@ -703,11 +852,14 @@ func (s *scanner) authValue(k int, rule string) int {
 	if rule == RuleKeyValue {
 		rule = RuleHTTPAuth
 	}
+	if k < n && b[k] == '[' && !hasPrefixAt(b, k, "[REDACTED") { // Go header dumps: Authorization:[Bearer x]
+		k++
+	}
 	v, e, next := s.value(k, false, true)
 	if k < n && b[k] != '"' && b[k] != '\'' && b[k] != '\\' && !s.lineStartBefore(k) {
 		// mid-line unquoted: scheme + one credential run
 		v, e, next = k, k, k
-		for e < n && !isSpace[b[e]] && b[e] != '"' {
+		for e < n && !isSpace[b[e]] && b[e] != '"' && b[e] != ']' {
 			e++
 		}
 		next = e
@@ -736,6 +888,10 @@ func (s *scanner) authValue(k int, rule string) int {
 		}
 		return next
 	}
+	if p == len(val) && p > 0 && e < n && b[e] == ' ' && looksAssignAt(b, skipSpaces(b, e)) {
+		// "AWS4-HMAC-SHA256 Credential=..., Signature=...": the pairs are redacted by their keys
+		return e
+	}
 	if p == len(val) && p > 0 && p <= 24 && k < n && b[k] != '"' && b[k] != '\'' {
 		// "Authorization: Bearer" then the credential after a space
 		sch := lower(val)
@@ -762,6 +918,9 @@ var cookieAttrs = map[string]bool{"path": true, "domain": true, "expires": true,
 // cookieValue redacts each cookie value, keeping names and attributes.
 func (s *scanner) cookieValue(k int, colon bool) int {
 	b, n := s.b, s.n
+	if k < n && b[k] == '[' {
+		k++
+	}
 	var v, e, next int
 	if colon || (k < n && (b[k] == '"' || b[k] == '\'' || b[k] == '\\')) {
 		v, e, next = s.value(k, false, true)
