@@ -257,7 +257,7 @@ func generateBigLog(t *testing.T, path string, size int64, from, to time.Time) (
 				secret = fmt.Sprintf("ghp_PLANTED%026d", k)
 				text = "git clone with token " + secret
 			case 2:
-				secret = fmt.Sprintf("AKIAPLNT%08d", k)
+				secret = fmt.Sprintf("AKIAPLNT%012d", k) // AKIA + 16, as AWS issues them
 				text = "aws credentials loaded key=" + secret
 			case 3:
 				secret = fmt.Sprintf("eyPlantedBearer%020d", k)
