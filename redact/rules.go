@@ -549,8 +549,8 @@ func benignValue(v []byte) bool {
 	if len(v) == 0 {
 		return true
 	}
-	if bytes.HasPrefix(v, []byte("[REDACTED")) {
-		return true
+	if bytes.Contains(v, []byte("[REDACTED:")) {
+		return true // already redacted (idempotence)
 	}
 	if len(v) <= 16 {
 		var lb [16]byte

@@ -1022,7 +1022,7 @@ func (s *scanner) shortFlag(i, j, k, sep int) int {
 		v, e := s.valueRun(k)
 		val := b[v:e]
 		c := bytes.IndexByte(val, ':')
-		if c >= 0 && c < len(val)-1 && !allDigits(val[c+1:]) && !benignValue(val[c+1:]) {
+		if c >= 0 && c < len(val)-1 && !allDigits(val[c+1:]) && !benignValue(val) && !benignValue(val[c+1:]) {
 			s.add(v+c+1, e, RuleCLIPass)
 			return e
 		}
@@ -1082,7 +1082,7 @@ func (s *scanner) url(a int) int {
 		return a
 	}
 	ui := auth[:at]
-	if bytes.HasPrefix(ui, []byte("[REDACTED")) {
+	if bytes.Contains(ui, []byte("[REDACTED")) {
 		return a + at + 1
 	}
 	if c := bytes.IndexByte(ui, ':'); c >= 0 {
