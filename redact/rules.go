@@ -370,6 +370,29 @@ var (
 	segShape [25][36][36]bool
 )
 
+var wordShape = func() (t [256]byte) {
+	t['_'], t['-'], t['.'] = 1, 1, 1
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = 2
+	}
+	return t
+}()
+
+// plainWordMaybeKey: the shape test for a word without separators or capitals (its only segment
+// is itself), plus the suffix test for run-together keys (dbpassword).
+func plainWordMaybeKey(w []byte) bool {
+	if len(w) < 2 {
+		return false
+	}
+	if len(w) <= 24 && segShape[len(w)][alnumIdx(w[0])&63][alnumIdx(w[len(w)-1])&63] {
+		return true
+	}
+	if len(w) > 5 {
+		return strongSuffix3[suffixHash(w[len(w)-3], w[len(w)-2], w[len(w)-1])]
+	}
+	return false
+}
+
 func alnumIdx(c byte) int {
 	switch {
 	case c >= 'a' && c <= 'z':
@@ -429,9 +452,9 @@ func maybeSensitive(word []byte) bool {
 	if len(seg) < 2 {
 		return false
 	}
-	var lb [24]byte
 	f, l := alnumIdx(seg[0]), alnumIdx(seg[len(seg)-1])
-	if len(seg) <= len(lb) && f >= 0 && l >= 0 && segShape[len(seg)][f][l] {
+	if len(seg) <= 24 && f >= 0 && l >= 0 && segShape[len(seg)][f][l] {
+		var lb [24]byte
 		for i, c := range seg {
 			if c >= 'A' && c <= 'Z' {
 				c += 32

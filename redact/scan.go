@@ -31,6 +31,7 @@ type scanner struct {
 	miss             [6]int
 	urlStart, urlEnd int
 	urlLastAt        int
+	anon             bool
 	awsID            bool // an AWS access key id is on this line: look for its secret key too
 	b64Start, b64End int
 }
@@ -68,6 +69,7 @@ func (s *scanner) addRepl(st, en int, rule, repl string) {
 func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 	s.b, s.n, s.ctx, s.atStart = b, len(b), ctx, atStart
 	s.spans = s.spans[:0]
+	s.anon = s.e.anon
 	s.pemOpen = false
 	s.awsID = false
 	n := len(b)
@@ -77,9 +79,11 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 	s.urlStart, s.urlEnd, s.b64Start, s.b64End = -1, -1, -1, -1
 	i := 0
 	for i < n {
-		c := b[i]
-		if !isAlnum[c] {
+		if !isAlnum[b[i]] {
 			i++
+			for i < n && !isAlnum[b[i]] {
+				i++
+			}
 			continue
 		}
 		ws := i // key start: include leading underscores (_authToken) when they start the word
@@ -151,9 +155,14 @@ const (
 // continues.
 func (s *scanner) word(ws, i int) int {
 	b, n := s.b, s.n
-	j := i
-	for j < n && isKeyChar[b[j]] {
-		j++
+	j := n
+	var shape byte // separators (1) or uppercase (2) seen in the word
+	for x, c := range b[i:] {
+		if !isKeyChar[c] {
+			j = i + x
+			break
+		}
+		shape |= wordShape[c]
 	}
 	// 1. provider tokens by prefix
 	if rules := firstByte[b[i]]; rules != nil && i+1 < n && firstTwo[uint16(b[i])<<8|uint16(b[i+1])] {
@@ -260,7 +269,7 @@ func (s *scanner) word(ws, i int) int {
 		}
 	}
 	if k < n && b[k] == '@' {
-		if s.e.anon {
+		if s.anon {
 			if e := s.email(ws, k); e > 0 {
 				return e
 			}
@@ -270,7 +279,7 @@ func (s *scanner) word(ws, i int) int {
 	if k+2 < n && b[k] == ':' && b[k+1] == '/' && b[k+2] == '/' {
 		return s.url(k + 3)
 	}
-	if s.e.anon {
+	if s.anon {
 		if e := s.anonWord(i, j); e > 0 {
 			return e
 		}
@@ -332,9 +341,12 @@ func (s *scanner) word(ws, i int) int {
 		}
 		return j
 	}
+	if shape == 0 && ws == i && len(s.e.extraKeys) == 0 && !plainWordMaybeKey(w) && !(s.anon && sep != sepSpace && isUserKey(w)) {
+		return j // a plain lowercase word that is no sensitive key
+	}
 	cls := classifyKey(b[ws:j], s.e.extraKeys)
 	if cls == keyNone {
-		if s.e.anon && sep != sepSpace && isUserKey(w) {
+		if s.anon && sep != sepSpace && isUserKey(w) {
 			return s.anonUserValue(k, sep == sepXML)
 		}
 		return j
@@ -1090,12 +1102,12 @@ func (s *scanner) url(a int) int {
 		if len(pw) > 0 && !bytes.HasPrefix(pw, []byte("[REDACTED")) && !benignValue(pw) {
 			s.add(a+c+1, a+at, RuleURLPass)
 		}
-		if s.e.anon && c > 0 {
+		if s.anon && c > 0 {
 			s.anonUser(a, a+c)
 		}
 	} else if looksSecret(ui) || (len(ui) >= 20 && allAlnum(ui)) {
 		s.add(a, a+at, RuleURLToken)
-	} else if s.e.anon && len(ui) > 0 {
+	} else if s.anon && len(ui) > 0 {
 		s.anonUser(a, a+at)
 	}
 	return a + at + 1
