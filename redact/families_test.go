@@ -192,6 +192,20 @@ var familyCases = []famCase{
 	{"systemd env", `Environment="DB_PASSWORD=Tr0ub4dor3" "LOG_LEVEL=info"`, []string{"Tr0ub4dor3"}, []string{"LOG_LEVEL=info"}},
 	{"presigned s3", "GET /b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + awsID + "%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7 HTTP/1.1", []string{awsID, "5d672d79c15b13162d9279b0855cfba6"}, []string{"X-Amz-Algorithm=AWS4-HMAC-SHA256"}},
 
+	{"password is", "the admin password is Tr0ub4dor3 now", []string{"Tr0ub4dor3"}, []string{"now"}},
+	{"token set to", "token set to 9f35786ed2a38a827caf6631a7fb8f5c", []string{"9f35786ed2a38a827caf6631a7fb8f5c"}, nil},
+	{"with key", "signing with key q/DfcgaTMnTC0MrAU8urbFt5misIZHbhS4+Fvafh", []string{"q/DfcgaTMnTC0MrAU8urbFt5misIZHbhS4+Fvafh"}, nil},
+	{"keytool", "keytool -importkeystore -srcstorepass Tr0ub4dor3 -deststorepass Hunter2Hunter2", []string{"Tr0ub4dor3", "Hunter2Hunter2"}, nil},
+	{"ipmitool", "ipmitool -I lanplus -H 10.0.0.9 -U admin -P Tr0ub4dor3 power status", []string{"Tr0ub4dor3"}, []string{"power status"}},
+	{"smbclient", "smbclient //fs/share -U corp/bob%Tr0ub4dor3", []string{"Tr0ub4dor3"}, []string{"corp/bob%"}},
+	{"pw key", "pw=Tr0ub4dor3", []string{"Tr0ub4dor3"}, nil},
+	{"hash under weak key", "cache key 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 and hash=4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a", nil, []string{"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a"}},
+	{"ssh body under key", "key: AAAAB3NzaC1yc2EAAAADAQABAAABAQC7Xk9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6Jk8", nil, []string{"AAAAB3NzaC1yc2EAAAADAQABAAABAQC7Xk9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6Jk8"}},
+
+	{"bare basic creds", "retrying with YWRtaW46VGlnZXIwQDMqQDd6aUdF after 401", []string{"YWRtaW46VGlnZXIwQDMqQDd6aUdF"}, []string{"after 401"}},
+	{"bare basic creds padded", "cred=x c3ZjOlRpZ2VyODchN2ROZw== end", []string{"c3ZjOlRpZ2VyODchN2ROZw"}, []string{"end"}},
+	{"base64 text kept", "payload SGVsbG8gV29ybGQgdGhpcyBpcyBub3QgYSBzZWNyZXQ= done", nil, []string{"SGVsbG8gV29ybGQgdGhpcyBpcyBub3QgYSBzZWNyZXQ="}},
+
 	// 3. benign look-alikes stay
 	{"commit sha", "checked out commit 4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a", nil, []string{"4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a"}},
 	{"sha256", "digest: sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", nil, []string{"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}},

@@ -287,7 +287,9 @@ var strongLast = map[string]bool{
 	"connstr": true, "pgpassword": true, "mysqlpwd": true, "sasl": true, "otp": true, "totp": true,
 	"bearer": true, "apisecret": true, "consumersecret": true, "encryptionkey": true, "signingkey": true,
 	"hmackey": true, "sas": true, "saskey": true, "sastoken": true, "jwt": true,
-	"passwords": true, "tokens": true, "apikeys": true, "passphrases": true,
+	"passwords": true, "tokens": true, "apikeys": true, "passphrases": true, "pw": true, "pword": true,
+	"storepass": true, "keypass": true, "srcstorepass": true, "deststorepass": true, "srckeypass": true,
+	"destkeypass": true, "keystorepass": true, "truststorepass": true, "rootpw": true, "adminpass": true,
 	"requirepass": true, "masterauth": true, "masterpassword": true, "csrf": true, "xsrf": true,
 	"passwort": true, "kennwort": true, "motdepasse": true, "contrasena": true, "senha": true,
 	"wachtwoord": true, "parola": true, "haslo": true, "salasana": true, "losenord": true,
@@ -624,7 +626,8 @@ func benignValue(v []byte) bool {
 // values that are public by nature: public keys, certificates, digests.
 var benignPrefixes = []string{"ssh-rsa ", "ssh-ed25519 ", "ssh-dss ", "ecdsa-sha2-", "sk-ssh-ed25519@", "sk-ecdsa-sha2-",
 	"-----BEGIN CERTIFICATE", "-----BEGIN PUBLIC KEY", "-----BEGIN RSA PUBLIC KEY", "-----BEGIN PGP PUBLIC",
-	"sha256:", "sha512:", "sha1:", "sha384:", "md5:", "S-1-5-"}
+	"sha256:", "sha512:", "sha1:", "sha384:", "md5:", "S-1-5-",
+	"AAAAB3NzaC1yc2E", "AAAAC3NzaC1lZDI1NTE5", "AAAAE2VjZHNhLXNoYTIt", "AAAAB3NzaC1kc3M"}
 
 // isNumber: integers, decimals, durations and sizes (3600, 1.5, 30s, 10MiB, -1).
 func isNumber(v []byte) bool {
@@ -756,6 +759,32 @@ func basicCreds(b []byte) bool {
 	}
 	for _, c := range d {
 		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// basicCredsStrict: base64 of "user:password" with a plausible user name, decoded without
+// allocating. Used for base64 words seen without any Basic/key context.
+func basicCredsStrict(b []byte) bool {
+	var dst [150]byte
+	n, err := base64.StdEncoding.Decode(dst[:], b)
+	if err != nil || n < 5 {
+		return false
+	}
+	d := dst[:n]
+	c := bytes.IndexByte(d, ':')
+	if c < 1 || c > 64 || c == len(d)-1 {
+		return false
+	}
+	for _, x := range d[:c] {
+		if !(isWord[x] || x == '.' || x == '-' || x == '@' || x == '\\') {
+			return false
+		}
+	}
+	for _, x := range d[c+1:] {
+		if x < 0x21 || x > 0x7e {
 			return false
 		}
 	}

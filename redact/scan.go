@@ -213,6 +213,17 @@ func (s *scanner) word(ws, i int) int {
 			return k // a long base64 blob (public key, certificate body): nothing inside to find
 		}
 	}
+	if len(w) >= 12 && shape&2 != 0 && (j == n || b[j] != '.') {
+		// base64 "user:password" on its own (a Basic credential without its header)
+		k := i
+		for k < n && isB64[b[k]] {
+			k++
+		}
+		if run := b[i:k]; len(run) >= 12 && len(run) <= 200 && len(run)%4 == 0 && (i == 0 || !isB64[b[i-1]]) && basicCredsStrict(run) {
+			s.add(i, k, RuleBasic)
+			return k
+		}
+	}
 	if j < n && b[j] == ':' && len(w) >= 8 {
 		if tw := bytes.TrimPrefix(w, []byte("bot")); len(tw) >= 8 && len(tw) <= 10 && allDigits(tw) {
 			k := j + 1
@@ -354,11 +365,27 @@ func (s *scanner) word(ws, i int) int {
 	if sep == sepSpace {
 		// "--password X" or "credential X": no separator, so only strong keys, and unless it is a
 		// flag, only values that look like secrets.
+		if cls == keyWeak && !flag {
+			// "with key X": only clearly random values
+			v, e := s.valueRun(k)
+			if looksSecret(b[v:e]) && !hashLike(b[v:e]) && !looksAssignAt(b, v) {
+				s.add(v, e, RuleKeyValue)
+				return e
+			}
+			return j
+		}
 		if cls != keyStrong && cls != keyAuth {
 			return j
 		}
 		v, e := s.valueRun(k)
 		val := b[v:e]
+		if !flag {
+			// "password is X", "token set to X"
+			for hop := 0; hop < 2 && linkingWord(val) && e < n && b[e] == ' '; hop++ {
+				v, e = s.valueRun(e + 1)
+				val = b[v:e]
+			}
+		}
 		if flag {
 			if len(val) > 0 && val[0] != '-' && !benignValue(val) {
 				s.add(v, e, RuleCLIPass)
@@ -405,7 +432,7 @@ func (s *scanner) word(ws, i int) int {
 	}
 
 	if cls == keyWeak {
-		if !looksSecret(val) {
+		if !looksSecret(val) || hashLike(val) {
 			return v
 		}
 	} else if benignValue(val) || (len(w) == 3 && lower(w) == "pwd" && len(val) > 0 && (val[0] == '/' || val[0] == '~')) {
@@ -799,6 +826,27 @@ func (s *scanner) listValue(k, cls int, rule string) int {
 	return end + 1
 }
 
+// hashLike: 40 or 64 lowercase hex digits, a commit or content hash in weak contexts.
+func hashLike(v []byte) bool {
+	if len(v) != 40 && len(v) != 64 {
+		return false
+	}
+	for _, c := range v {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func linkingWord(v []byte) bool {
+	switch lower(v) {
+	case "is", "was", "to", "set", "=", ":", "are", "now", "changed", "reset", "value", "of", "->", "=>":
+		return true
+	}
+	return false
+}
+
 func skipSpaces(b []byte, e int) int {
 	for e < len(b) && (b[e] == ' ' || b[e] == '\t') {
 		e++
@@ -988,7 +1036,7 @@ var shortFlags = []struct {
 	{'p', false, true, []string{"docker login", "podman login", "buildah login", "nerdctl login", "helm registry login", "mongo", "mongosh", "mongodump", "mongorestore", "mongoexport", "mongoimport"}},
 	{'a', true, true, []string{"redis-cli", "keydb-cli"}},
 	{'w', false, true, []string{"ldapsearch", "ldapmodify", "ldapadd", "ldapdelete", "ldapwhoami", "ldappasswd", "ldapcompare"}},
-	{'P', false, true, []string{"sqlcmd", "bcp "}},
+	{'P', false, true, []string{"sqlcmd", "bcp ", "ipmitool"}},
 }
 
 // shortFlag handles -pSECRET (mysql), sshpass -p SECRET, redis-cli -a, ldapsearch -w, docker login
@@ -1025,6 +1073,13 @@ func (s *scanner) shortFlag(i, j, k, sep int) int {
 				s.add(v+5, e, RuleCLIPass)
 				return e
 			}
+		}
+	}
+	if string(w) == "U" && single && sep == sepSpace && s.lineHasAny([]string{"smbclient", "rpcclient", "smbmap", "net rpc", "winexe", "mount.cifs"}) {
+		v, e := s.valueRun(k)
+		if c := bytes.IndexByte(b[v:e], '%'); c >= 0 && c < e-v-1 {
+			s.add(v+c+1, e, RuleCLIPass)
+			return e
 		}
 	}
 	if (string(w) == "u" && single) || (string(w) == "user" && i >= 2 && b[i-2] == '-') || string(w) == "proxy-user" {
