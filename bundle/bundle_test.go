@@ -340,7 +340,8 @@ func TestHostileArchives(t *testing.T) {
 func TestStageCaps(t *testing.T) {
 	dir := t.TempDir()
 	eng, _ := redact.New(redact.Config{})
-	st, err := NewStage(dir, eng, Limits{MaxFileSize: 100, MaxCollectorSize: 250, MaxBundleSize: 1000})
+	// MaxFileSize 100: collectors bound their input to it; redacted output is cut hard at 200.
+	st, err := NewStage(dir, eng, Limits{MaxFileSize: 100, MaxCollectorSize: 450, MaxBundleSize: 10000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +352,7 @@ func TestStageCaps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.WriteString(w, strings.Repeat("z", 150))
+		io.WriteString(w, strings.Repeat("z", 250))
 		w.Close()
 	}
 	if _, err := sk.Create("system/elsewhere"); err == nil {
@@ -367,15 +368,89 @@ func TestStageCaps(t *testing.T) {
 	if _, err := sk.Create("files/x/late"); err == nil {
 		t.Errorf("write after Finish accepted")
 	}
+	want := []int64{200, 200, 50, 0}
 	var total int64
-	for _, f := range st.Files() {
+	for i, f := range st.Files() {
 		total += f.Size
-		if !f.Truncated || f.BytesSeen != 150 || f.Size > 100 {
-			t.Errorf("%s: size %d truncated %v seen %d", f.Path, f.Size, f.Truncated, f.BytesSeen)
+		if f.Size != want[i] || !f.Truncated || f.BytesSeen != 250 || f.BytesKept != want[i] {
+			t.Errorf("%s: size %d (want %d) truncated %v kept %d seen %d", f.Path, f.Size, want[i], f.Truncated, f.BytesKept, f.BytesSeen)
 		}
 	}
-	if total != 250 {
-		t.Errorf("collector wrote %d bytes, cap 250", total)
+	if total != 450 {
+		t.Errorf("collector wrote %d bytes, cap 450", total)
+	}
+}
+
+func TestBundleCap(t *testing.T) {
+	eng, _ := redact.New(redact.Config{})
+	st, _ := NewStage(t.TempDir(), eng, Limits{MaxFileSize: 1000, MaxBundleSize: 300})
+	defer st.Cleanup()
+	for _, c := range []string{"a", "b"} {
+		sk := st.Sink(namedCollector{"files." + c, "files"})
+		w, _ := sk.Create("files/" + c + "/data")
+		io.WriteString(w, strings.Repeat("y", 200))
+		w.Close()
+		sk.Finish(true)
+	}
+	fs := st.Files()
+	if fs[0].Size+fs[1].Size != 300 || !fs[1].Truncated {
+		t.Errorf("bundle cap: %+v", fs)
+	}
+}
+
+func TestPathsAreRedacted(t *testing.T) {
+	eng, _ := redact.New(redact.Config{})
+	st, _ := NewStage(t.TempDir(), eng, Limits{})
+	defer st.Cleanup()
+	sk := st.Sink(namedCollector{"files.x", "files"})
+	const secret = "ghp_16C7e42F292c6912E7710c838347Ae178B4a"
+	w, err := sk.Create("files/x/tokens/" + secret + ".txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, "x\n")
+	w.Close()
+	sk.SetTruncated("files/x/tokens/"+secret+".txt", 1, 2)
+	kept, _ := sk.Finish(true)
+	if len(kept) != 1 || strings.Contains(kept[0], secret) || strings.ContainsAny(kept[0], "[]:") {
+		t.Fatalf("kept %v", kept)
+	}
+	f := st.Files()[0]
+	if f.Path != kept[0] || !f.Truncated {
+		t.Errorf("entry %+v: truncation not recorded under the redacted path", f)
+	}
+	rep := eng.Report()
+	for file := range rep.ByFile {
+		if strings.Contains(file, secret) {
+			t.Errorf("redaction report names the secret: %q", file)
+		}
+	}
+}
+
+func TestNeverOverwritesABundle(t *testing.T) {
+	dir := t.TempDir()
+	p1, _ := makeBundle(t, dir, "tar.gz", sample, Limits{})
+	before := sha(t, p1)
+	eng, _ := redact.New(redact.Config{})
+	st, _ := NewStage(dir, eng, Limits{})
+	defer st.Cleanup()
+	_, err := st.Write(context.Background(), &Manifest{BundleID: testID, CreatedAt: created, Host: "h1", Ticket: "4821", Format: "tar.gz"}, dir)
+	if err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("second bundle with the same name: %v", err)
+	}
+	if sha(t, p1) != before {
+		t.Errorf("the first bundle changed")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 { // the bundle and this stage's folder
+		t.Errorf("left: %v", entries)
+	}
+}
+
+func TestNameSanitised(t *testing.T) {
+	got := Name("INC 4821/x;rm -rf", "web01.corp", created, testID)
+	if got != "casefile-INC-4821-x-rm-rf-web01.corp-20261127T100000Z-0b7a4d3e" {
+		t.Errorf("Name = %q", got)
 	}
 }
 

@@ -63,7 +63,7 @@ func (m *Manifest) Failed() bool {
 	return false
 }
 
-var nameUnsafe = regexp.MustCompile(`[^A-Za-z0-9.-]+`)
+var nameUnsafe = regexp.MustCompile(`[^A-Za-z0-9.]+`)
 
 // Extensions by format.
 var Extensions = map[string]string{"tar.gz": ".tar.gz", "tar.zst": ".tar.zst", "zip": ".zip"}
@@ -87,7 +87,7 @@ func Name(ticket, host string, created time.Time, id string) string {
 }
 
 func safeName(s string) string {
-	s = strings.Trim(nameUnsafe.ReplaceAllString(s, "_"), "_.-")
+	s = strings.Trim(nameUnsafe.ReplaceAllString(s, "-"), ".-")
 	if len(s) > 64 {
 		s = s[:64]
 	}

@@ -170,6 +170,7 @@ func (s *Stage) create(p, collector string, sk *sink) (*stagedFile, error) {
 	if err := checkPath(p); err != nil {
 		return nil, err
 	}
+	p = s.safePath(p)
 	s.mu.Lock()
 	if _, dup := s.files[p]; dup {
 		s.mu.Unlock()
@@ -201,6 +202,21 @@ func (s *Stage) forget(p string) {
 	s.mu.Unlock()
 }
 
+// safePath redacts a bundle path: collectors derive paths from host paths, and a file can be
+// named after a secret (password=hunter2.conf) or, with --anonymize, sit under a user's home. The
+// marker is rewritten to characters every file system accepts.
+func (s *Stage) safePath(p string) string {
+	r := s.eng.String("bundle paths", p)
+	if r == p {
+		return p
+	}
+	r = strings.NewReplacer("[REDACTED:", "REDACTED-", "]", "", ":", "_", "\\", "_").Replace(r)
+	if checkPath(r) != nil {
+		return p
+	}
+	return r
+}
+
 // Open returns a staged file's redacted content.
 func (s *Stage) Open(p string) (*os.File, error) {
 	return os.Open(filepath.Join(s.dir, "f", filepath.FromSlash(p)))
@@ -230,7 +246,10 @@ type capWriter struct {
 func (c *capWriter) Write(p []byte) (int, error) {
 	sf := c.sf
 	c.seen += int64(len(p))
-	room := sf.stage.maxFile() - c.kept
+	// Collectors bound what they read to MaxFileSize (keeping a log's newest part, say); the
+	// markers redaction puts in can make the stored text longer, so the hard cut on redacted bytes
+	// sits at twice the cap. Cutting here keeps the head, which would drop the newest lines.
+	room := 2*sf.stage.maxFile() - c.kept
 	s := sf.stage
 	s.mu.Lock()
 	if s.limits.MaxBundleSize > 0 {
@@ -345,6 +364,7 @@ type sink struct {
 	problems []string
 	written  int64 // guarded by stage.mu
 	trunc    map[string][2]int64
+	renamed  map[string]string // path asked for -> redacted path used
 }
 
 func (k *sink) Create(p string) (io.WriteCloser, error) {
@@ -361,6 +381,12 @@ func (k *sink) Create(p string) (io.WriteCloser, error) {
 		return nil, err
 	}
 	k.open[sf] = true
+	if sf.entry.Path != p {
+		if k.renamed == nil {
+			k.renamed = map[string]string{}
+		}
+		k.renamed[p] = sf.entry.Path
+	}
 	return sf, nil
 }
 
@@ -385,6 +411,9 @@ func (k *sink) SetTruncated(p string, kept, seen int64) {
 	defer k.mu.Unlock()
 	if k.trunc == nil {
 		k.trunc = map[string][2]int64{}
+	}
+	if r, ok := k.renamed[p]; ok {
+		p = r
 	}
 	k.trunc[p] = [2]int64{kept, seen}
 }

@@ -109,8 +109,17 @@ func (s *Stage) Write(ctx context.Context, m *Manifest, outDir string) (string, 
 	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
 		return "", err
 	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return "", fmt.Errorf("finishing bundle: %w", err)
+	// Never replace an earlier bundle (same id in the same second): link fails if final exists.
+	if err := os.Link(tmp.Name(), final); err != nil {
+		if _, serr := os.Lstat(final); serr == nil {
+			return "", fmt.Errorf("%s already exists; not overwriting it", final)
+		}
+		// No hard links here (some Windows and network file systems): check, then rename.
+		if err := os.Rename(tmp.Name(), final); err != nil {
+			return "", fmt.Errorf("finishing bundle: %w", err)
+		}
+	} else {
+		os.Remove(tmp.Name())
 	}
 	ok = true
 	return final, nil
