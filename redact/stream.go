@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 const (
@@ -35,6 +37,92 @@ type stream struct {
 	counts    map[string]int
 	err       error
 	closed    bool
+	enc       int    // encUnknown until the first bytes are seen
+	head      []byte // first bytes, kept until the encoding is known; or a partial UTF-16 unit
+	u8        []byte // transcoding scratch
+}
+
+const (
+	encUnknown = iota
+	encUTF8
+	encUTF16LE
+	encUTF16BE
+)
+
+// decode sniffs the encoding from the first bytes and turns UTF-16 (Windows tools: reg export,
+// PowerShell Out-File) into UTF-8, so the scanner sees text. UTF-16 input is written out as UTF-8.
+// It returns nil while it still needs bytes to decide.
+func (w *stream) decode(p []byte, final bool) []byte {
+	if w.enc == encUnknown {
+		w.head = append(w.head, p...)
+		h := w.head
+		if !final && (len(h) < 2 || (len(h) < 16 && (h[0] == 0 || h[1] == 0))) {
+			return nil // a NUL early on: wait for 16 bytes to tell UTF-16 without a BOM
+		}
+		switch {
+		case len(h) >= 2 && h[0] == 0xFF && h[1] == 0xFE:
+			w.enc, h = encUTF16LE, h[2:]
+		case len(h) >= 2 && h[0] == 0xFE && h[1] == 0xFF:
+			w.enc, h = encUTF16BE, h[2:]
+		case len(h) >= 16 && zeroPattern(h[:16], 1):
+			w.enc = encUTF16LE
+		case len(h) >= 16 && zeroPattern(h[:16], 0):
+			w.enc = encUTF16BE
+		default:
+			w.enc = encUTF8
+			w.head = nil
+			return h
+		}
+		w.head = nil
+		p = h
+	} else if len(w.head) > 0 {
+		p = append(w.head, p...)
+		w.head = nil
+	}
+	w.u8 = w.u8[:0]
+	i := 0
+	for ; i+1 < len(p); i += 2 {
+		var u uint16
+		if w.enc == encUTF16LE {
+			u = uint16(p[i]) | uint16(p[i+1])<<8
+		} else {
+			u = uint16(p[i])<<8 | uint16(p[i+1])
+		}
+		r := rune(u)
+		if utf16.IsSurrogate(r) {
+			if i+3 >= len(p) {
+				if !final {
+					break // keep the high surrogate for the next write
+				}
+				r = utf8.RuneError
+			} else {
+				var u2 uint16
+				if w.enc == encUTF16LE {
+					u2 = uint16(p[i+2]) | uint16(p[i+3])<<8
+				} else {
+					u2 = uint16(p[i+2])<<8 | uint16(p[i+3])
+				}
+				r = utf16.DecodeRune(r, rune(u2))
+				i += 2
+			}
+		}
+		w.u8 = utf8.AppendRune(w.u8, r)
+	}
+	if i < len(p) && !final {
+		w.head = append(w.head[:0], p[i:]...)
+	}
+	return w.u8
+}
+
+// zeroPattern: every byte at parity odd (0 or 1) is NUL and the others are not, as in ASCII
+// text encoded as UTF-16.
+func zeroPattern(h []byte, odd int) bool {
+	for k, c := range h {
+		if (k%2 == odd) != (c == 0) {
+			return false
+		}
+	}
+	return true
 }
 
 func newStream(e *Engine, dst io.Writer, file string) *stream {
@@ -57,6 +145,11 @@ func (w *stream) Write(p []byte) (n int, err error) {
 		}
 	}()
 	total := len(p)
+	if w.enc != encUTF8 {
+		if p = w.decode(p, false); p == nil {
+			return total, nil
+		}
+	}
 	for len(p) > 0 && w.err == nil {
 		c := p
 		if len(c) > maxWindow {
@@ -234,6 +327,11 @@ func (w *stream) Close() (err error) {
 			err = w.fail(fmt.Errorf("%w: %v", ErrEngine, r))
 		}
 	}()
+	if w.enc != encUTF8 {
+		if p := w.decode(nil, true); len(p) > 0 {
+			w.write1(p)
+		}
+	}
 	if len(w.buf) > 0 {
 		w.segment(w.buf, false)
 		w.buf = nil

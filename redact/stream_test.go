@@ -259,7 +259,8 @@ func (w *errWriter) Write(p []byte) (int, error) {
 func TestDstErrorReturned(t *testing.T) {
 	e, _ := New(Config{})
 	w := e.NewWriter(&errWriter{}, "f")
-	if _, err := w.Write([]byte("hello\n")); err == nil {
+	_, werr := w.Write([]byte("hello\n"))
+	if cerr := w.Close(); werr == nil && cerr == nil {
 		t.Fatal("destination error swallowed")
 	}
 }
@@ -309,5 +310,46 @@ func TestReportNeverHoldsValues(t *testing.T) {
 	}
 	if r.Total != 2 || r.Files != 1 || r.ByFile["a.log"]["github-token"] != 1 {
 		t.Fatalf("report %s", b)
+	}
+}
+
+func utf16le(s string, bom bool) []byte {
+	var out []byte
+	if bom {
+		out = append(out, 0xFF, 0xFE)
+	}
+	for _, r := range s {
+		if r >= 0x10000 {
+			r -= 0x10000
+			hi, lo := 0xD800+(r>>10), 0xDC00+(r&0x3FF)
+			out = append(out, byte(hi), byte(hi>>8), byte(lo), byte(lo>>8))
+			continue
+		}
+		out = append(out, byte(r), byte(r>>8))
+	}
+	return out
+}
+
+// TestUTF16: Windows tools write UTF-16; secrets in it are found (with or without a BOM, split at
+// any byte) and the output is UTF-8.
+func TestUTF16(t *testing.T) {
+	e, _ := New(Config{})
+	text := "Windows Registry Editor Version 5.00\r\n\"Password\"=\"Tr0ub4dor3\"\r\nnote 😀 token " + ghp + "\r\n"
+	for _, bom := range []bool{true, false} {
+		in := utf16le(text, bom)
+		for _, size := range []int{1, 3, 4096} {
+			out := chunkWrite(t, e, string(in), []int{size})
+			if strings.Contains(out, "Tr0ub4dor3") || strings.Contains(out, ghp[4:]) {
+				t.Fatalf("bom %v size %d: secret survived: %q", bom, size, out)
+			}
+			if !strings.Contains(out, "note 😀 token [REDACTED:") || !strings.Contains(out, "Windows Registry Editor") {
+				t.Fatalf("bom %v size %d: text not decoded: %q", bom, size, out)
+			}
+		}
+	}
+	// UTF-8 and binary with NULs pass unchanged
+	bin := "\x00\x01\x02abc\x00\x00\xff\n"
+	if out := chunkWrite(t, e, bin, []int{1}); out != bin {
+		t.Fatalf("binary changed: %q", out)
 	}
 }
