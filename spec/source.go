@@ -5,7 +5,9 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -49,7 +51,9 @@ func Load(ctx context.Context, ref string) (*Spec, []byte, Source, error) {
 	switch {
 	case strings.HasPrefix(ref, "https://") || strings.HasPrefix(ref, "http://"):
 		src = Source{Kind: "url", Name: ref}
-		data, err = fetch(ctx, ref)
+		if err = checkSpecURL(ref); err == nil {
+			data, err = fetch(ctx, ref)
+		}
 	case ref == "-":
 		src = Source{Kind: "file", Name: "<stdin>"}
 		data, err = readCapped(os.Stdin, "<stdin>")
@@ -86,6 +90,35 @@ func readCapped(r io.Reader, name string) ([]byte, error) {
 	return data, nil
 }
 
+// checkSpecURL refuses plain http except to this machine: a spec names commands to run, so one
+// fetched in clear over a network could be swapped by anyone on the path.
+func checkSpecURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("spec URL %q: not a valid URL", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+			return nil
+		}
+		return fmt.Errorf("spec URL %s: plain http is refused (a spec can run commands); use https://", raw)
+	}
+	return fmt.Errorf("spec URL %q: want https://", raw)
+}
+
+var specClient = &http.Client{
+	CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 5 {
+			return fmt.Errorf("too many redirects")
+		}
+		return checkSpecURL(req.URL.String())
+	},
+}
+
 func fetch(ctx context.Context, u string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -93,7 +126,7 @@ func fetch(ctx context.Context, u string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spec URL %s: %w", u, err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := specClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetching spec: %w", err)
 	}

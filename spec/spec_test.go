@@ -174,6 +174,18 @@ func TestLoadSources(t *testing.T) {
 	if _, _, _, err := Load(ctx, srv.URL+"/nope.yaml"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("404: %v", err)
 	}
+	// Plain http to anything but this machine is refused before any request is made.
+	for _, u := range []string{"http://specs.example.com/s.yaml", "http://192.0.2.10/s.yaml"} {
+		if _, _, _, err := Load(ctx, u); err == nil || !(strings.Contains(err.Error(), "plain http is refused") || strings.Contains(err.Error(), "want https://")) {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	// A redirect may not leave this machine over plain http.
+	redir := httptest.NewServer(http.RedirectHandler("http://192.0.2.10/spec.yaml", http.StatusFound))
+	defer redir.Close()
+	if _, _, _, err := Load(ctx, redir.URL); err == nil || !strings.Contains(err.Error(), "plain http is refused") {
+		t.Errorf("redirect to remote http: %v", err)
+	}
 }
 
 func TestEmbeddedSpecWins(t *testing.T) {
