@@ -56,6 +56,10 @@ func Parse(name string, data []byte) (*Spec, error) {
 		return nil, &Error{File: name, Msg: "empty spec"}
 	}
 	root := doc.Content[0]
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, &Error{File: name, Line: extra.Line, Msg: "more than one YAML document; a spec is one document"}
+	}
 	var errs Errors
 	checkNode(name, root, reflect.TypeOf(Spec{}), "", &errs)
 	if len(errs) > 0 {
@@ -66,6 +70,7 @@ func Parse(name string, data []byte) (*Spec, error) {
 		return nil, &Error{File: name, Line: yamlErrLine(err), Msg: cleanYAMLErr(err)}
 	}
 	collectRegexLines(root, &s)
+	s.file, s.root = name, root
 	if err := s.validate(name, root); err != nil {
 		return nil, err
 	}
@@ -239,6 +244,12 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
+// Problem returns an error located at a key of this spec, for checks made outside this package
+// (collector names, redaction rule ids).
+func (s *Spec) Problem(key, format string, args ...any) *Error {
+	return &Error{File: s.file, Line: lineOf(s.root, key), Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
 // lineOf finds the line of a key path like "network.http[2].url"; 0 when absent.
 func lineOf(root *yaml.Node, path string) int {
 	n := root
@@ -380,8 +391,10 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 		if r.ID == "" || !collectorNameRE.MatchString(r.ID) {
 			bad(k+".id", "an id of lower-case letters, digits, '-', '_' or '.' is required")
 		}
-		if _, err := regexp.Compile(r.Pattern); err != nil {
+		if re, err := regexp.Compile(r.Pattern); err != nil {
 			bad(k+".pattern", "invalid regular expression: %v", err)
+		} else if re.MatchString("") {
+			bad(k+".pattern", "matches the empty string (it would redact nothing useful and everything in between)")
 		}
 	}
 	mon := map[string]bool{}

@@ -4,6 +4,8 @@ package spec
 
 import (
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // APIVersion and Kind are the only values a v1 spec accepts.
@@ -26,6 +28,9 @@ type Spec struct {
 	Monitors   []Monitor     `yaml:"monitors,omitempty" json:"monitors,omitempty"`
 	Bundle     BundleCfg     `yaml:"bundle" json:"bundle"`
 	Upload     *Upload       `yaml:"upload,omitempty" json:"upload,omitempty"`
+
+	file string     // where it was read from, for Problem
+	root *yaml.Node // its YAML, for line numbers
 }
 
 // Metadata names the spec and its vendor.

@@ -90,6 +90,8 @@ func TestParseErrors(t *testing.T) {
 		{"invalid yaml", head + "network: [\n", "bad.yaml:4: invalid YAML: did not find expected node content"},
 		{"monitor with two checks", head + "monitors:\n  - {name: m, tcp: {target: 'a.example:1'}, dns: {name: a.example}}\n", "bad.yaml:5: monitors[0]: exactly one of http, tcp, dns or ping is required"},
 		{"bad glob", head + "files:\n  - {name: a, paths: [\"/etc/[x\"]}\n", `bad.yaml:5: files[0].paths: invalid glob "/etc/[x"`},
+		{"regex matching nothing", head + "redact:\n  regexes:\n    - {id: r1, pattern: \".*\"}\n", "bad.yaml:6: redact.regexes[0].pattern: matches the empty string"},
+		{"two documents", head + "---\napiVersion: casefile/v1\nbogus: 1\n", "bad.yaml:4: more than one YAML document"},
 		{"duplicate key", head + "kind: Spec\n", "bad.yaml:4: kind: duplicate key"},
 	}
 	for _, c := range cases {
