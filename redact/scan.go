@@ -1224,7 +1224,8 @@ func pemBodyLine(l []byte, prefix int) bool {
 	if sp := bytes.LastIndexAny(t, " \t"); sp >= 0 {
 		f = t[sp+1:]
 	}
-	if pl := len(t) - len(f); pl < prefix-4 || pl > prefix+4 {
+	if pl := len(t) - len(f); pl != 0 && (pl < prefix-4 || pl > prefix+4) {
+		// a prefix, but not one like the BEGIN line's: the block has ended
 		return false
 	}
 	f = bytes.Trim(f, `"',`)
