@@ -137,6 +137,13 @@ func runCollect(ctx context.Context, o *collectOptions, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	if errs, warnings := checkSpecNames(s, all); len(errs) > 0 {
+		return errs
+	} else {
+		for _, w := range warnings {
+			fmt.Fprintln(stderr, "warning:", w)
+		}
+	}
 	only := o.only
 	if len(only) == 0 {
 		only = s.Collectors.Only

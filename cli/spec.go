@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 
+	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/spec"
 	"github.com/spf13/cobra"
 )
@@ -20,6 +21,17 @@ func newSpecCmd() *cobra.Command {
 			s, _, _, err := spec.Load(c.Context(), args[0])
 			if err != nil {
 				return err
+			}
+			all, err := registry().Build(collectors.Options{Spec: s, Root: "/"})
+			if err != nil {
+				return err
+			}
+			errs, warnings := checkSpecNames(s, all)
+			for _, w := range warnings {
+				fmt.Fprintln(c.ErrOrStderr(), "warning:", w)
+			}
+			if len(errs) > 0 {
+				return errs
 			}
 			fmt.Fprintf(c.OutOrStdout(), "%s: ok (spec %q)\n", args[0], s.Metadata.Name)
 			return nil
