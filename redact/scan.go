@@ -374,7 +374,7 @@ func (s *scanner) word(ws, i int) int {
 			}
 			return j
 		}
-		if cls != keyStrong && cls != keyAuth {
+		if cls != keyStrong && cls != keyAuth && cls != keyCookie {
 			return j
 		}
 		v, e := s.valueRun(k)
@@ -543,10 +543,23 @@ func (s *scanner) xmlAttrPair(i, j int) int {
 	}
 	lim := min(s.n, j+300)
 	rest := b[j:lim]
-	if gt := bytes.IndexByte(rest, '>'); gt >= 0 {
+	gt := bytes.IndexByte(rest, '>')
+	if gt >= 0 {
 		rest = rest[:gt]
 	}
 	vi := bytes.Index(rest, []byte("value="))
+	if vi < 0 && gt > 0 && rest[gt-1] != '/' {
+		// <entry key="Password">text</entry>
+		vs := j + gt + 1
+		ve := vs
+		for ve < s.n && b[ve] != '<' && b[ve] != '\n' {
+			ve++
+		}
+		if v := b[vs:ve]; len(bytes.TrimSpace(v)) > 0 && !benignValue(bytes.TrimSpace(v)) {
+			s.add(vs, ve, RuleKeyValue)
+		}
+		return ve
+	}
 	if vi < 0 || vi+6 >= len(rest) {
 		return 0
 	}
