@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,6 +29,7 @@ type collectOptions struct {
 	only, skip   []string
 	add, logs    []string
 	since        time.Duration
+	sinceSet     bool
 	bundleID     string
 	asJSON       bool
 	literals     []string
@@ -66,7 +68,7 @@ byte-identical archives.`,
 	f.StringSliceVar(&o.skip, "skip", nil, "skip these collectors or families")
 	f.StringArrayVar(&o.add, "add", nil, "also collect this file or folder (repeatable)")
 	f.StringArrayVar(&o.logs, "log", nil, "also collect logs matching this glob (repeatable)")
-	f.DurationVar(&o.since, "since", 0, "log window, e.g. 2h (default: the spec's, else 24h)")
+	f.Var(&durationFlag{d: &o.since, set: &o.sinceSet}, "since", "log window, e.g. 2h or 7d (default: the spec's, else 24h)")
 	f.StringVar(&o.bundleID, "bundle-id", "", "bundle UUID (default: random)")
 	f.BoolVar(&o.asJSON, "json", false, "print one JSON object with the result on stdout")
 	f.StringArrayVar(&o.literals, "redact-literal", nil, "also redact this exact value (repeatable)")
@@ -92,7 +94,12 @@ type collectResult struct {
 	Dropped    int                 `json:"dropped"`
 }
 
-func runCollect(ctx context.Context, o *collectOptions, stdout, stderr io.Writer) error {
+func runCollect(ctx context.Context, o *collectOptions, stdout, stderr io.Writer) (err error) {
+	defer func() {
+		if err != nil && ctx.Err() != nil {
+			err = withCode(ExitInterrupted, errors.New("interrupted; no bundle was written"))
+		}
+	}()
 	if o.bundleID == "" {
 		o.bundleID = uuid.NewString()
 	} else if id, err := uuid.Parse(o.bundleID); err != nil {
@@ -104,8 +111,8 @@ func runCollect(ctx context.Context, o *collectOptions, stdout, stderr io.Writer
 	if err != nil {
 		return usageError("%v", err)
 	}
-	if o.since < 0 {
-		return usageError("--since must be positive")
+	if o.sinceSet && o.since <= 0 {
+		return usageError("--since must be longer than 0")
 	}
 	for _, l := range o.literals {
 		if strings.TrimSpace(l) == "" {
@@ -123,11 +130,18 @@ func runCollect(ctx context.Context, o *collectOptions, stdout, stderr io.Writer
 	if err := bundle.CheckFormat(format); err != nil {
 		return usageError("--format: %v", err)
 	}
+	if err := os.MkdirAll(o.outDir, 0o755); err != nil {
+		return usageError("--out %s: %v", o.outDir, err)
+	}
 	if st, err := os.Stat(o.outDir); err != nil || !st.IsDir() {
 		return usageError("--out %s: not a folder", o.outDir)
 	}
 
-	eng, err := redact.New(redactConfig(s, src, o))
+	rcfg := redactConfig(s, src, o)
+	if err := setupAnonymize(&rcfg, o.anonymizeMap); err != nil {
+		return err
+	}
+	eng, err := redact.New(rcfg)
 	if err != nil {
 		return err
 	}
@@ -148,9 +162,19 @@ func runCollect(ctx context.Context, o *collectOptions, stdout, stderr io.Writer
 	if len(only) == 0 {
 		only = s.Collectors.Only
 	}
+	// What the customer named on the command line is collected whatever --only says.
+	if len(only) > 0 && len(o.add) > 0 {
+		only = append(only, "files.added")
+	}
+	if len(only) > 0 && len(o.logs) > 0 {
+		only = append(only, "logs.extra")
+	}
 	selected, err := collectors.Select(all, only, o.skip, s.Collectors.Disable)
 	if err != nil {
 		return usageError("%v", err)
+	}
+	if len(selected) == 0 {
+		return usageError("nothing to collect: --only/--skip and the spec leave no collector (this spec has: %s)", collectorNames(all))
 	}
 
 	stage, err := bundle.NewStage(o.outDir, eng, bundle.Limits{
@@ -211,7 +235,7 @@ func runCollect(ctx context.Context, o *collectOptions, stdout, stderr io.Writer
 		return err
 	}
 	if o.anonymizeMap != "" {
-		if err := writeTokenMap(o.anonymizeMap, eng); err != nil {
+		if err := writeAnonMap(o.anonymizeMap, eng); err != nil {
 			return err
 		}
 	}
@@ -278,14 +302,34 @@ func hostName(eng *redact.Engine, anonymize bool) string {
 	return eng.String("manifest.json", h)
 }
 
-func writeTokenMap(path string, eng *redact.Engine) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+// durationFlag is a --flag taking the spec's durations (30s, 2h, 7d).
+type durationFlag struct {
+	d   *time.Duration
+	set *bool
+}
+
+func (f *durationFlag) String() string {
+	if f.d == nil || *f.d == 0 {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f *durationFlag) Set(v string) error {
+	d, err := spec.ParseDuration(v)
 	if err != nil {
-		return fmt.Errorf("--anonymize-map: %w", err)
+		return err
 	}
-	if err := writeJSON(f, eng.TokenMap()); err != nil {
-		f.Close()
-		return fmt.Errorf("--anonymize-map: %w", err)
+	*f.d, *f.set = d, true
+	return nil
+}
+
+func (f *durationFlag) Type() string { return "duration" }
+
+func collectorNames(cs []collectors.Collector) string {
+	names := make([]string, 0, len(cs))
+	for _, c := range cs {
+		names = append(names, c.Name())
 	}
-	return f.Close()
+	return strings.Join(names, ", ")
 }

@@ -39,11 +39,44 @@ func writeMetadata(ctx context.Context, stage *bundle.Stage, s *spec.Spec, raw [
 	if err := stage.WriteJSON("environment.json", env, "casefile"); err != nil {
 		return err
 	}
-	eff, err := s.Marshal()
+	eff, err := effectiveSpec(s, o).Marshal()
 	if err != nil {
 		return err
 	}
 	return stage.WriteFile("spec.yaml", eff, "casefile")
+}
+
+// effectiveSpec is the spec as this run used it, to run again elsewhere: what the command line
+// added (--add, --log, --since, --only, --skip) is folded in, and literal secrets are replaced by
+// a quoted marker so the file stays valid YAML and holds no secret.
+func effectiveSpec(s *spec.Spec, o *collectOptions) *spec.Spec {
+	e := *s
+	e.Redact.Literals = make([]string, len(s.Redact.Literals)+len(o.literals))
+	for i := range e.Redact.Literals {
+		e.Redact.Literals[i] = "[REDACTED:literal]"
+	}
+	if len(o.add) > 0 {
+		e.Files = append(append([]spec.FileSource{}, s.Files...), spec.FileSource{Name: "added", Paths: o.add})
+	}
+	if len(o.logs) > 0 {
+		e.Logs = append(append([]spec.LogSource{}, s.Logs...), spec.LogSource{Name: "extra", Paths: o.logs, Since: spec.Duration(o.since)})
+	}
+	if o.since > 0 {
+		e.Logs = append([]spec.LogSource{}, e.Logs...)
+		for i := range e.Logs {
+			e.Logs[i].Since = spec.Duration(o.since)
+		}
+	}
+	if len(o.only) > 0 {
+		e.Collectors.Only = o.only
+	}
+	if len(o.skip) > 0 {
+		e.Collectors.Disable = append(append([]string{}, s.Collectors.Disable...), o.skip...)
+	}
+	if o.anonymize {
+		e.Redact.Anonymize = true
+	}
+	return &e
 }
 
 // environ returns the process environment, sorted, values capped; the redactor sees it next.

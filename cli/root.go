@@ -35,8 +35,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	code := exitCode(err)
 	var ee *exitError
 	if err != nil && !(errors.As(err, &ee) && ee.Err == nil) {
-		if code == ExitInterrupted {
-			fmt.Fprintln(stderr, "casefile: interrupted; no bundle was written")
+		if code == ExitInterrupted && !errors.As(err, &ee) {
+			fmt.Fprintln(stderr, "casefile: interrupted")
 		} else {
 			fmt.Fprintf(stderr, "casefile: %v\n", err)
 		}

@@ -190,7 +190,8 @@ func Select(cs []Collector, only, skip, disable []string) ([]Collector, error) {
 	}
 	for _, list := range [][]string{only, skip} {
 		for _, sel := range list {
-			found := false
+			// A family is always a valid name, even when this spec gives it no collector.
+			found := knownFamily(sel)
 			for _, c := range cs {
 				if matches(c, sel) {
 					found = true
@@ -218,6 +219,14 @@ func Select(cs []Collector, only, skip, disable []string) ([]Collector, error) {
 		}
 	}
 	return out, nil
+}
+
+func knownFamily(sel string) bool {
+	switch strings.TrimSpace(sel) {
+	case FamilySystem, FamilyNetwork, FamilyLogs, FamilyCommands, FamilyFiles, "command":
+		return true
+	}
+	return false
 }
 
 func knownNames(cs []Collector) string {

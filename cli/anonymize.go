@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"strings"
+
+	"github.com/casefile/casefile/redact"
+)
+
+// setupAnonymize completes an anonymizing redaction config: the current user's name is
+// pseudonymized too, and the key of an existing --anonymize-map file is reused so tokens stay the
+// same from run to run on this machine.
+func setupAnonymize(cfg *redact.Config, mapPath string) error {
+	if !cfg.Anonymize {
+		return nil
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name := u.Username
+		if i := strings.LastIndexByte(name, '\\'); i >= 0 {
+			name = name[i+1:] // DOMAIN\user on Windows
+		}
+		cfg.Users = append(cfg.Users, name)
+	}
+	if mapPath == "" {
+		return nil
+	}
+	f, err := os.Open(mapPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("--anonymize-map: %w", err)
+	}
+	defer f.Close()
+	key, err := redact.ReadTokenMapKey(f)
+	if err != nil {
+		return fmt.Errorf("--anonymize-map %s: %w", mapPath, err)
+	}
+	cfg.AnonymizeKey = key
+	return nil
+}
