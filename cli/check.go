@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -73,8 +74,14 @@ func newCheckDNSCmd(o *checkOptions) *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			chk := spec.DNSCheck{Name: args[0], Servers: servers, Types: types, NXDomainProbe: nxd, Timeout: spec.Duration(o.timeout)}
 			for _, s := range servers {
-				if h, _, err := net.SplitHostPort(s); err == nil && net.ParseIP(h) == nil || err != nil && net.ParseIP(strings.Trim(s, "[]")) == nil {
+				h, port, err := net.SplitHostPort(s)
+				if err == nil && (net.ParseIP(h) == nil || !validPort(port)) || err != nil && net.ParseIP(strings.Trim(s, "[]")) == nil {
 					return usageError("--server %q: want an IP address, optionally with :port", s)
+				}
+			}
+			for _, t := range types {
+				if !dnsTypes[strings.ToUpper(t)] {
+					return usageError("--type %q: want one of A, AAAA, CNAME, TXT, MX, NS, SRV, PTR, SOA, CAA", t)
 				}
 			}
 			doc := network.RunDNS(c.Context(), []spec.DNSCheck{chk}, network.Env{})
@@ -95,7 +102,7 @@ func newCheckPingCmd(o *checkOptions) *cobra.Command {
 		Short: "Send echo requests (ICMP, or TCP connects when ICMP is not permitted)",
 		Args:  exactArg("host"),
 		RunE: func(c *cobra.Command, args []string) error {
-			if p.Count < 0 || p.Count > 10000 {
+			if p.Count < 1 || p.Count > 10000 {
 				return usageError("--count must be between 1 and 10000")
 			}
 			p.Host, p.Interval, p.Timeout = args[0], spec.Duration(interval), spec.Duration(o.timeout)
@@ -438,4 +445,11 @@ func passFail(ok bool) string {
 		return "ok"
 	}
 	return "FAILED"
+}
+
+var dnsTypes = map[string]bool{"A": true, "AAAA": true, "CNAME": true, "TXT": true, "MX": true, "NS": true, "SRV": true, "PTR": true, "SOA": true, "CAA": true}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n > 0 && n < 65536
 }
