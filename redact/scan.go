@@ -250,6 +250,20 @@ func (s *scanner) word(ws, i int) int {
 			return k
 		}
 	}
+	// PuTTY .ppk: the lines after "Private-Lines: N" are the private key
+	if len(w) == 13 && j < n && b[j] == ':' && string(w) == "Private-Lines" {
+		v := skipSpaces(b, j+1)
+		e := v
+		for e < n && b[e] >= '0' && b[e] <= '9' {
+			e++
+		}
+		if e > v {
+			s.add(v, e, RulePrivateKey)
+			s.pemOpen = true
+			s.pemPrefix = 0
+			return e
+		}
+	}
 	// scheme words: Bearer / Basic / SSWS anywhere
 	if j < n && b[j] == ' ' && len(w) >= 4 && len(w) <= 6 && (w[0]|0x20 == 'b' || w[0]|0x20 == 's') {
 		switch lower(w) {
