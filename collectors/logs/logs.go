@@ -13,7 +13,6 @@ package logs
 
 import (
 	"bufio"
-	"compress/bzip2"
 	"context"
 	"errors"
 	"fmt"
@@ -25,9 +24,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
 
 	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/spec"
@@ -243,7 +239,7 @@ func (s *fileSource) Collect(ctx context.Context, sink collectors.Sink) error {
 
 func (s *fileSource) outPath(rel string, used map[string]bool) string {
 	p := "logs/" + s.name + "/" + bundleName(rel)
-	for _, ext := range compressedExt {
+	for _, ext := range collectors.CompressedExt {
 		// Decompressed content drops the extension, unless a file of that name is collected too.
 		if strings.HasSuffix(p, ext) && !used[strings.TrimSuffix(p, ext)] {
 			p = strings.TrimSuffix(p, ext)
@@ -347,9 +343,9 @@ func (s *fileSource) collectFile(ctx context.Context, sink collectors.Sink, f *h
 	if p.loc == nil {
 		p.loc = time.Local
 	}
-	switch c := compression(head); c {
+	switch c := collectors.Compression(head); c {
 	case "":
-		if isBinary(head) {
+		if collectors.IsBinary(head) {
 			e.Status, e.Reason = "binary", "not a text file"
 			return nil
 		}
@@ -369,11 +365,15 @@ func (s *fileSource) copyPlain(ctx context.Context, sink collectors.Sink, fh *os
 		return err
 	}
 	e.Timestamps = stamped
-	start := ws
+	cut := ws
 	if size-ws > limit {
-		if start, err = lineStartAtOrAfter(fh, size, size-limit); err != nil {
-			return err
-		}
+		cut = size - limit
+	}
+	// Whether the cut is the window start or the cap's, the kept part must not start inside a
+	// line or a private-key block.
+	start, err := collectors.TailStartAt(fh, cut, size)
+	if err != nil {
+		return err
 	}
 	e.Offset, e.Seen = start, size-ws
 	if start >= size {
@@ -391,25 +391,7 @@ func decompress(kind string, fh *os.File) (io.ReadCloser, error) {
 	if _, err := fh.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	br := bufio.NewReaderSize(fh, 64<<10)
-	switch kind {
-	case "gzip":
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, err
-		}
-		return zr, nil
-	case "zstd":
-		// A bounded window keeps memory bounded whatever the file claims.
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(64<<20))
-		if err != nil {
-			return nil, err
-		}
-		return zr.IOReadCloser(), nil
-	case "bzip2":
-		return io.NopCloser(bzip2.NewReader(br)), nil
-	}
-	return nil, fmt.Errorf("%s-compressed files are not read", kind)
+	return collectors.Decompress(kind, fh)
 }
 
 // copyCompressed reads a compressed file twice: once to find the window start and the size, once
@@ -422,7 +404,7 @@ func (s *fileSource) copyCompressed(ctx context.Context, sink collectors.Sink, k
 	defer zr.Close()
 	// Sniff the decompressed head for binary content first.
 	br := bufio.NewReaderSize(zr, 64<<10)
-	if peek, _ := br.Peek(8 << 10); isBinary(peek) {
+	if peek, _ := br.Peek(8 << 10); collectors.IsBinary(peek) {
 		e.Status, e.Reason = "binary", "not a text file (after decompression)"
 		return nil
 	}
@@ -444,17 +426,16 @@ func (s *fileSource) copyCompressed(ctx context.Context, sink collectors.Sink, k
 		return fmt.Errorf("%s: %w", kind, err)
 	}
 	defer zr2.Close()
-	br = bufio.NewReaderSize(zr2, 64<<10)
-	start, err := skipToLine(br, want)
-	if err == io.EOF || start >= total {
-		e.Status, e.Reason = "cap_reached", "no whole line fits in the cap"
-		return nil
-	}
+	rest, start, err := collectors.SkipToTail(collectors.ContextReader(ctx, zr2), want)
 	if err != nil {
 		return fmt.Errorf("%s: %w", kind, err)
 	}
+	if start >= total {
+		e.Status, e.Reason = "cap_reached", "no whole line fits in the cap"
+		return nil
+	}
 	e.Offset = start
-	return s.write(ctx, sink, io.LimitReader(br, total-start), e)
+	return s.write(ctx, sink, io.LimitReader(rest, total-start), e)
 }
 
 // write streams r into the bundle file e.Path and records what was kept.

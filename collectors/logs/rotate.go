@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"github.com/casefile/casefile/collectors"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -23,16 +24,15 @@ type hostFile struct {
 }
 
 var (
-	compressedExt = []string{".gz", ".xz", ".bz2", ".zst"}
-	numberedRE    = regexp.MustCompile(`^(.*)\.(\d{1,4})$`)
-	datedRE       = regexp.MustCompile(`[-._]?((?:19|20)\d\d)-?([01]\d)-?([0-3]\d)(?:[-_T]?(\d{2,6}))?`)
+	numberedRE = regexp.MustCompile(`^(.*)\.(\d{1,4})$`)
+	datedRE    = regexp.MustCompile(`[-._]?((?:19|20)\d\d)-?([01]\d)-?([0-3]\d)(?:[-_T]?(\d{2,6}))?`)
 )
 
 // classify fills stem, num and date from the file name: "syslog.2.gz" is generation 2 of
 // "syslog"; "app-20261126.log" and "app.log-2026-11-26" are dated members of "app.log".
 func (f *hostFile) classify() {
 	dir, name := filepath.Split(f.rel)
-	for _, ext := range compressedExt {
+	for _, ext := range collectors.CompressedExt {
 		if strings.HasSuffix(name, ext) {
 			name = strings.TrimSuffix(name, ext)
 			break

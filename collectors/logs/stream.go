@@ -54,7 +54,8 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 }
 
 // bytes returns the kept bytes in order. When older bytes were dropped, it starts at the first
-// whole line, so that no line is cut in the middle.
+// whole line outside a private-key block (see collectors.TailStart), so that no secret loses the
+// context the redactor needs.
 func (t *tailBuffer) bytes() []byte {
 	if !t.full {
 		return t.buf
@@ -63,11 +64,7 @@ func (t *tailBuffer) bytes() []byte {
 	out = append(out, t.buf[t.w:]...)
 	out = append(out, t.buf[:t.w]...)
 	if t.seen > int64(len(out)) {
-		if i := bytes.IndexByte(out, '\n'); i >= 0 {
-			out = out[i+1:]
-		} else {
-			out = out[:0]
-		}
+		out = out[collectors.TailStartBytes(out, true):]
 	}
 	return out
 }
@@ -180,6 +177,10 @@ func (s *cmdSource) Collect(ctx context.Context, sink collectors.Sink) error {
 		runErr = fmt.Errorf("stopped before the collector's deadline; the output so far is kept")
 	}
 	data := tail.bytes()
+	if !tail.full {
+		// The output starts at the window's start, which can fall inside a key logged line by line.
+		data = data[collectors.TailStartBytes(data, false):]
+	}
 	idx := Index{Source: s.name, Command: argv, Since: s.since.UTC(), MaxFileSize: limit, Files: []FileEntry{}}
 	if cmd.ProcessState != nil {
 		code := cmd.ProcessState.ExitCode()

@@ -2,8 +2,6 @@ package logs
 
 import (
 	"bufio"
-	"bytes"
-	"errors"
 	"io"
 	"time"
 )
@@ -125,24 +123,6 @@ func windowStart(r io.ReaderAt, size int64, since time.Time, p *tsParser) (start
 	return start, true, err
 }
 
-// lineStartAtOrAfter returns the first line start at or after off, or size when the rest of the
-// file is one unterminated line. Cutting to a line start matters for redaction: a line cut in
-// the middle could lose the context ("password=") that marks the secret after it.
-func lineStartAtOrAfter(r io.ReaderAt, size, off int64) (int64, error) {
-	if off <= 0 {
-		return 0, nil
-	}
-	if off >= size {
-		return size, nil
-	}
-	lr := newLineReader(io.NewSectionReader(r, off-1, size-off+1), off-1, probeBuf)
-	err := lr.skipLine()
-	if err == io.EOF {
-		return size, nil
-	}
-	return lr.pos, err
-}
-
 // gzWindow is the first pass over a compressed file: it finds the decompressed offset where the
 // window starts and the decompressed size, holding nothing but a read buffer.
 func gzWindow(r io.Reader, since time.Time, p *tsParser) (start, total int64, stamped bool, err error) {
@@ -180,60 +160,4 @@ func gzWindow(r io.Reader, since time.Time, p *tsParser) (start, total int64, st
 		start = total
 	}
 	return start, total, stamped, nil
-}
-
-// skipToLine discards from a stream positioned at 0 up to the first line start at or after off,
-// and returns that offset.
-func skipToLine(r *bufio.Reader, off int64) (int64, error) {
-	if off <= 0 {
-		return 0, nil
-	}
-	n, err := io.CopyN(io.Discard, r, off-1)
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return n, io.EOF
-		}
-		return n, err
-	}
-	pos := n
-	for {
-		line, err := r.ReadSlice('\n')
-		pos += int64(len(line))
-		if err == nil {
-			return pos, nil
-		}
-		if err != bufio.ErrBufferFull {
-			return pos, err
-		}
-	}
-}
-
-// isBinary reports whether a sample looks like binary data rather than text: more than one byte
-// in ten is a control character other than whitespace, backspace or the escape of colour codes.
-func isBinary(b []byte) bool {
-	if len(b) == 0 {
-		return false
-	}
-	ctrl := 0
-	for _, c := range b {
-		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != '\b' && c != 0x1b) || c == 0x7f {
-			ctrl++
-		}
-	}
-	return ctrl*10 > len(b)
-}
-
-// compression names the compression a file header shows, "" for none.
-func compression(head []byte) string {
-	switch {
-	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		return "gzip"
-	case bytes.HasPrefix(head, []byte{0xfd, '7', 'z', 'X', 'Z', 0}):
-		return "xz"
-	case bytes.HasPrefix(head, []byte("BZh")) && len(head) > 3 && head[3] >= '1' && head[3] <= '9':
-		return "bzip2"
-	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		return "zstd"
-	}
-	return ""
 }

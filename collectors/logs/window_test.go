@@ -1,10 +1,8 @@
 package logs
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"math/rand"
 	"strings"
 	"testing"
@@ -111,48 +109,6 @@ func TestWindowStartWithoutTimestamps(t *testing.T) {
 	got, stamped, err := windowStart(bytes.NewReader(data), int64(len(data)), time.Now(), &tsParser{loc: time.UTC})
 	if err != nil || stamped || got != 0 {
 		t.Fatalf("got %d %v %v, want 0 unstamped", got, stamped, err)
-	}
-}
-
-func TestLineStartAtOrAfter(t *testing.T) {
-	data := []byte("aaa\nbbbb\n" + strings.Repeat("c", 3*probeBuf) + "\nd\n")
-	r := bytes.NewReader(data)
-	size := int64(len(data))
-	for _, c := range []struct{ off, want int64 }{
-		{0, 0}, {1, 4}, {4, 4}, {5, 9}, {9, 9}, {10, 9 + 3*probeBuf + 1}, {size - 1, size - 2 + 0}, {size, size},
-	} {
-		if c.off == size-1 {
-			c.want = size
-		}
-		got, err := lineStartAtOrAfter(r, size, c.off)
-		if err != nil || got != c.want {
-			t.Errorf("lineStartAtOrAfter(%d) = %d, %v; want %d", c.off, got, err, c.want)
-		}
-		br := bufio.NewReaderSize(bytes.NewReader(data), 16)
-		got2, err := skipToLine(br, c.off)
-		if (err != nil && err != io.EOF) || got2 != c.want {
-			t.Errorf("skipToLine(%d) = %d, %v; want %d", c.off, got2, err, c.want)
-		}
-		rest, _ := io.ReadAll(br)
-		if !bytes.Equal(rest, data[got2:]) {
-			t.Errorf("skipToLine(%d) left the stream at the wrong place", c.off)
-		}
-	}
-}
-
-func TestIsBinary(t *testing.T) {
-	if isBinary([]byte("plain text\twith tabs\r\n\x1b[31mred\x1b[0m\n")) {
-		t.Error("text with colour codes reported binary")
-	}
-	bin := make([]byte, 4096)
-	for i := range bin {
-		bin[i] = byte(i * 7)
-	}
-	if !isBinary(bin) {
-		t.Error("binary sample reported text")
-	}
-	if !isBinary(append([]byte("ELF"), make([]byte, 100)...)) {
-		t.Error("NUL-filled sample reported text")
 	}
 }
 
