@@ -286,6 +286,23 @@ func (s *scanner) word(ws, i int) int {
 		}
 	}
 	// 3. structure after the word
+	if w[0] <= '9' && ws == i {
+		// numbers, timestamps, hex ids: never keys; only URLs, e-mails and (with anonymize) IPs
+		if j+2 < n && b[j] == ':' && b[j+1] == '/' && b[j+2] == '/' {
+			return s.url(j + 3)
+		}
+		if s.anon {
+			if j < n && b[j] == '@' {
+				if e := s.email(ws, j); e > 0 {
+					return e
+				}
+			}
+			if e := s.anonWord(i, j); e > 0 {
+				return e
+			}
+		}
+		return j
+	}
 	k := j
 	flag := i >= 1 && b[i-1] == '-' && (i < 2 || b[i-2] == '-' || b[i-2] == ' ' || b[i-2] == '\t' || b[i-2] == '"' || b[i-2] == '\'')
 	if flag && j-i > 1 && i >= 2 && b[i-2] != '-' && (w[0] == 'p' || w[0] == 'a') {

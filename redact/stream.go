@@ -54,9 +54,15 @@ const (
 // It returns nil while it still needs bytes to decide.
 func (w *stream) decode(p []byte, final bool) []byte {
 	if w.enc == encUnknown {
-		w.head = append(w.head, p...)
-		h := w.head
+		h := p
+		if len(w.head) > 0 {
+			w.head = append(w.head, p...)
+			h = w.head
+		}
 		if !final && (len(h) < 2 || (len(h) < 16 && (h[0] == 0 || h[1] == 0))) {
+			if len(w.head) == 0 {
+				w.head = append(w.head, p...)
+			}
 			return nil // a NUL early on: wait for 16 bytes to tell UTF-16 without a BOM
 		}
 		switch {
