@@ -208,6 +208,9 @@ var familyCases = []famCase{
 
 	{"putty ppk", "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: eddsa-key-20230101\nPublic-Lines: 2\nAAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\nPrivate-Lines: 1\nAAAAIGk9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6Jk8Lm0Np\nPrivate-MAC: 3f9a1c7e5b2d8f4a", []string{"AAAAIGk9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0"}, []string{"Private-MAC: 3f9a1c7e5b2d8f4a", "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"}},
 
+	{"go json escapes", `{"url":"https://x.example/cb?a=1\u0026sig=Qm8Rt3Vx9Lp2Kw7Zn4\u0026key=Ab3Cd5Ef7Gh9Jk1Lm3Np5\u0026b=2","msg":"line1\npassword=Tr0ub4dor3\nsig=Zz9Yy8Xx7Ww6Vv5"}`, []string{"Qm8Rt3Vx9Lp2Kw7Zn4", "Ab3Cd5Ef7Gh9Jk1Lm3Np5", "Tr0ub4dor3", "Zz9Yy8Xx7Ww6Vv5"}, []string{`\u0026b=2`}},
+	{"go json escaped equals", `{"msg":"password\u003dTr0ub4dor3 ok"}`, []string{"Tr0ub4dor3"}, []string{" ok"}},
+
 	// 3. benign look-alikes stay
 	{"commit sha", "checked out commit 4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a", nil, []string{"4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a"}},
 	{"sha256", "digest: sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", nil, []string{"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}},

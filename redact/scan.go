@@ -78,6 +78,7 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 	}
 	s.urlStart, s.urlEnd, s.b64Start, s.b64End = -1, -1, -1, -1
 	i := 0
+	afterEsc := -1
 	for i < n {
 		if !isAlnum[b[i]] {
 			i++
@@ -87,7 +88,21 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 			continue
 		}
 		ws := i // key start: include leading underscores (_authToken) when they start the word
-		if i > 0 && isAlnum[b[i-1]] {
+		if i > 0 && b[i-1] == '\\' && (i < 2 || b[i-2] != '\\') {
+			// a JSON escape is a delimiter: \n \t \r, and \u0026 (&) \u003d (=) as Go's
+			// encoder writes them
+			switch {
+			case b[i] == 'n' || b[i] == 't' || b[i] == 'r':
+				i++
+				afterEsc = i
+				continue
+			case b[i] == 'u' && i+5 <= n && isHexWord(b[i+1:i+5]):
+				i += 5
+				afterEsc = i
+				continue
+			}
+		}
+		if i > 0 && isAlnum[b[i-1]] && i != afterEsc {
 			// inside a word (should not happen) — skip it
 			for i < n && isKeyChar[b[i]] {
 				i++
@@ -344,6 +359,9 @@ func (s *scanner) word(ws, i int) int {
 	case xml:
 		sep = sepXML
 		k++
+	case k+6 <= n && b[k] == '\\' && string(b[k:k+6]) == `\u003d`:
+		sep = sepEq
+		k += 6
 	case k < n && b[k] == '=':
 		if k+1 < n && b[k+1] == '=' {
 			return j
@@ -791,7 +809,7 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 		if isSpace[c] || c == '"' || c == '&' || c == '<' || c == '>' || c == '`' {
 			break
 		}
-		if c == '\\' && e+1 < n && (b[e+1] == '"' || b[e+1] == 'n' || b[e+1] == 'r' || b[e+1] == 't') {
+		if c == '\\' && e+1 < n && (b[e+1] == '"' || b[e+1] == 'n' || b[e+1] == 'r' || b[e+1] == 't' || b[e+1] == 'u' && e+6 <= n && isHexWord(b[e+2:e+6])) {
 			break
 		}
 		if c == ',' || c == ';' || c == '}' || c == ']' || c == ')' {
