@@ -3,6 +3,7 @@
 package files
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -56,16 +57,33 @@ func (c *Collector) Family() string { return collectors.FamilyFiles }
 
 // Record is one row of the collector's index.json.
 type Record struct {
-	Source    string    `json:"source"`
-	Bundle    string    `json:"bundle_path,omitempty"`
-	Size      int64     `json:"size"`
-	Mode      string    `json:"mode,omitempty"`
-	ModTime   time.Time `json:"mod_time,omitempty"`
-	LinkTo    string    `json:"symlink_target,omitempty"`
-	Truncated bool      `json:"truncated,omitempty"`
-	Kept      int64     `json:"bytes_kept,omitempty"`
-	Skipped   string    `json:"skipped,omitempty"`
-	Error     string    `json:"error,omitempty"`
+	Source       string    `json:"source"`
+	Bundle       string    `json:"bundle_path,omitempty"`
+	Size         int64     `json:"size"`
+	Mode         string    `json:"mode,omitempty"`
+	ModTime      time.Time `json:"mod_time,omitempty"`
+	LinkTo       string    `json:"symlink_target,omitempty"`
+	Decompressed string    `json:"decompressed,omitempty"`    // gzip, zstd or bzip2: the bundle holds the decompressed text
+	Transcoded   string    `json:"transcoded_from,omitempty"` // utf-16le or utf-16be: the bundle holds UTF-8
+	Truncated    bool      `json:"truncated,omitempty"`
+	Kept         int64     `json:"bytes_kept,omitempty"`
+	Seen         int64     `json:"bytes_seen,omitempty"` // text bytes of the source when cut (after decompression)
+	Skipped      string    `json:"skipped,omitempty"`
+	Error        string    `json:"error,omitempty"`
+}
+
+// Reasons recorded in Record.Skipped.
+const (
+	SkipBinary   = "binary file (cannot be redacted)"
+	SkipBundle   = "casefile bundle"
+	SkipDirLink  = "symlink to a folder (not followed)"
+	SkipNotFound = "no such file"
+)
+
+// entry is one host path a source expanded to, with the reason it is left out, if any.
+type entry struct {
+	path string
+	skip string
 }
 
 // Collect implements collectors.Collector.
@@ -77,26 +95,34 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 	var recs []Record
 	var errs []string
 	seen := map[string]bool{}
+	used := map[string]bool{}
 	for _, pat := range c.patterns {
-		paths, err := c.expand(pat)
+		ents, err := c.expand(pat)
 		if err != nil {
-			errs = append(errs, err.Error())
-			recs = append(recs, Record{Source: pat, Error: err.Error()})
+			errs = append(errs, fmt.Sprintf("%s: %s", pat, describe(err)))
+			recs = append(recs, Record{Source: pat, Error: describe(err)})
 			continue
 		}
-		if len(paths) == 0 {
-			recs = append(recs, Record{Source: pat, Skipped: "no such file"})
+		if len(ents) == 0 {
+			recs = append(recs, Record{Source: pat, Skipped: SkipNotFound})
 			continue
 		}
-		for _, p := range paths {
+		for _, e := range ents {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if seen[p] {
+			if seen[e.path] {
 				continue
 			}
-			seen[p] = true
-			r := c.copyOne(ctx, sink, p, maxFile)
+			seen[e.path] = true
+			if e.skip != "" {
+				recs = append(recs, Record{Source: e.path, Skipped: e.skip})
+				continue
+			}
+			r := c.copyOne(ctx, sink, e.path, maxFile, used)
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			if r.Error != "" {
 				errs = append(errs, fmt.Sprintf("%s: %s", r.Source, r.Error))
 			}
@@ -113,7 +139,7 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 		}
 	}
 	switch {
-	case len(errs) > 0 && copied == 0 && len(recs) == len(errs):
+	case len(errs) > 0 && copied == 0:
 		return errors.New(strings.Join(errs, "; "))
 	case len(errs) > 0:
 		return collectors.Partial(errors.New(strings.Join(errs, "; ")))
@@ -131,41 +157,48 @@ func (c *Collector) host(p string) string {
 	return filepath.Join(c.root, p)
 }
 
-// expand returns host paths (without the root prefix) for a glob, or a walked folder for --add.
-func (c *Collector) expand(pat string) ([]string, error) {
-	if !c.literal {
-		matches, err := filepath.Glob(c.host(pat))
+// expand returns host paths (without the root prefix) for a glob, or for a path given with --add.
+// A folder, matched or added, is walked; symlinked folders are not followed. An added path that
+// does not exist is an error: the customer named it.
+func (c *Collector) expand(pat string) ([]entry, error) {
+	var out []entry
+	if c.literal {
+		abs, err := filepath.Abs(pat)
 		if err != nil {
-			return nil, fmt.Errorf("bad pattern %q: %w", pat, err)
+			return nil, err
 		}
-		out := make([]string, 0, len(matches))
-		for _, m := range matches {
-			out = append(out, c.unroot(m))
+		if _, err := os.Lstat(c.host(abs)); err != nil {
+			return nil, err
 		}
-		sort.Strings(out)
-		if len(out) > MaxFilesPerSource {
-			out = out[:MaxFilesPerSource]
-		}
-		return out, nil
+		return c.walk(abs, out), nil
 	}
-	abs, err := filepath.Abs(pat)
+	matches, err := filepath.Glob(c.host(pat))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("bad pattern %q: %w", pat, err)
 	}
-	st, err := os.Lstat(c.host(abs))
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
+	sort.Strings(matches)
+	for _, m := range matches {
+		if len(out) >= MaxFilesPerSource {
+			break
 		}
-		return nil, err
+		out = c.walk(c.unroot(m), out)
 	}
-	if !st.IsDir() {
-		return []string{abs}, nil
+	return out, nil
+}
+
+// walk appends p, or the files under p when it is a folder (not a symlink to one), up to
+// MaxFilesPerSource entries in all.
+func (c *Collector) walk(p string, out []entry) []entry {
+	st, err := os.Lstat(c.host(p))
+	if err != nil || !st.IsDir() {
+		return append(out, entry{path: p}) // copyOne records what it is, or why it is unreadable
 	}
-	var out []string
-	err = filepath.WalkDir(c.host(abs), func(p string, d fs.DirEntry, err error) error {
+	filepath.WalkDir(c.host(p), func(hp string, d fs.DirEntry, err error) error {
+		if len(out) >= MaxFilesPerSource {
+			return fs.SkipAll
+		}
 		if err != nil {
-			out = append(out, c.unroot(p)) // recorded as unreadable by copyOne
+			out = append(out, entry{path: c.unroot(hp)}) // recorded as unreadable by copyOne
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -174,13 +207,28 @@ func (c *Collector) expand(pat string) ([]string, error) {
 		if d.IsDir() {
 			return nil // symlinked folders are not followed: WalkDir does not follow them
 		}
-		if len(out) >= MaxFilesPerSource {
-			return fs.SkipAll
+		e := entry{path: c.unroot(hp)}
+		if isBundle(d.Name()) {
+			e.skip = SkipBundle
 		}
-		out = append(out, c.unroot(p))
+		out = append(out, e)
 		return nil
 	})
-	return out, err
+	return out
+}
+
+// isBundle reports whether a file name is that of a casefile bundle: an earlier run's output
+// found in a folder being collected is not packed again.
+func isBundle(name string) bool {
+	if !strings.HasPrefix(name, "casefile-") {
+		return false
+	}
+	for _, ext := range []string{".tar.gz", ".tar.zst", ".zip"} {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Collector) unroot(p string) string {
@@ -210,7 +258,10 @@ func (c *Collector) bundlePath(p string) string {
 	return "files/" + c.folder + "/" + strings.Join(parts, "/")
 }
 
-func (c *Collector) copyOne(ctx context.Context, sink collectors.Sink, p string, maxFile int64) Record {
+// sniffLen is how much of a file's start decides whether it is text.
+const sniffLen = 8 << 10
+
+func (c *Collector) copyOne(ctx context.Context, sink collectors.Sink, p string, maxFile int64, used map[string]bool) Record {
 	r := Record{Source: p}
 	hp := c.host(p)
 	lst, err := os.Lstat(hp)
@@ -228,7 +279,7 @@ func (c *Collector) copyOne(ctx context.Context, sink collectors.Sink, p string,
 			return r
 		}
 		if st.IsDir() {
-			r.Skipped = "symlink to a folder (not followed)"
+			r.Skipped = SkipDirLink
 			return r
 		}
 	}
@@ -245,34 +296,177 @@ func (c *Collector) copyOne(ctx context.Context, sink collectors.Sink, p string,
 	defer f.Close()
 	// Read what is there now; a file growing while read is cut at the size seen here.
 	size := st.Size()
-	var src io.Reader = io.LimitReader(f, size)
-	if size > maxFile {
-		if _, err := f.Seek(size-maxFile, io.SeekStart); err != nil {
-			r.Error = describe(err)
-			return r
-		}
-		src = io.LimitReader(f, maxFile)
-		r.Truncated, r.Kept = true, maxFile
-	}
-	bp := c.bundlePath(p)
-	w, err := sink.Create(bp)
-	if err != nil {
-		r.Error = err.Error()
+	head := make([]byte, sniffLen)
+	n, err := f.ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		r.Error = describe(err)
 		return r
 	}
-	_, err = io.Copy(w, collectors.ContextReader(ctx, src))
-	if cerr := w.Close(); err == nil {
-		err = cerr
+	head = head[:n]
+	kind := collectors.Compression(head)
+	enc := utf16Kind(head)
+	switch {
+	case kind == "xz":
+		r.Skipped = SkipBinary // reading xz would need another dependency
+		return r
+	case kind == "" && enc == "" && isBinary(head):
+		r.Skipped = SkipBinary
+		return r
+	}
+	bp := c.bundlePath(p)
+	if kind != "" {
+		bp = c.decompressedName(bp, hp, used)
+	}
+	used[bp] = true
+	r.Decompressed = kind
+	if kind == "" && enc == "" {
+		err = c.copyPlain(ctx, sink, f, size, maxFile, bp, &r)
+	} else {
+		err = c.copyDecoded(ctx, sink, f, size, maxFile, bp, &r)
 	}
 	if err != nil {
 		r.Error = describe(err)
 		return r
 	}
-	if r.Truncated {
-		sink.SetTruncated(bp, maxFile, size)
+	if r.Skipped == "" {
+		r.Bundle = bp
 	}
-	r.Bundle = bp
 	return r
+}
+
+// decompressedName drops the compression suffix of a decompressed copy, unless the host has a
+// file by the shorter name too, or it is already used in the bundle.
+func (c *Collector) decompressedName(bp, hp string, used map[string]bool) string {
+	for _, ext := range collectors.CompressedExt {
+		if !strings.HasSuffix(bp, ext) {
+			continue
+		}
+		short := strings.TrimSuffix(bp, ext)
+		if _, err := os.Lstat(strings.TrimSuffix(hp, ext)); err == nil || used[short] {
+			return bp
+		}
+		return short
+	}
+	return bp
+}
+
+// copyPlain copies a text file, keeping its newest maxFile bytes from a safe line start.
+func (c *Collector) copyPlain(ctx context.Context, sink collectors.Sink, f *os.File, size, maxFile int64, bp string, r *Record) error {
+	start := int64(0)
+	if size > maxFile {
+		var err error
+		if start, err = collectors.TailStartAt(f, size-maxFile, size); err != nil {
+			return err
+		}
+	}
+	if err := write(ctx, sink, bp, io.NewSectionReader(f, start, size-start)); err != nil {
+		return err
+	}
+	if start > 0 {
+		r.Truncated, r.Kept, r.Seen = true, size-start, size
+		sink.SetTruncated(bp, size-start, size)
+	}
+	return nil
+}
+
+// copyDecoded copies a compressed or UTF-16 file as UTF-8 text. The text is not seekable, so it
+// is read from the start again for each look: its head (is it text, is it UTF-16), its size, and
+// the newest part that fits the cap.
+func (c *Collector) copyDecoded(ctx context.Context, sink collectors.Sink, f *os.File, size, maxFile int64, bp string, r *Record) error {
+	kind := r.Decompressed
+	headOf := func(enc string) ([]byte, error) {
+		text, done, err := openText(ctx, f, size, kind, enc)
+		if err != nil {
+			return nil, err
+		}
+		defer done()
+		h := make([]byte, sniffLen)
+		n, err := io.ReadFull(text, h)
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			err = nil
+		}
+		return h[:n], err
+	}
+	h, err := headOf("")
+	if err != nil {
+		return err
+	}
+	enc := utf16Kind(h)
+	if enc != "" {
+		if h, err = headOf(enc); err != nil {
+			return err
+		}
+	}
+	if isBinary(h) {
+		r.Skipped = SkipBinary
+		return nil
+	}
+	r.Transcoded = enc
+	text, done, err := openText(ctx, f, size, kind, enc)
+	if err != nil {
+		return err
+	}
+	total, err := io.Copy(io.Discard, text)
+	done()
+	if err != nil {
+		return err
+	}
+	text, done, err = openText(ctx, f, size, kind, enc)
+	if err != nil {
+		return err
+	}
+	defer done()
+	start := int64(0)
+	if total > maxFile {
+		if text, start, err = collectors.SkipToTail(text, total-maxFile); err != nil {
+			return err
+		}
+		start = min(start, total)
+	}
+	if err := write(ctx, sink, bp, io.LimitReader(text, total-start)); err != nil {
+		return err
+	}
+	if start > 0 {
+		r.Truncated, r.Kept, r.Seen = true, total-start, total
+		sink.SetTruncated(bp, total-start, total)
+	}
+	return nil
+}
+
+// openText returns the file's text from its start: decompressed when kind names a compression,
+// transcoded to UTF-8 when enc names a UTF-16 form. done releases the decompressor.
+func openText(ctx context.Context, f *os.File, size int64, kind, enc string) (text io.Reader, done func(), err error) {
+	text, done = io.NewSectionReader(f, 0, size), func() {}
+	if kind != "" {
+		zr, err := collectors.Decompress(kind, text)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", kind, err)
+		}
+		text, done = zr, func() { zr.Close() }
+	}
+	text = collectors.ContextReader(ctx, text)
+	if enc != "" {
+		text = newUTF16Reader(text, enc)
+	}
+	return text, done, nil
+}
+
+func write(ctx context.Context, sink collectors.Sink, bp string, src io.Reader) error {
+	w, err := sink.Create(bp)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, collectors.ContextReader(ctx, src))
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// isBinary: a NUL in the first bytes, or too many control characters, means the redactor cannot
+// be trusted with the content (UTF-16 without a BOM, archives, images, databases).
+func isBinary(head []byte) bool {
+	return bytes.IndexByte(head, 0) >= 0 || collectors.IsBinary(head)
 }
 
 func describe(err error) string {
