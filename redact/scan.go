@@ -472,6 +472,10 @@ func (s *scanner) word(ws, i int) int {
 		if e := s.listValue(k, cls, rule); e > 0 {
 			return e
 		}
+		k++ // an unterminated list: the bracket is not part of the value
+		if k >= n {
+			return k
+		}
 	}
 	v, e, next := s.value(k, sep == sepXML, s.lineStartBefore(ws) && sep != sepXML)
 	val := b[v:e]
@@ -879,6 +883,9 @@ func (s *scanner) listValue(k, cls int, rule string) int {
 				ve++
 			}
 			p = ve
+			for ve > vs && b[ve-1] == '\\' {
+				ve-- // never swallow the closing bracket through an escape
+			}
 		}
 		val := b[vs:ve]
 		if len(val) > 0 && !benignValue(val) && (cls != keyWeak || looksSecret(val)) {
