@@ -212,6 +212,7 @@ var familyCases = []famCase{
 	{"go json escaped equals", `{"msg":"password\u003dTr0ub4dor3 ok"}`, []string{"Tr0ub4dor3"}, []string{" ok"}},
 
 	// 3. benign look-alikes stay
+	{"versions and paths under keys", "auth: v2.1.3\nssl_key: /etc/ssl/private/server.key\ntoken_file=C:\\ProgramData\\app\\token.txt\nsecret: 1.22.3-rc.1", nil, []string{"v2.1.3", "/etc/ssl/private/server.key", "1.22.3-rc.1"}},
 	{"commit sha", "checked out commit 4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a", nil, []string{"4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a"}},
 	{"sha256", "digest: sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", nil, []string{"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}},
 	{"uuid", "request_id=7cff00d7-96c2-4541-a033-5b400141212b", nil, []string{"7cff00d7-96c2-4541-a033-5b400141212b"}},

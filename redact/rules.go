@@ -589,7 +589,7 @@ func benignValue(v []byte) bool {
 			return true
 		}
 	}
-	if isNumber(v) {
+	if isNumber(v) || isVersion(v) || isFilePath(v) {
 		return true
 	}
 	// masks: ****, xxxx, ...., <...>, ${VAR}, $VAR, %VAR%, {{ .Var }}
@@ -628,6 +628,72 @@ var benignPrefixes = []string{"ssh-rsa ", "ssh-ed25519 ", "ssh-dss ", "ecdsa-sha
 	"-----BEGIN CERTIFICATE", "-----BEGIN PUBLIC KEY", "-----BEGIN RSA PUBLIC KEY", "-----BEGIN PGP PUBLIC",
 	"sha256:", "sha512:", "sha1:", "sha384:", "md5:", "S-1-5-",
 	"AAAAB3NzaC1yc2E", "AAAAC3NzaC1lZDI1NTE5", "AAAAE2VjZHNhLXNoYTIt", "AAAAB3NzaC1kc3M"}
+
+// isVersion: 1.2, v2.10.3, 1.22.3-rc.1+build5.
+func isVersion(v []byte) bool {
+	i := 0
+	if i < len(v) && (v[i] == 'v' || v[i] == 'V') {
+		i++
+	}
+	dots, digits := 0, 0
+	for i < len(v) && (v[i] >= '0' && v[i] <= '9' || v[i] == '.') {
+		if v[i] == '.' {
+			if digits == 0 || i+1 == len(v) || v[i+1] == '.' {
+				return false
+			}
+			dots++
+		} else {
+			digits++
+		}
+		i++
+	}
+	if dots < 1 || dots > 3 || digits == 0 {
+		return false
+	}
+	if i == len(v) {
+		return true
+	}
+	if v[i] != '-' && v[i] != '+' || len(v)-i > 24 {
+		return false
+	}
+	for _, c := range v[i+1:] {
+		if !isKeyChar[c] && c != '+' {
+			return false
+		}
+	}
+	return true
+}
+
+// isFilePath: an absolute or home-relative path with at least two separators (key files,
+// certificate paths), which names a secret but is not one.
+func isFilePath(v []byte) bool {
+	if len(v) < 4 || len(v) > 512 {
+		return false
+	}
+	sep := byte('/')
+	switch {
+	case v[0] == '/' || bytes.HasPrefix(v, []byte("~/")) || bytes.HasPrefix(v, []byte("./")):
+	case len(v) > 3 && v[1] == ':' && (v[2] == '\\' || v[2] == '/'):
+		sep = v[2]
+	default:
+		return false
+	}
+	if bytes.Count(v, []byte{sep}) < 2 {
+		return false
+	}
+	for _, c := range v {
+		if !(isKeyChar[c] || c == '/' || c == '\\' || c == ':' || c == '~') {
+			return false
+		}
+	}
+	// every element must look like a file or folder name, not a random token
+	for _, seg := range bytes.Split(v, []byte{sep}) {
+		if len(seg) >= 40 || len(seg) >= 8 && mixedAlnum(seg) {
+			return false
+		}
+	}
+	return true
+}
 
 // isNumber: integers, decimals, durations and sizes (3600, 1.5, 30s, 10MiB, -1).
 func isNumber(v []byte) bool {
