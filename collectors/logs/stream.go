@@ -13,7 +13,9 @@ import (
 )
 
 // tailBuffer keeps the last max bytes written to it. It is how a command's log output keeps its
-// newest part: a command cannot be seeked, and nothing unredacted may be spooled to disk.
+// newest part: a command cannot be seeked, and nothing unredacted may be spooled to disk. The ring
+// holds one byte more than max, the byte before the kept part, to tell whether the cut fell on a
+// line start.
 type tailBuffer struct {
 	max  int
 	buf  []byte
@@ -28,20 +30,21 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	if t.max <= 0 {
 		return n, nil
 	}
-	if !t.full && len(t.buf)+len(p) <= t.max {
+	size := t.max + 1
+	if !t.full && len(t.buf)+len(p) <= size {
 		t.buf = append(t.buf, p...)
 		return n, nil
 	}
 	if !t.full {
-		// Grow to max once, then wrap.
-		nb := make([]byte, t.max)
+		// Grow to size once, then wrap.
+		nb := make([]byte, size)
 		copy(nb, t.buf)
 		t.w = len(t.buf)
 		t.buf = nb
 		t.full = true
 	}
-	if len(p) >= t.max {
-		copy(t.buf, p[len(p)-t.max:])
+	if len(p) >= size {
+		copy(t.buf, p[len(p)-size:])
 		t.w = 0
 		return n, nil
 	}
@@ -49,24 +52,29 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	if c < len(p) {
 		copy(t.buf, p[c:])
 	}
-	t.w = (t.w + len(p)) % t.max
+	t.w = (t.w + len(p)) % size
 	return n, nil
 }
+
+// cut reports whether older bytes were dropped.
+func (t *tailBuffer) cut() bool { return t.seen > int64(t.max) }
 
 // bytes returns the kept bytes in order. When older bytes were dropped, it starts at the first
 // whole line outside a private-key block (see collectors.TailStart), so that no secret loses the
 // context the redactor needs.
 func (t *tailBuffer) bytes() []byte {
-	if !t.full {
-		return t.buf
+	out := t.buf
+	if t.full {
+		out = make([]byte, 0, len(t.buf))
+		out = append(out, t.buf[t.w:]...)
+		out = append(out, t.buf[:t.w]...)
 	}
-	out := make([]byte, 0, t.max)
-	out = append(out, t.buf[t.w:]...)
-	out = append(out, t.buf[:t.w]...)
-	if t.seen > int64(len(out)) {
-		out = out[collectors.TailStartBytes(out, true):]
+	if !t.cut() {
+		return out
 	}
-	return out
+	prev := out[len(out)-t.max-1]
+	out = out[len(out)-t.max:]
+	return out[collectors.TailStartBytes(out, prev != '\n'):]
 }
 
 // windowFilter drops lines older than since until the first line inside the window, then passes
@@ -177,7 +185,7 @@ func (s *cmdSource) Collect(ctx context.Context, sink collectors.Sink) error {
 		runErr = fmt.Errorf("stopped before the collector's deadline; the output so far is kept")
 	}
 	data := tail.bytes()
-	if !tail.full {
+	if !tail.cut() {
 		// The output starts at the window's start, which can fall inside a key logged line by line.
 		data = data[collectors.TailStartBytes(data, false):]
 	}
