@@ -150,6 +150,8 @@ var familyCases = []famCase{
 	{"private key block", "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6Jk8Lm0Np2Qr4\nSt6Uv8Wx0Yz2Ab4Cd6Ef8Gh0Jk2Lm4Np6Qr8St0Uv2Wx4Yz6Ab8Cd0Ef2Gh4Jk6\n-----END RSA PRIVATE KEY-----\nnext line", []string{"MIIEowIBAAKCAQEAx9Lm2Np4Qr7", "St6Uv8Wx0Yz2Ab4Cd6Ef8Gh0Jk2"}, []string{"next line"}},
 	{"private key log prefixed", "2026-01-01T00:00:00Z app[12]: -----BEGIN EC PRIVATE KEY-----\n2026-01-01T00:00:00Z app[12]: MHcCAQEEIDx9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6Jk8Lm0oAoGCCqGSM49\n2026-01-01T00:00:00Z app[12]: AwEHoUQDQgAEx9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6Jk8Lm0Np2Qr4St6\n2026-01-01T00:00:00Z app[12]: -----END EC PRIVATE KEY-----\n2026-01-01T00:00:01Z app[12]: started", []string{"MHcCAQEEIDx9Lm2Np4Qr7", "AwEHoUQDQgAEx9Lm2Np4Qr7"}, []string{"started"}},
 	{"private key json escaped", `{"key":"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\nAAAAMwAAAAtzc2gtZWQyNTUxOQAAACBx9Lm2Np4Qr7\n-----END OPENSSH PRIVATE KEY-----\n","name":"deploy"}`, []string{"b3BlbnNzaC1rZXktdjEAAAAABG5", "AAAAMwAAAAtzc2gtZWQyNTUxOQ"}, []string{`"name":"deploy"`}},
+	{"private key journald json", `{"__REALTIME_TIMESTAMP":"1732700000","MESSAGE":"-----BEGIN RSA PRIVATE KEY-----","_PID":"1"}` + "\n" + `{"__REALTIME_TIMESTAMP":"1732700001","MESSAGE":"MIIEowIBAAKCAQEAx9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6Jk8Lm0Np2Qr4","_PID":"1"}` + "\n" + `{"__REALTIME_TIMESTAMP":"1732700002","MESSAGE":"St6Uv8Wx0Yz2Ab4Cd6Ef8Gh0Jk2Lm4","_PID":"1"}` + "\n" + `{"__REALTIME_TIMESTAMP":"1732700003","MESSAGE":"-----END RSA PRIVATE KEY-----","_PID":"1"}` + "\n" + `{"MESSAGE":"next","_PID":"1"}`, []string{"MIIEowIBAAKCAQEAx9Lm2Np4Qr7", "St6Uv8Wx0Yz2Ab4Cd6Ef8Gh0Jk2Lm4"}, []string{`{"MESSAGE":"next","_PID":"1"}`, `"_PID":"1"}`}},
+	{"private key in xml", "<tls><key>-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIDx9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6Jk8Lm0oAoGCCqGSM49\nAwEH\n-----END EC PRIVATE KEY-----</key><cert>x</cert></tls>", []string{"MHcCAQEEIDx9Lm2Np4Qr7", "AwEH"}, []string{"<cert>x</cert></tls>"}},
 	{"encrypted private key", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHzBJBgkqhkiG9w0BBQ0wPDAbBgkqhkiG9w0BBQwwDgQIx9Lm2Np4Qr7\n-----END ENCRYPTED PRIVATE KEY-----", []string{"MIIFHzBJBgkqhkiG9w0BBQ0wPDAbBgkq"}, nil},
 	{"pgp private", "-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2\n\nlQOYBGQx9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6Jk8Lm0Np2Qr4St6Uv8Wx0\n=Ab3C\n-----END PGP PRIVATE KEY BLOCK-----\nafter", []string{"lQOYBGQx9Lm2Np4Qr7St1Uv3"}, []string{"after"}},
 
@@ -262,9 +264,17 @@ func TestFamilies(t *testing.T) {
 			if again := e.String("t", out); again != out {
 				t.Errorf("not idempotent:\n once: %s\ntwice: %s", out, again)
 			}
-			// JSON stays JSON
+			// JSON stays JSON, also line by line (JSON lines)
 			if json.Valid([]byte(c.in)) && !json.Valid([]byte(out)) {
 				t.Errorf("JSON broken: %s", out)
+			}
+			inLines, outLines := strings.Split(c.in, "\n"), strings.Split(out, "\n")
+			if len(inLines) == len(outLines) {
+				for k := range inLines {
+					if json.Valid([]byte(inLines[k])) && !json.Valid([]byte(outLines[k])) {
+						t.Errorf("JSON line broken: %s", outLines[k])
+					}
+				}
 			}
 		})
 	}

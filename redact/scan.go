@@ -1273,10 +1273,40 @@ func (s *scanner) pem(p int) int {
 		s.add(p, endm, RulePrivateKey)
 		return endm
 	}
-	s.add(p, s.n, RulePrivateKey)
+	// No END on this line: the key goes on in the lines that follow. Inside a JSON string, stop at
+	// its closing quote so the line stays valid JSON.
+	end := s.n
+	for q := after; q < s.n; q++ {
+		if s.b[q] == '"' && s.b[q-1] != '\\' {
+			end = q
+			break
+		}
+	}
+	s.add(p, end, RulePrivateKey)
 	s.pemOpen = true
 	s.pemPrefix = p - s.ctx
-	return s.n
+	return end
+}
+
+// pemJSONBody finds a PEM body line wrapped in a JSON string at about the offset where BEGIN
+// was on its line (journald -o json, structured loggers): it returns the run to remove.
+func pemJSONBody(l []byte, prefix int) (int, int, bool) {
+	for off := max(1, prefix-4); off <= prefix+4 && off < len(l); off++ {
+		if l[off-1] != '"' {
+			continue
+		}
+		e := off
+		for e < len(l) && (isB64[l[e]] || l[e] == '\\' && e+1 < len(l) && (l[e+1] == 'n' || l[e+1] == 'r')) {
+			if l[e] == '\\' {
+				e++
+			}
+			e++
+		}
+		if e > off && e < len(l) && l[e] == '"' {
+			return off, e, true
+		}
+	}
+	return 0, 0, false
 }
 
 // pemBodyLine: a line inside a PEM block (optionally with a log prefix about as long as the BEGIN

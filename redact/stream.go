@@ -236,15 +236,28 @@ func (w *stream) segment(l []byte, nl bool) {
 			}
 			w.pem = false
 			rest := l[endm:]
-			if len(bytes.TrimSpace(rest)) == 0 {
+			if bytes.IndexByte(l[:idx], '"') >= 0 {
+				// END inside a JSON string: keep the structure around it
+				w.tmp = append(append(w.tmp[:0], l[:idx]...), rest...)
+				l = w.tmp
+			} else if len(bytes.TrimSpace(rest)) == 0 {
 				w.endSegment(nil, nl)
 				return
+			} else {
+				l = rest
+				atStart = false
 			}
-			l = rest
-			atStart = false
 			w.ctx = w.ctx[:0]
-			w.cont = true
+			w.cont = !atStart
 		} else if !atStart || pemBodyLine(l, w.pemPrefix) {
+			w.endSegment(nil, nl)
+			return
+		} else if s, e, ok := pemJSONBody(l, w.pemPrefix); ok {
+			w.out = append(w.out, l[:s]...)
+			w.out = append(w.out, l[e:]...)
+			if nl {
+				w.out = append(w.out, '\n')
+			}
 			w.endSegment(nil, nl)
 			return
 		} else {
