@@ -132,10 +132,13 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 	if err := sink.WriteJSON(fmt.Sprintf("files/%s/index.json", c.folder), recs); err != nil {
 		return err
 	}
-	copied := 0
+	copied, found := 0, 0
 	for _, r := range recs {
 		if r.Bundle != "" {
 			copied++
+		}
+		if r.Skipped != SkipNotFound {
+			found++
 		}
 	}
 	switch {
@@ -143,6 +146,8 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 		return errors.New(strings.Join(errs, "; "))
 	case len(errs) > 0:
 		return collectors.Partial(errors.New(strings.Join(errs, "; ")))
+	case copied == 0 && found > 0:
+		return collectors.Skip("none of the %d files matched by %s could be copied (see index.json)", found, strings.Join(c.patterns, ", "))
 	case copied == 0:
 		return collectors.Skip("no files matched %s", strings.Join(c.patterns, ", "))
 	}

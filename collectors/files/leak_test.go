@@ -284,6 +284,12 @@ func TestBinaryFilesAreLeftOut(t *testing.T) {
 	if len(idx) != len(files) {
 		t.Errorf("%d records for %d files", len(idx), len(files))
 	}
+	// Only binaries: nothing copied, the collector says why.
+	os.Remove(filepath.Join(root, "etc/app/plain.conf"))
+	_, _, err = collect(t, eng, root, "/etc/app/*", 0)
+	if !collectors.IsSkip(err) || !strings.Contains(err.Error(), "could be copied") {
+		t.Errorf("only binaries: Collect = %v, want a skip saying none could be copied", err)
+	}
 }
 
 func TestCompressedCapKeepsNewestFromSafeStart(t *testing.T) {
