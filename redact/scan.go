@@ -856,6 +856,9 @@ func (s *scanner) listValue(k, cls int, rule string) int {
 	if end < 0 {
 		return 0
 	}
+	if bytes.Contains(b[k+1:end], []byte("[REDACTED:")) {
+		return end + 1 // already redacted
+	}
 	p := k + 1
 	for p < end {
 		for p < end && (b[p] == ' ' || b[p] == ',' || b[p] == '\t') {
