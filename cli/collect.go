@@ -146,7 +146,7 @@ func runCollect(ctx context.Context, o *collectOptions, stdout, stderr io.Writer
 		return err
 	}
 
-	opts := collectors.Options{Spec: s, Root: o.root, Add: o.add, Logs: o.logs, Since: o.since, Now: created}
+	opts := collectors.Options{Spec: s, Root: o.root, Add: o.add, Logs: o.logs, Since: o.since, Now: created, Redactor: eng}
 	all, err := registry().Build(opts)
 	if err != nil {
 		return err
@@ -206,7 +206,7 @@ func runCollect(ctx context.Context, o *collectOptions, stdout, stderr io.Writer
 	}
 
 	host := hostName(eng, s.Redact.Anonymize || o.anonymize)
-	if err := writeMetadata(ctx, stage, s, raw, o, host); err != nil {
+	if err := writeMetadata(ctx, stage, s, eng, o, host); err != nil {
 		return err
 	}
 	rep := eng.Report()

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casefile/casefile/redact"
 	"github.com/casefile/casefile/spec"
 )
 
@@ -12,18 +13,20 @@ import (
 // command line added, so the same collection can run again elsewhere.
 func TestEffectiveSpecRunsAgain(t *testing.T) {
 	s, err := spec.Parse("v.yaml", []byte("apiVersion: casefile/v1\nkind: Spec\nmetadata: {name: v}\n"+
-		"redact: {literals: [Hunter2-vendor]}\nlogs:\n  - {name: app, paths: [/var/log/app/*.log]}\n"))
+		"redact: {literals: [Hunter2-vendor]}\nlogs:\n  - {name: app, paths: [/var/log/app/*.log]}\n"+
+		"commands:\n  - {name: db, argv: [mysql, --password, ArgvPw42secret, -e, status]}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := &collectOptions{literals: []string{"cli-secret-42"}, add: []string{"/etc/app"}, logs: []string{"/opt/x/*.log"},
 		since: 2 * time.Hour, only: []string{"system", "files"}, skip: []string{"system.processes"}}
-	out, err := effectiveSpec(s, o).Marshal()
+	eng, _ := redact.New(redact.Config{})
+	out, err := effectiveSpec(s, o, eng).Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(out)
-	for _, secret := range []string{"Hunter2-vendor", "cli-secret-42"} {
+	for _, secret := range []string{"Hunter2-vendor", "cli-secret-42", "ArgvPw42secret"} {
 		if strings.Contains(text, secret) {
 			t.Errorf("effective spec holds %q:\n%s", secret, text)
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/casefile/casefile/bundle"
+	"github.com/casefile/casefile/redact"
 	"github.com/casefile/casefile/spec"
 )
 
@@ -16,7 +17,7 @@ import (
 const maxEnvValue = 4096
 
 // writeMetadata stages environment.json and spec.yaml, through the redactor like every file.
-func writeMetadata(ctx context.Context, stage *bundle.Stage, s *spec.Spec, raw []byte, o *collectOptions, host string) error {
+func writeMetadata(ctx context.Context, stage *bundle.Stage, s *spec.Spec, eng *redact.Engine, o *collectOptions, host string) error {
 	env := map[string]any{}
 	sys, err := systemEnvironment(ctx, o.root)
 	b, _ := json.Marshal(sys)
@@ -39,7 +40,7 @@ func writeMetadata(ctx context.Context, stage *bundle.Stage, s *spec.Spec, raw [
 	if err := stage.WriteJSON("environment.json", env, "casefile"); err != nil {
 		return err
 	}
-	eff, err := effectiveSpec(s, o).Marshal()
+	eff, err := effectiveSpec(s, o, eng).Marshal()
 	if err != nil {
 		return err
 	}
@@ -49,8 +50,13 @@ func writeMetadata(ctx context.Context, stage *bundle.Stage, s *spec.Spec, raw [
 // effectiveSpec is the spec as this run used it, to run again elsewhere: what the command line
 // added (--add, --log, --since, --only, --skip) is folded in, and literal secrets are replaced by
 // a quoted marker so the file stays valid YAML and holds no secret.
-func effectiveSpec(s *spec.Spec, o *collectOptions) *spec.Spec {
+func effectiveSpec(s *spec.Spec, o *collectOptions, eng *redact.Engine) *spec.Spec {
 	e := *s
+	// A flag and its secret value are two list items in YAML; redact argv as a command line.
+	e.Commands = append([]spec.Command{}, s.Commands...)
+	for i := range e.Commands {
+		e.Commands[i].Argv = eng.Argv("spec.yaml", e.Commands[i].Argv)
+	}
 	e.Redact.Literals = make([]string, len(s.Redact.Literals)+len(o.literals))
 	for i := range e.Redact.Literals {
 		e.Redact.Literals[i] = "[REDACTED:literal]"

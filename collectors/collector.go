@@ -123,6 +123,14 @@ type Options struct {
 	Since time.Duration
 	// Now is the collection time.
 	Now time.Time
+	// Redactor redacts values a collector records in structured form, where the sink's stream
+	// redaction cannot see them together (a command's argv as a JSON list). May be nil in tests.
+	Redactor ArgvRedactor
+}
+
+// ArgvRedactor redacts a command line kept as separate arguments (redact.Engine implements it).
+type ArgvRedactor interface {
+	Argv(file string, argv []string) []string
 }
 
 // Factory builds a family's collectors from options.

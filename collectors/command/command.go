@@ -47,7 +47,9 @@ func Collectors(opts collectors.Options) ([]collectors.Collector, error) {
 		}
 		for _, c := range opts.Spec.Commands {
 			names[c.Name] = true
-			out = append(out, &specCommand{cmd: fromSpec(c, opts.Root, fileCap)})
+			cmd := fromSpec(c, opts.Root, fileCap)
+			cmd.Redactor = opts.Redactor
+			out = append(out, &specCommand{cmd: cmd})
 		}
 	}
 	var defs []Cmd
@@ -59,6 +61,7 @@ func Collectors(opts collectors.Options) ([]collectors.Collector, error) {
 			if d.Timeout == 0 {
 				d.Timeout = defaultSetTimeout
 			}
+			d.Redactor = opts.Redactor
 			defs = append(defs, d)
 		}
 	}
@@ -70,8 +73,11 @@ func liveSystem(root string) bool { return root == "" || root == "/" || root == 
 
 // Cmd is one command to run.
 type Cmd struct {
-	Name      string
-	Argv      []string
+	Name string
+	Argv []string
+	// Redactor, when set, redacts the argv recorded in result.json (a flag and its secret value
+	// are two list elements there, out of the stream redactor's sight).
+	Redactor  collectors.ArgvRedactor
 	Shell     bool
 	Script    string
 	Timeout   time.Duration
@@ -165,6 +171,9 @@ func (c Cmd) argv() []string {
 func Run(ctx context.Context, sink collectors.Sink, c Cmd, dir string) (Result, error) {
 	argv := c.argv()
 	res := Result{Name: c.Name, Argv: argv, Shell: c.Shell, Dir: c.Dir}
+	if c.Redactor != nil {
+		res.Argv = c.Redactor.Argv(dir+"/result.json", argv)
+	}
 	for _, e := range c.Env {
 		name, _, _ := strings.Cut(e, "=")
 		res.Env = append(res.Env, name)

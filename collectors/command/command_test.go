@@ -301,7 +301,7 @@ func TestDefaultsBoundedByDeadline(t *testing.T) {
 		{Name: "queued", Argv: []string{"echo", "late"}},
 		{Name: "absent", Argv: []string{"casefile-no-such-binary"}},
 	}}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	sink := &collectorstest.Sink{Family: "commands"}
 	begin := time.Now()
