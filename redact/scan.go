@@ -1161,12 +1161,25 @@ func (s *scanner) shortFlag(i, j, k, sep int) int {
 		v, e := s.valueRun(k)
 		val := b[v:e]
 		c := bytes.IndexByte(val, ':')
-		if c >= 0 && c < len(val)-1 && !allDigits(val[c+1:]) && !benignValue(val) && !benignValue(val[c+1:]) {
+		if c >= 0 && c < len(val)-1 && !allDigits(val[c+1:]) && !benignValue(val) && !benignValue(val[c+1:]) && !isIPv6ish(val) {
 			s.add(v+c+1, e, RuleCLIPass)
 			return e
 		}
 	}
 	return 0
+}
+
+// isIPv6ish: hex groups and colons only (an address, not user:password).
+func isIPv6ish(v []byte) bool {
+	if bytes.Count(v, []byte{':'}) < 2 {
+		return false
+	}
+	for _, c := range v {
+		if !charsets[csHexLower][c] && c != ':' && c != '.' {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *scanner) lineHasAny(tools []string) bool {
