@@ -155,6 +155,14 @@ var familyCases = []famCase{
 	{"encrypted private key", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHzBJBgkqhkiG9w0BBQ0wPDAbBgkqhkiG9w0BBQwwDgQIx9Lm2Np4Qr7\n-----END ENCRYPTED PRIVATE KEY-----", []string{"MIIFHzBJBgkqhkiG9w0BBQ0wPDAbBgkq"}, nil},
 	{"pgp private", "-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2\n\nlQOYBGQx9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6Jk8Lm0Np2Qr4St6Uv8Wx0\n=Ab3C\n-----END PGP PRIVATE KEY BLOCK-----\nafter", []string{"lQOYBGQx9Lm2Np4Qr7St1Uv3"}, []string{"after"}},
 
+	{"azure client secret", "client secret Abc8Q~Xk9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6J used", []string{"Xk9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0"}, []string{"used"}},
+	{"alibaba", "ak LTAI5tXk9Lm2Np4Qr7St1Uv3", []string{"5tXk9Lm2Np4Qr7St1Uv3"}, nil},
+	{"mapbox", "MAPBOX sk.eyJ1IjoiYWNtZSIsImEiOiJjbGs5In0.Xk9Lm2Np4Qr7St1Uv3Wx5Y", []string{"eyJ1IjoiYWNtZSIsImEiOiJjbGs5In0"}, nil},
+	{"twitter bearer", "bearer AAAAAAAAAAAAAAAAAAAAAMLheAAAAAAA0%2BuSeid%2BULvsea4JtiGRiSDSJSI%3DEUifiRBkKG5E2XzMDjRfl76ZC9Ub0wnz4XsNiRVBChTYbJcE3F", []string{"MLheAAAAAAA0%2BuSeid"}, nil},
+	{"discord webhook", "https://discord.com/api/webhooks/1234567890123/Xk9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6Jk8", []string{"Xk9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4"}, []string{"discord.com/api/webhooks/"}},
+	{"teams webhook", "https://acme.webhook.office.com/webhookb2/1a2b3c4d-1111-2222-3333-444455556666@5e6f/IncomingWebhook/Xk9Lm2Np4Qr7St1Uv3Wx5/7a8b", []string{"Xk9Lm2Np4Qr7St1Uv3Wx5"}, nil},
+	{"dynatrace", "Api-Token dt0c01.ST2EY72KQINMH574WMNVI7YN.G3DFPBEJYMODIDAEX454M7YWBUVEFOWKPRVMWFASS64NFH52PX6BNDVFFM572RZM", []string{"G3DFPBEJYMODIDAEX454M7YWBUVEFOWKPRVMWFASS64"}, nil},
+
 	// generalisation: the same kinds in other contexts
 	{"aws csv export", "User name,Password,Access key ID,Secret access key\nops,," + awsID + "," + awsSec, []string{awsID, awsSec}, []string{"User name"}},
 	{"aws xml", "<AccessKeyId>" + awsID + "</AccessKeyId><SecretAccessKey>" + awsSec + "</SecretAccessKey>", []string{awsID, awsSec}, nil},

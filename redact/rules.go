@@ -76,12 +76,14 @@ const (
 	csB64      // base64 std
 	csAgeBech  // bech32 upper
 	csAlnumDot // alnum _ - .
+	csTwitter  // alnum %
+	csTeams    // alnum / _ - @ .
 )
 
-var charsets [12]*[256]bool
+var charsets [14]*[256]bool
 
-func buildCharsets() [12]*[256]bool {
-	var out [12]*[256]bool
+func buildCharsets() [14]*[256]bool {
+	var out [14]*[256]bool
 	mk := func(f func(b byte) bool) *[256]bool {
 		var t [256]bool
 		for c := 0; c < 256; c++ {
@@ -101,6 +103,8 @@ func buildCharsets() [12]*[256]bool {
 	out[csB64] = mk(func(b byte) bool { return isB64[b] })
 	out[csAgeBech] = mk(func(b byte) bool { return isAlnum[b] })
 	out[csAlnumDot] = mk(func(b byte) bool { return isWord[b] || b == '-' || b == '.' })
+	out[csTwitter] = mk(func(b byte) bool { return isAlnum[b] || b == '%' })
+	out[csTeams] = mk(func(b byte) bool { return isWord[b] || b == '/' || b == '-' || b == '@' || b == '.' })
 	return out
 }
 
@@ -207,6 +211,22 @@ var tokenRules = []*tokenRule{
 	{id: "linear-key", desc: "Linear API key (lin_api_)", prefix: "lin_api_", charset: csAlnum, min: 30},
 	{id: "pulumi-token", desc: "Pulumi access token (pul-)", prefix: "pul-", charset: csHexLower, min: 40},
 	{id: "postman-key", desc: "Postman API key (PMAK-)", prefix: "PMAK-", charset: csAlnumDash, min: 50},
+	{id: "alibaba-key", desc: "Alibaba Cloud access key id (LTAI)", prefix: "LTAI", charset: csAlnum, min: 16},
+	{id: "tencent-key", desc: "Tencent Cloud secret id (AKID)", prefix: "AKID", charset: csAlnum, min: 32},
+	{id: "mapbox-token", desc: "Mapbox secret token (sk.eyJ)", prefix: "sk.eyJ", charset: csAlnumDot, min: 40},
+	{id: "twitter-bearer", desc: "Twitter/X app bearer token (AAAAAAAAAAAAAAAAAAAAA...)", prefix: "AAAAAAAAAAAAAAAAAAAAA", charset: csTwitter, min: 30, check: mixedAlnum},
+	{id: "artifactory-token", desc: "JFrog Artifactory API key and reference token (AKCp, cmVmdGtu)", prefix: "AKCp", charset: csAlnum, min: 60},
+	{id: "artifactory-token", prefix: "cmVmdGtu", charset: csAlnum, min: 50},
+	{id: "dynatrace-token", desc: "Dynatrace API token (dt0c01.)", prefix: "dt0c01.", charset: csAlnumDot, min: 80},
+	{id: "planetscale-token", desc: "PlanetScale tokens and passwords (pscale_tkn_, pscale_pw_, pscale_oauth_)", prefix: "pscale_tkn_", charset: csAlnumDash, min: 32},
+	{id: "planetscale-token", prefix: "pscale_pw_", charset: csAlnumDash, min: 32},
+	{id: "planetscale-token", prefix: "pscale_oauth_", charset: csAlnumDash, min: 32},
+	{id: "supabase-token", desc: "Supabase access token (sbp_)", prefix: "sbp_", charset: csHexLower, min: 40},
+	{id: "netlify-token", desc: "Netlify personal access token (nfp_)", prefix: "nfp_", charset: csAlnum, min: 36},
+	{id: "rubygems-key", desc: "RubyGems API key (rubygems_)", prefix: "rubygems_", charset: csHexLower, min: 48},
+	{id: "discord-webhook", desc: "Discord and Microsoft Teams webhook URLs", prefix: "discord.com/api/webhooks/", charset: csWebhook, min: 30, keep: true},
+	{id: "discord-webhook", prefix: "discordapp.com/api/webhooks/", charset: csWebhook, min: 30, keep: true},
+	{id: "teams-webhook", prefix: "webhookb2/", charset: csTeams, min: 30, keep: true},
 	{id: "doppler-token", desc: "Doppler tokens (dp.pt., dp.st., dp.sa.)", prefix: "dp.pt.", charset: csAlnum, min: 40},
 	{id: "doppler-token", prefix: "dp.st.", charset: csAlnumDash, min: 40},
 	{id: "doppler-token", prefix: "dp.sa.", charset: csAlnum, min: 40},
@@ -872,6 +892,7 @@ func Rules() []RuleInfo {
 		{RuleAzureKey, "88-character base64 keys ending in == (Azure storage account keys)"},
 		{"aws-secret-key", "a bare 40-character AWS secret access key on a line that holds an access key id (values under secret key names are found by sensitive-key)"},
 		{"discord-token", "Discord bot tokens (three dot-separated base64url parts)"},
+		{"azure-client-secret", "Azure AD / Entra ID client secrets (xxx8Q~...)"},
 		{"telegram-token", "Telegram bot tokens (digits:35 chars)"},
 		{"terraform-token", "Terraform Cloud / Enterprise tokens (*.atlasv1.*)"},
 		{RuleLiteral, "values given with --redact-literal or the spec's redact.literals"},

@@ -251,6 +251,17 @@ func (s *scanner) word(ws, i int) int {
 			}
 		}
 	}
+	if j-i == 5 && j < n && b[j] == '~' && w[4] == 'Q' && w[3] >= '0' && w[3] <= '9' {
+		// Azure AD client secret: 3 chars, a digit, "Q~", 34 more
+		k := j
+		for k < n && (isKeyChar[b[k]] || b[k] == '~') {
+			k++
+		}
+		if k-i >= 34 && k-i <= 44 {
+			s.add(i, k, "azure-client-secret")
+			return k
+		}
+	}
 	if len(w) >= 50 && len(w) <= 90 && (w[0] == 'M' || w[0] == 'N' || w[0] == 'O') && isDiscord(w) {
 		s.add(i, j, "discord-token")
 		return j
