@@ -1114,7 +1114,8 @@ var shortFlags = []struct {
 	glued, spaced bool
 	tools         []string
 }{
-	{'p', true, false, []string{"mysql", "mariadb"}},
+	{'p', true, false, []string{"mysql", "mariadb", "7z ", "7za ", "7zz "}},
+	{'P', false, true, []string{"zip ", "unzip ", "zipcloak "}},
 	{'p', true, true, []string{"sshpass"}},
 	{'p', false, true, []string{"docker login", "podman login", "buildah login", "nerdctl login", "helm registry login", "mongo", "mongosh", "mongodump", "mongorestore", "mongoexport", "mongoimport"}},
 	{'a', true, true, []string{"redis-cli", "keydb-cli"}},
@@ -1171,6 +1172,10 @@ func (s *scanner) shortFlag(i, j, k, sep int) int {
 		}
 		v, e := s.valueRun(k)
 		val := b[v:e]
+		if c := bytes.IndexByte(val, ','); c > 0 && c < len(val)-1 && bytes.IndexByte(val, ':') < 0 && s.lineHasAny([]string{"lftp"}) {
+			s.add(v+c+1, e, RuleCLIPass) // lftp -u user,password
+			return e
+		}
 		c := bytes.IndexByte(val, ':')
 		if c >= 0 && c < len(val)-1 && !allDigits(val[c+1:]) && !benignValue(val) && !benignValue(val[c+1:]) && !isIPv6ish(val) {
 			s.add(v+c+1, e, RuleCLIPass)
