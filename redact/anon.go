@@ -16,6 +16,12 @@ import (
 // that share AnonymizeKey). Tokens are derived with HMAC-SHA256 under the key, so nothing in the
 // bundle reverses them; the key and the map stay with the customer (TokenMap, WriteTokenMap).
 
+// maxTokens bounds the pseudonym map so memory stays bounded on inputs with millions of distinct
+// identifiers. Past it, tokens are still derived the same way (so still consistent) but are not
+// remembered: collisions are no longer resolved and the map written with --anonymize-map is
+// incomplete.
+const maxTokens = 200_000
+
 func (e *Engine) pseudonym(kind, value string, mk func(h []byte) string) string {
 	e.amu.Lock()
 	defer e.amu.Unlock()
@@ -26,6 +32,11 @@ func (e *Engine) pseudonym(kind, value string, mk func(h []byte) string) string 
 	if _, ok := e.rev[value]; ok {
 		// already a token we issued: leave it (idempotence)
 		return value
+	}
+	if len(e.tokens) >= maxTokens {
+		m := hmac.New(sha256.New, e.anonKey)
+		fmt.Fprintf(m, "%s\x00%s\x00%d", kind, value, 0)
+		return mk(m.Sum(nil))
 	}
 	for ctr := 0; ; ctr++ {
 		m := hmac.New(sha256.New, e.anonKey)
