@@ -20,7 +20,7 @@ import (
 // identifiers. Past it, tokens are still derived the same way (so still consistent) but are not
 // remembered: collisions are no longer resolved and the map written with --anonymize-map is
 // incomplete.
-const maxTokens = 200_000
+const maxTokens = 100_000
 
 func (e *Engine) pseudonym(kind, value string, mk func(h []byte) string) string {
 	e.amu.Lock()
