@@ -33,6 +33,7 @@ type stream struct {
 	sc        scanner
 	pem       bool // inside a private key block
 	pemPrefix int
+	tail      byte // a redacted value runs on into the next window, up to this quote (or ' ': whitespace)
 	cont      bool // the current line was started by an earlier window
 	counts    map[string]int
 	err       error
@@ -272,6 +273,16 @@ func (w *stream) segment(l []byte, nl bool) {
 		ctxLen = len(w.ctx)
 	}
 	w.sc.scan(text, ctxLen, atStart)
+	if w.tail != 0 {
+		// the previous window ended inside a redacted value whose key is no longer in the
+		// context: the value goes on until its terminator
+		e := ctxLen
+		for e < len(text) && !(w.tail == ' ' && (isSpace[text[e]] || text[e] == '&' || text[e] == '"') || w.tail != ' ' && text[e] == w.tail) {
+			e++
+		}
+		w.sc.add(ctxLen, e, RuleKeyValue)
+		w.tail = 0
+	}
 	spans := w.sc.resolve()
 	pos := ctxLen
 	for _, sp := range spans {
@@ -296,6 +307,15 @@ func (w *stream) segment(l []byte, nl bool) {
 		pos = sp.e
 	}
 	w.out = append(w.out, text[pos:]...)
+	if !nl && len(spans) > 0 {
+		// a value redacted up to the cut continues in the next window
+		if last := spans[len(spans)-1]; last.e == len(text) && last.repl == "" && last.rule != RulePrivateKey {
+			w.tail = ' '
+			if last.s > 0 && (text[last.s-1] == '"' || text[last.s-1] == '\'') {
+				w.tail = text[last.s-1]
+			}
+		}
+	}
 	if w.sc.pemOpen {
 		w.pem = true
 		w.pemPrefix = w.sc.pemPrefix

@@ -357,3 +357,18 @@ func TestUTF16(t *testing.T) {
 		t.Fatalf("binary changed: %q", out)
 	}
 }
+
+// TestLongValueAcrossWindows: a quoted secret far longer than the carried context, cut by the
+// window, is redacted to its closing quote.
+func TestLongValueAcrossWindows(t *testing.T) {
+	e, _ := New(Config{})
+	secret := strings.Repeat("Zq8 Wv3 Rt6 ", 400) // 4.8 KB with spaces (cut points inside)
+	in := strings.Repeat("lorem ipsum ", (maxWindow-2000)/12) + `"password": "` + secret + `" tail ok` + "\n"
+	out := chunkWrite(t, e, in, []int{8192})
+	if strings.Contains(out, "Zq8") || strings.Contains(out, "Wv3") {
+		t.Fatal("long value leaked after the window cut")
+	}
+	if !strings.Contains(out, `" tail ok`) {
+		t.Fatalf("text after the value lost: %q", out[len(out)-60:])
+	}
+}
