@@ -328,6 +328,7 @@ func (w *stream) endSegment(text []byte, nl bool) {
 		if text != nil {
 			w.out = append(w.out, '\n')
 		}
+		w.tail = 0
 		w.cont = false
 		w.ctx = w.ctx[:0]
 		return
