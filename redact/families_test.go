@@ -225,6 +225,9 @@ var familyCases = []famCase{
 	{"go json escaped equals", `{"msg":"password\u003dTr0ub4dor3 ok"}`, []string{"Tr0ub4dor3"}, []string{" ok"}},
 
 	// 3. benign look-alikes stay
+	{"comment lists and empty values", "# METHOD can be \"trust\", \"reject\", \"md5\", \"password\", \"scram-sha-256\",\nsecret = # disable PBM", nil, []string{"scram-sha-256", "# disable PBM"}},
+	{"basic word in prose", "# Trust Anchor Certificates - CA Basic Constraint check; basic instrumentation is on", nil, []string{"Basic Constraint"}},
+	{"etc files", "passwd:         files systemd\nsasl:x:45:\nPREVENT_NO_AUTH superuser\nkpasswd\t\t464/tcp\nsession [success=1 default=ignore] pam_succeed_if.so\nsigner_key\t= $dir/private/tsakey.pem # The TSA private key\n<Key>osfBackSpace: delete-previous-character()\n# tell dbus-daemon --session (and systemd --user, if running)", nil, []string{"files systemd", "sasl:x:45:", "superuser", "464/tcp", "[success=1 default=ignore]", "$dir/private/tsakey.pem", "osfBackSpace: delete-previous-character()", "(and systemd"}},
 	{"versions and paths under keys", "auth: v2.1.3\nssl_key: /etc/ssl/private/server.key\ntoken_file=C:\\ProgramData\\app\\token.txt\nsecret: 1.22.3-rc.1", nil, []string{"v2.1.3", "/etc/ssl/private/server.key", "1.22.3-rc.1"}},
 	{"commit sha", "checked out commit 4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a", nil, []string{"4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a"}},
 	{"sha256", "digest: sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", nil, []string{"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}},

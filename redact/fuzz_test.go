@@ -28,6 +28,9 @@ func FuzzRedact(f *testing.F) {
 	f.Add([]byte("x=\"\\\"y password=a\\\\\" b\n\tcurl -u a:b https://u:p@h/"), uint8(4), uint16(7))
 	f.Add([]byte(familyCases[10].in+"\n"+familyCases[40].in), uint8(6), uint16(100))
 	f.Add([]byte("ssh from 10.1.2.3 by alice@corp.example user=bob /home/carol db1.corp.example jdoe fd00::1"), uint8(3), uint16(9))
+	for k, c := range familyCases {
+		f.Add([]byte(c.in), uint8(k), uint16(k*7))
+	}
 	e, err := New(Config{})
 	if err != nil {
 		f.Fatal(err)

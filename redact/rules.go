@@ -304,7 +304,7 @@ var strongLast = map[string]bool{
 	"sessid": true, "phpsessid": true, "jsessionid": true, "sessiontoken": true, "csrftoken": true,
 	"xsrftoken": true, "pat": true, "accountkey": true, "sharedaccesskey": true, "masterkey": true,
 	"appkey": true, "licensekey": true, "webhookurl": true, "dsn": true, "connectionstring": true,
-	"connstr": true, "pgpassword": true, "mysqlpwd": true, "sasl": true, "otp": true, "totp": true,
+	"connstr": true, "pgpassword": true, "mysqlpwd": true, "otp": true, "totp": true,
 	"bearer": true, "apisecret": true, "consumersecret": true, "encryptionkey": true, "signingkey": true,
 	"hmackey": true, "sas": true, "saskey": true, "sastoken": true, "jwt": true,
 	"passwords": true, "tokens": true, "apikeys": true, "passphrases": true, "pw": true, "pword": true,
@@ -626,7 +626,10 @@ func benignValue(v []byte) bool {
 	if v[0] == '<' && v[len(v)-1] == '>' && len(v) < 40 {
 		return true
 	}
-	if len(v) > 1 && v[0] == '$' && (v[1] == '{' || v[1] == '(' || v[1] >= 'A' && v[1] <= 'Z' || v[1] == '_') {
+	if len(v) > 1 && v[0] == '$' && (v[1] == '{' || v[1] == '(' || v[1] >= 'A' && v[1] <= 'Z' || v[1] >= 'a' && v[1] <= 'z' || v[1] == '_') {
+		return true // a variable reference
+	}
+	if isPortSpec(v) || nssSources(v) {
 		return true
 	}
 	if len(v) > 2 && v[0] == '%' && v[len(v)-1] == '%' {
@@ -648,6 +651,39 @@ var benignPrefixes = []string{"ssh-rsa ", "ssh-ed25519 ", "ssh-dss ", "ecdsa-sha
 	"-----BEGIN CERTIFICATE", "-----BEGIN PUBLIC KEY", "-----BEGIN RSA PUBLIC KEY", "-----BEGIN PGP PUBLIC",
 	"sha256:", "sha512:", "sha1:", "sha384:", "md5:", "S-1-5-",
 	"AAAAB3NzaC1yc2E", "AAAAC3NzaC1lZDI1NTE5", "AAAAE2VjZHNhLXNoYTIt", "AAAAB3NzaC1kc3M"}
+
+var nssWords = map[string]bool{"files": true, "compat": true, "systemd": true, "sss": true, "winbind": true,
+	"nis": true, "nisplus": true, "ldap": true, "db": true, "dns": true, "mdns4_minimal": true, "mdns4": true,
+	"mdns": true, "myhostname": true, "resolve": true, "mymachines": true, "usrfiles": true, "altfiles": true,
+	"cache": true, "extrausers": true, "oslogin": true, "hesiod": true}
+
+// nssSources: an nsswitch.conf source list ("passwd: files systemd").
+func nssSources(v []byte) bool {
+	seen := false
+	for _, f := range bytes.Fields(v) {
+		if f[0] == '[' {
+			continue
+		}
+		if !nssWords[string(f)] {
+			return false
+		}
+		seen = true
+	}
+	return seen
+}
+
+// isPortSpec: 464/tcp (/etc/services).
+func isPortSpec(v []byte) bool {
+	i := bytes.IndexByte(v, '/')
+	if i < 1 || !allDigits(v[:i]) {
+		return false
+	}
+	switch string(v[i+1:]) {
+	case "tcp", "udp", "sctp", "ddp":
+		return true
+	}
+	return false
+}
 
 // isVersion: 1.2, v2.10.3, 1.22.3-rc.1+build5.
 func isVersion(v []byte) bool {
@@ -773,6 +809,12 @@ func secretScore(v []byte, relaxed bool) bool {
 	if isUUID(v) {
 		return false
 	}
+	if !relaxed && bytes.IndexByte(v, ' ') >= 0 {
+		return false // phrases are not random tokens
+	}
+	if v[0] == '(' || v[0] == '[' || v[0] == '{' || bytes.IndexByte(v, '=') > 0 && v[len(v)-1] != '=' {
+		return false // structure (PAM [success=1 ...], (and ...)), not a token
+	}
 	var up, lo, dg, sym bool
 	trans := 0
 	prev := -1
@@ -830,10 +872,11 @@ func basicCreds(b []byte) bool {
 	if len(b) < 8 || len(b) > 1024 {
 		return false
 	}
-	dst := make([]byte, base64.StdEncoding.DecodedLen(len(b)))
+	raw := bytes.TrimRight(b, "=")
+	dst := make([]byte, base64.RawStdEncoding.DecodedLen(len(raw))+3)
 	n, err := base64.StdEncoding.Decode(dst, b)
 	if err != nil {
-		n, err = base64.RawStdEncoding.Decode(dst, bytes.TrimRight(b, "="))
+		n, err = base64.RawStdEncoding.Decode(dst, raw)
 		if err != nil {
 			return false
 		}

@@ -3,6 +3,7 @@ package redact
 import (
 	"bytes"
 	"sort"
+	"strings"
 )
 
 // span is a region of the scanned text to replace: by a marker naming rule, or by repl when set
@@ -434,7 +435,7 @@ func (s *scanner) word(ws, i int) int {
 			}
 			return j
 		}
-		if cls != keyStrong && cls != keyAuth && cls != keyCookie {
+		if cls != keyStrong && cls != keyCookie {
 			return j
 		}
 		v, e := s.valueRun(k)
@@ -447,13 +448,13 @@ func (s *scanner) word(ws, i int) int {
 			}
 		}
 		if flag {
-			if len(val) > 0 && val[0] != '-' && !benignValue(val) {
+			if len(val) > 0 && val[0] != '-' && val[0] != '(' && val[0] != '[' && val[0] != '{' && !benignValue(val) {
 				s.add(v, e, RuleCLIPass)
 				return e
 			}
 			return j
 		}
-		if (looksSecretRelaxed(val) || (cls == keyStrong && s.lineStartBefore(ws) && onlyTrailing(b, e) && !benignValue(val))) && !looksAssignAt(b, v) {
+		if (looksSecretRelaxed(val) || (cls == keyStrong && passwordKey(b[ws:j]) && s.lineStartBefore(ws) && onlyTrailing(b, e) && !benignValue(val))) && !looksAssignAt(b, v) {
 			rule := RuleKeyValue
 			if rid := s.tokenRuleAt(v); rid != "" {
 				rule = rid
@@ -798,6 +799,9 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 		}
 		return k + 2, k + 2 + idx, k + 4 + idx
 	}
+	if toEOL && k < n && b[k] == '#' && k > 0 && isSpace[b[k-1]] {
+		return k, k, k // "secret = # comment": no value
+	}
 	if toEOL && k < n && b[k] != '{' && b[k] != '[' {
 		e = n
 		for p := k; p < n; p++ {
@@ -806,8 +810,8 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 				for q < n && isSpace[b[q]] {
 					q++
 				}
-				if looksKeyAt(b, q) && (q+1 >= n || b[q] != '-') {
-					e = p
+				if q < n && (b[q] == '#' || b[q] == ';' && q+1 < n && b[q+1] == ' ') || looksKeyAt(b, q) && (q+1 >= n || b[q] != '-') {
+					e = p // a trailing comment, or the next key=value pair
 					break
 				}
 				p = q
@@ -909,6 +913,28 @@ func (s *scanner) listValue(k, cls int, rule string) int {
 	return end + 1
 }
 
+// passwordKey: keys whose two-field config line ("requirepass foobared") holds a secret. Words
+// such as auth or session also start lines of PAM and login.defs files with plain values.
+func passwordKey(w []byte) bool {
+	var kb keyBuf
+	kb.split(w)
+	if kb.n == 0 {
+		return false
+	}
+	last := string(kb.s(kb.n - 1))
+	switch last {
+	case "password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "requirepass", "masterauth",
+		"apikey", "credential", "credentials", "passwort", "kennwort", "motdepasse":
+		return true
+	}
+	for _, sf := range []string{"password", "passwd", "secret", "token"} {
+		if strings.HasSuffix(last, sf) {
+			return true
+		}
+	}
+	return false
+}
+
 // hashLike: 40 or 64 lowercase hex digits, a commit or content hash in weak contexts.
 func hashLike(v []byte) bool {
 	if len(v) != 40 && len(v) != 64 {
@@ -955,6 +981,15 @@ func onlyTrailing(b []byte, e int) bool {
 func (s *scanner) quotedPair(ws, i, j, k int) int {
 	b, n := s.b, s.n
 	if classifyKey(b[ws:j], s.e.extraKeys) != keyStrong {
+		return j
+	}
+	// only as the first argument of a call or tuple: define('DB_PASSWORD', 'x'), not a list
+	// of words ("md5", "password", "scram-sha-256")
+	p := ws - 2
+	for p >= 0 && b[p] == ' ' {
+		p--
+	}
+	if p < 0 || b[p] != '(' {
 		return j
 	}
 	v := k + 1
