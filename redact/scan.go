@@ -192,6 +192,13 @@ func (s *scanner) word(ws, i int) int {
 			}
 			body := b[i+len(r.prefix) : k]
 			if len(body) >= r.min && (r.check == nil || r.check(body)) {
+				// a word that runs on past the token's alphabet goes with it, so the marker is
+				// never glued to the start of a new word (idempotence)
+				for k < n && isAlnum[b[k]] {
+					for k < n && isKeyChar[b[k]] {
+						k++
+					}
+				}
 				st := i
 				if r.keep {
 					st = i + len(r.prefix)
@@ -1096,7 +1103,7 @@ var cookieAttrs = map[string]bool{"path": true, "domain": true, "expires": true,
 // cookieValue redacts each cookie value, keeping names and attributes.
 func (s *scanner) cookieValue(k int, colon bool) int {
 	b, n := s.b, s.n
-	if k < n && b[k] == '[' {
+	if k < n && b[k] == '[' && !hasPrefixAt(b, k, "[REDACTED") {
 		k++
 	}
 	var v, e, next int
