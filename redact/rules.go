@@ -591,8 +591,8 @@ var benignValues = map[string]bool{
 // benignValue reports values that are never secrets whatever the key: numbers, booleans, null-ish
 // words, placeholders, masks, our own markers, variable references.
 func benignValue(v []byte) bool {
-	if len(v) == 0 {
-		return true
+	if len(v) <= 1 {
+		return true // empty, or one character (HTML accesskey="p", y/n flags)
 	}
 	if bytes.Contains(v, []byte("[REDACTED:")) {
 		return true // already redacted (idempotence)
