@@ -226,6 +226,7 @@ var familyCases = []famCase{
 
 	// 3. benign look-alikes stay
 	{"comment lists and empty values", "# METHOD can be \"trust\", \"reject\", \"md5\", \"password\", \"scram-sha-256\",\nsecret = # disable PBM", nil, []string{"scram-sha-256", "# disable PBM"}},
+	{"dpkg log", "2026-05-09 07:29:24 status installed python3-jwt:amd64 2.6.0-1\nInstall: dbus-user-session:amd64 (1.14.10-1~deb12u1, automatic)", nil, []string{"python3-jwt:amd64", "dbus-user-session:amd64"}},
 	{"basic word in prose", "# Trust Anchor Certificates - CA Basic Constraint check; basic instrumentation is on", nil, []string{"Basic Constraint"}},
 	{"etc files", "passwd:         files systemd\nsasl:x:45:\nPREVENT_NO_AUTH superuser\nkpasswd\t\t464/tcp\nsession [success=1 default=ignore] pam_succeed_if.so\nsigner_key\t= $dir/private/tsakey.pem # The TSA private key\n<Key>osfBackSpace: delete-previous-character()\n# tell dbus-daemon --session (and systemd --user, if running)", nil, []string{"files systemd", "sasl:x:45:", "superuser", "464/tcp", "[success=1 default=ignore]", "$dir/private/tsakey.pem", "osfBackSpace: delete-previous-character()", "(and systemd"}},
 	{"versions and paths under keys", "auth: v2.1.3\nssl_key: /etc/ssl/private/server.key\ntoken_file=C:\\ProgramData\\app\\token.txt\nsecret: 1.22.3-rc.1", nil, []string{"v2.1.3", "/etc/ssl/private/server.key", "1.22.3-rc.1"}},

@@ -586,6 +586,9 @@ var benignValues = map[string]bool{
 	"ok.": true, "none.": true, "mismatch": true, "incorrect": true, "wrong": true, "is": true, "was": true,
 	"for": true, "of": true, "the": true, "and": true, "string": true, "bool": true, "int": true, "str": true,
 	"bytes": true, "object": true, "undef": true, "nan": true, "text": true, "hidden.": true,
+	// architectures (dpkg and rpm logs: python3-jwt:amd64, dbus-user-session:amd64)
+	"amd64": true, "arm64": true, "i386": true, "i686": true, "armhf": true, "armel": true, "all": true,
+	"x86_64": true, "aarch64": true, "noarch": true, "ppc64el": true, "ppc64le": true, "s390x": true, "riscv64": true,
 }
 
 // benignValue reports values that are never secrets whatever the key: numbers, booleans, null-ish
