@@ -163,6 +163,14 @@ var familyCases = []famCase{
 	{"teams webhook", "https://acme.webhook.office.com/webhookb2/1a2b3c4d-1111-2222-3333-444455556666@5e6f/IncomingWebhook/Xk9Lm2Np4Qr7St1Uv3Wx5/7a8b", []string{"Xk9Lm2Np4Qr7St1Uv3Wx5"}, nil},
 	{"dynatrace", "Api-Token dt0c01.ST2EY72KQINMH574WMNVI7YN.G3DFPBEJYMODIDAEX454M7YWBUVEFOWKPRVMWFASS64NFH52PX6BNDVFFM572RZM", []string{"G3DFPBEJYMODIDAEX454M7YWBUVEFOWKPRVMWFASS64"}, nil},
 
+	{"sql identified by", "CREATE USER 'app'@'%' IDENTIFIED BY 'Tr0ub4dor3';", []string{"Tr0ub4dor3"}, []string{"CREATE USER 'app'@'%'"}},
+	{"sql identified with", "ALTER USER 'app'@'%' IDENTIFIED WITH mysql_native_password BY 'hunter2x';", []string{"hunter2x"}, nil},
+	{"sql alter role", "ALTER ROLE app WITH LOGIN PASSWORD 'hunter2x';", []string{"hunter2x"}, []string{"ALTER ROLE app WITH LOGIN"}},
+	{"sql password()", "SET PASSWORD FOR 'bob'@'%' = PASSWORD('hunter2x')", []string{"hunter2x"}, nil},
+	{"powershell securestring", `$pw = ConvertTo-SecureString "Tr0ub4dor3" -AsPlainText -Force`, []string{"Tr0ub4dor3"}, []string{"-AsPlainText"}},
+	{"cmdkey", "cmdkey /add:fileserver /user:corp\\bob /pass:Tr0ub4dor3", []string{"Tr0ub4dor3"}, []string{"/user:corp"}},
+	{"sshd prose", "Failed password for invalid user admin from 10.0.0.9 port 22 ssh2", nil, []string{"Failed password for invalid user admin from 10.0.0.9 port 22 ssh2"}},
+
 	// generalisation: the same kinds in other contexts
 	{"aws csv export", "User name,Password,Access key ID,Secret access key\nops,," + awsID + "," + awsSec, []string{awsID, awsSec}, []string{"User name"}},
 	{"aws xml", "<AccessKeyId>" + awsID + "</AccessKeyId><SecretAccessKey>" + awsSec + "</SecretAccessKey>", []string{awsID, awsSec}, nil},

@@ -313,7 +313,7 @@ var strongLast = map[string]bool{
 	"requirepass": true, "masterauth": true, "masterpassword": true, "csrf": true, "xsrf": true,
 	"passwort": true, "kennwort": true, "motdepasse": true, "contrasena": true, "senha": true,
 	"wachtwoord": true, "parola": true, "haslo": true, "salasana": true, "losenord": true,
-	"privkey": true, "secretaccesskey": true, "sessionkey": true, "authkey": true, "apipassword": true,
+	"privkey": true, "securestring": true, "secretaccesskey": true, "sessionkey": true, "authkey": true, "apipassword": true,
 }
 
 // words that, before "key", make the key strong (api_key, AccountKey, SharedAccessKey ...).
@@ -436,7 +436,7 @@ func init() {
 		lastSegs[k] = true
 	}
 	for _, k := range []string{"authorization", "authentication", "cookie", "cookies", "key", "keys", "id",
-		"hash", "salt", "nonce", "seed", "sid", "value", "data", "b64", "base64", "enc", "encrypted"} {
+		"hash", "salt", "nonce", "seed", "sid", "value", "data", "b64", "base64", "enc", "encrypted", "string"} {
 		lastSegs[k] = true
 	}
 	for _, k := range strongSuffix {

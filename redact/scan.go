@@ -418,7 +418,23 @@ func (s *scanner) word(ws, i int) int {
 		if quoted && k < n && b[k] == ',' {
 			return s.quotedPair(ws, i, j, k)
 		}
+		if !quoted && k+1 < n && b[k] == '(' && (b[k+1] == '\'' || b[k+1] == '"') && passwordKey(w) {
+			// SQL: SET PASSWORD = PASSWORD('x')
+			vs, ve, next := s.value(k+1, false, false)
+			if !benignValue(b[vs:ve]) {
+				s.add(vs, ve, RuleKeyValue)
+			}
+			return next
+		}
 		return j
+	}
+	if sep == sepSpace && (b[k] == '\'' || b[k] == '"') && (passwordKey(w) || sqlIdentifiedBy(b, i, w)) {
+		// SQL: ALTER USER bob WITH PASSWORD 'x'; CREATE USER ... IDENTIFIED BY 'x'
+		vs, ve, next := s.value(k, false, false)
+		if !benignValue(b[vs:ve]) {
+			s.add(vs, ve, RuleKeyValue)
+		}
+		return next
 	}
 	if shape == 0 && ws == i && len(s.e.extraKeys) == 0 && !plainWordMaybeKey(w) && !(s.anon && sep != sepSpace && isUserKey(w)) {
 		return j // a plain lowercase word that is no sensitive key
@@ -509,6 +525,9 @@ func (s *scanner) word(ws, i int) int {
 		}
 	} else if benignValue(val) || (len(w) == 3 && lower(w) == "pwd" && len(val) > 0 && (val[0] == '/' || val[0] == '~')) {
 		return next
+	}
+	if bytes.EqualFold(val, []byte("ConvertTo-SecureString")) {
+		return v // PowerShell: the secret is the string that follows
 	}
 	if rid := s.tokenRuleAt(v); rid != "" {
 		rule = rid
@@ -918,6 +937,15 @@ func (s *scanner) listValue(k, cls int, rule string) int {
 		}
 	}
 	return end + 1
+}
+
+// sqlIdentifiedBy: the word is BY in "IDENTIFIED BY" or "IDENTIFIED WITH plugin BY".
+func sqlIdentifiedBy(b []byte, i int, w []byte) bool {
+	if len(w) != 2 || w[0]|0x20 != 'b' || w[1]|0x20 != 'y' {
+		return false
+	}
+	lo := max(0, i-48)
+	return bytes.Contains(bytes.ToLower(b[lo:i]), []byte("identified "))
 }
 
 // passwordKey: keys whose two-field config line ("requirepass foobared") holds a secret. Words
