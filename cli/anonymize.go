@@ -11,12 +11,17 @@ import (
 	"github.com/casefile/casefile/redact"
 )
 
-// setupAnonymize completes an anonymizing redaction config: the current user's name is
-// pseudonymized too, and the key of an existing --anonymize-map file is reused so tokens stay the
+// setupAnonymize completes an anonymizing redaction config: this machine's host name and the
+// current user's name are pseudonymized too, and the key of an existing --anonymize-map file is reused so tokens stay the
 // same from run to run on this machine.
 func setupAnonymize(cfg *redact.Config, mapPath string) error {
 	if !cfg.Anonymize {
 		return nil
+	}
+	// This machine's names: the bundle's name and every file carry the pseudonym instead.
+	if h, err := os.Hostname(); err == nil && h != "" {
+		short, _, _ := strings.Cut(h, ".")
+		cfg.Hosts = append(cfg.Hosts, h, short)
 	}
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		name := u.Username

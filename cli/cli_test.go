@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -43,6 +44,20 @@ func TestScripts(t *testing.T) {
 				same := bytes.Equal(a, b)
 				if same == neg {
 					ts.Fatalf("bundles identical: %v", same)
+				}
+			},
+			// samehosttoken DIR1 DIR2: the bundles in both folders carry the same host pseudonym.
+			"samehosttoken": func(ts *testscript.TestScript, neg bool, args []string) {
+				tok := func(dir string) string {
+					m, _ := filepath.Glob(filepath.Join(ts.MkAbs(dir), "casefile-*"))
+					if len(m) != 1 {
+						ts.Fatalf("%s holds %d bundles", dir, len(m))
+					}
+					parts := strings.SplitN(filepath.Base(m[0]), "-", 4)
+					return parts[1] + "-" + parts[2]
+				}
+				if a, b := tok(args[0]), tok(args[1]); (a == b) == neg {
+					ts.Fatalf("host tokens %s and %s", a, b)
 				}
 			},
 			// countfiles DIR N: DIR holds exactly N entries (nothing left behind).

@@ -205,7 +205,7 @@ func runCollect(ctx context.Context, o *collectOptions, stdout, stderr io.Writer
 		return err
 	}
 
-	host := hostName(eng, s.Redact.Anonymize || o.anonymize)
+	host := hostName(eng)
 	if err := writeMetadata(ctx, stage, s, eng, o, host); err != nil {
 		return err
 	}
@@ -294,12 +294,13 @@ func redactConfig(s *spec.Spec, src spec.Source, o *collectOptions) redact.Confi
 	return cfg
 }
 
-func hostName(eng *redact.Engine, anonymize bool) string {
+// hostName is this machine's name for the bundle: its pseudonym when anonymizing.
+func hostName(eng *redact.Engine) string {
 	h, err := os.Hostname()
 	if err != nil || h == "" {
 		return "host"
 	}
-	return eng.String("manifest.json", h)
+	return eng.HostToken(h)
 }
 
 // durationFlag is a --flag taking the spec's durations (30s, 2h, 7d).

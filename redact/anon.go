@@ -149,6 +149,15 @@ func (s *scanner) anonWord(i, j int) int {
 			return k
 		}
 	}
+	if len(s.e.hosts) > 0 {
+		ww := bytes.TrimRight(w, ".-")
+		for _, h := range s.e.hosts {
+			if strings.EqualFold(string(ww), h) {
+				s.addRepl(i, i+len(ww), RuleHostname, s.e.HostToken(h))
+				return i + len(ww)
+			}
+		}
+	}
 	if len(s.e.domains) > 0 && bytes.IndexByte(w, '.') > 0 {
 		ww := bytes.TrimRight(w, ".-")
 		for _, d := range s.e.domains {
@@ -251,6 +260,19 @@ func (s *scanner) anonUser(v, e int) {
 	}
 	t := s.e.pseudonym("user", name, tokenHex("user-", 8))
 	s.addRepl(v, e, RuleUsername, t)
+}
+
+// HostToken returns the pseudonym of a host name (the same token the scanner writes for it). With
+// anonymization off it returns h unchanged.
+func (e *Engine) HostToken(h string) string {
+	if !e.anon {
+		return h
+	}
+	h = strings.ToLower(strings.Trim(h, "."))
+	if e.isToken(h) {
+		return h
+	}
+	return e.pseudonym("host", h, tokenHex("host-", 10))
 }
 
 // TokenMap returns the pseudonym map (original value to token); it stays on the customer's machine.

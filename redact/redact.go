@@ -37,6 +37,7 @@ type Config struct {
 	AnonymizeKey []byte   // secret key for pseudonym tokens; random when nil
 	Domains      []string // hostnames under these domains are pseudonymized
 	Users        []string // extra user names to pseudonymize (with Anonymize)
+	Hosts        []string // host names pseudonymized wherever they stand as a word (this machine's)
 }
 
 // Report counts what was redacted. It never holds a secret value.
@@ -68,6 +69,7 @@ type Engine struct {
 	anonKey   []byte
 	domains   []string
 	users     [][]byte
+	hosts     []string
 
 	mu     sync.Mutex
 	report Report
@@ -141,6 +143,12 @@ func New(cfg Config) (*Engine, error) {
 		for _, u := range cfg.Users {
 			if u != "" && u != "root" {
 				e.users = append(e.users, []byte(u))
+			}
+		}
+		for _, h := range cfg.Hosts {
+			h = strings.Trim(strings.ToLower(strings.TrimSpace(h)), ".")
+			if h != "" && h != "localhost" {
+				e.hosts = append(e.hosts, h)
 			}
 		}
 	}
