@@ -14,6 +14,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/redact"
 	"github.com/casefile/casefile/spec"
 	"github.com/spf13/cobra"
@@ -93,7 +94,7 @@ func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Re
 		}
 		st, err := os.Stat(a)
 		if err != nil {
-			return usageError("%s: %v", a, errors.Unwrap(err))
+			return fmt.Errorf("%s: %v", a, errors.Unwrap(err))
 		}
 		if st.IsDir() {
 			folders++
@@ -102,6 +103,20 @@ func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Re
 	toFolder := folders > 0 || (o.out != "" && len(args) > 1)
 	if toFolder && o.out == "" {
 		return usageError("a folder needs -o OUT (the folder to write the redacted copy to)")
+	}
+	if toFolder {
+		// Files given one by one land in OUT under their base names: two with the same name
+		// would overwrite each other.
+		seen := map[string]string{}
+		for _, a := range args {
+			if st, err := os.Stat(a); err == nil && !st.IsDir() {
+				b := filepath.Base(a)
+				if prev, dup := seen[b]; dup {
+					return usageError("%s and %s would both be written to %s; redact them separately or as folders", prev, a, filepath.Join(o.out, b))
+				}
+				seen[b] = a
+			}
+		}
 	}
 	if toFolder && stdinSeen {
 		return usageError("- (stdin) cannot be mixed with folder output; redact it separately")
@@ -160,7 +175,7 @@ func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Re
 			st, _ := os.Stat(a)
 			if !st.IsDir() {
 				name := filepath.Base(a)
-				if err := redactFile(ctx, eng, a, filepath.Join(o.out, name), name); err != nil {
+				if err := redactFile(ctx, eng, a, nil, filepath.Join(o.out, name), name); err != nil {
 					fail(a, err)
 				}
 				continue
@@ -187,7 +202,7 @@ func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Re
 				if !d.Type().IsRegular() {
 					return nil // sockets, devices, symlinks: not copied
 				}
-				if err := redactFile(ctx, eng, p, filepath.Join(o.out, rel), filepath.ToSlash(rel)); err != nil {
+				if err := redactFile(ctx, eng, p, nil, filepath.Join(o.out, rel), filepath.ToSlash(rel)); err != nil {
 					fail(p, err)
 				}
 				return nil
@@ -204,7 +219,7 @@ func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Re
 				name = "<stdin>"
 			}
 			if o.out != "" {
-				err = redactFile(ctx, eng, a, o.out, filepath.Base(name))
+				err = redactFile(ctx, eng, a, stdin, o.out, filepath.Base(name))
 			} else {
 				err = redactTo(ctx, eng, a, stdin, stdout, filepath.Base(name))
 			}
@@ -248,7 +263,7 @@ func redactTo(ctx context.Context, eng *redact.Engine, path string, stdin io.Rea
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	rw := eng.NewWriter(bw, name)
-	if _, err := io.CopyBuffer(rw, ctxReader{ctx, r}, make([]byte, 64<<10)); err != nil {
+	if _, err := io.CopyBuffer(rw, collectors.ContextReader(ctx, r), make([]byte, 64<<10)); err != nil {
 		rw.Close()
 		return err
 	}
@@ -260,7 +275,7 @@ func redactTo(ctx context.Context, eng *redact.Engine, path string, stdin io.Rea
 
 // redactFile writes the redacted copy of path to dst through a temporary file renamed into
 // place, so a failure never leaves a partial or unredacted file behind.
-func redactFile(ctx context.Context, eng *redact.Engine, path, dst, name string) error {
+func redactFile(ctx context.Context, eng *redact.Engine, path string, stdin io.Reader, dst, name string) error {
 	if same, _ := samePath(path, dst); same {
 		return fmt.Errorf("output %s would overwrite its input", dst)
 	}
@@ -275,7 +290,7 @@ func redactFile(ctx context.Context, eng *redact.Engine, path, dst, name string)
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := redactTo(ctx, eng, path, nil, tmp, name); err != nil {
+	if err := redactTo(ctx, eng, path, stdin, tmp, name); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -298,18 +313,6 @@ func samePath(a, b string) (bool, error) {
 		return false, nil
 	}
 	return os.SameFile(sa, sb), nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 func writeReport(path string, rep redact.Report) error {
