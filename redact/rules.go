@@ -662,12 +662,25 @@ var nssWords = map[string]bool{"files": true, "compat": true, "systemd": true, "
 
 // nssSources: an nsswitch.conf source list ("passwd: files systemd").
 func nssSources(v []byte) bool {
+	if len(v) < 2 || len(v) > 120 || v[0] < 'a' || v[0] > 'z' {
+		return false
+	}
 	seen := false
-	for _, f := range bytes.Fields(v) {
-		if f[0] == '[' {
+	for i := 0; i < len(v); {
+		for i < len(v) && (v[i] == ' ' || v[i] == '\t') {
+			i++
+		}
+		st := i
+		for i < len(v) && v[i] != ' ' && v[i] != '\t' {
+			i++
+		}
+		if st == i {
+			break
+		}
+		if v[st] == '[' {
 			continue
 		}
-		if !nssWords[string(f)] {
+		if !nssWords[string(v[st:i])] {
 			return false
 		}
 		seen = true

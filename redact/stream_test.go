@@ -372,3 +372,20 @@ func TestLongValueAcrossWindows(t *testing.T) {
 		t.Fatalf("text after the value lost: %q", out[len(out)-60:])
 	}
 }
+
+// TestAllocsPerStream: scanning does not allocate per line or per value (the throughput depends
+// on it); a stream's allocations are its buffers.
+func TestAllocsPerStream(t *testing.T) {
+	e, _ := New(Config{})
+	data := SparseLog(1<<20, 3)
+	allocs := testing.AllocsPerRun(3, func() {
+		w := e.NewWriter(io.Discard, "a")
+		for off := 0; off < len(data); off += 32 << 10 {
+			w.Write(data[off:min(off+32<<10, len(data))])
+		}
+		w.Close()
+	})
+	if allocs > 100 {
+		t.Fatalf("%v allocations for 1 MiB (want a constant few)", allocs)
+	}
+}
