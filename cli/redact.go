@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -133,27 +132,12 @@ func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Re
 		Anonymize: s.Redact.Anonymize || o.anonymize,
 		Domains:   append(append([]string{}, s.Redact.Domains...), o.domains...),
 	}
-	if cfg.Anonymize {
-		if u, err := user.Current(); err == nil && u.Username != "" {
-			name := u.Username
-			if i := strings.LastIndexAny(name, `\`); i >= 0 {
-				name = name[i+1:] // DOMAIN\user on Windows
-			}
-			cfg.Users = append(cfg.Users, name)
-		}
-	}
 	for _, r := range s.Redact.Regexes {
 		cfg.Regexes = append(cfg.Regexes, redact.Rule{ID: r.ID, Pattern: r.Pattern, File: src.Name, Line: r.Line})
 	}
-	if cfg.Anonymize && o.anonymizeMap != "" {
-		if f, err := os.Open(o.anonymizeMap); err == nil {
-			key, kerr := redact.ReadTokenMapKey(f)
-			f.Close()
-			if kerr != nil {
-				return fmt.Errorf("--anonymize-map %s: %w", o.anonymizeMap, kerr)
-			}
-			cfg.AnonymizeKey = key
-		}
+	// this machine's host and user names, and the key of an existing --anonymize-map (as collect)
+	if err := setupAnonymize(&cfg, o.anonymizeMap); err != nil {
+		return err
 	}
 	eng, err := redact.New(cfg)
 	if err != nil {
