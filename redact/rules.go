@@ -629,7 +629,7 @@ func benignValue(v []byte) bool {
 	if v[0] == '<' && v[len(v)-1] == '>' && len(v) < 40 {
 		return true
 	}
-	if len(v) > 1 && v[0] == '$' && (v[1] == '{' || v[1] == '(' || v[1] >= 'A' && v[1] <= 'Z' || v[1] >= 'a' && v[1] <= 'z' || v[1] == '_') {
+	if len(v) > 1 && v[0] == '$' && (v[1] == '{' || v[1] == '(' || v[1] >= 'A' && v[1] <= 'Z' || v[1] >= 'a' && v[1] <= 'z' || v[1] == '_') && !isCryptHash(v) {
 		return true // a variable reference
 	}
 	if isPortSpec(v) || nssSources(v) {
@@ -955,6 +955,8 @@ func Rules() []RuleInfo {
 		{"telegram-token", "Telegram bot tokens (digits:35 chars)"},
 		{"terraform-token", "Terraform Cloud / Enterprise tokens (*.atlasv1.*)"},
 		{RuleLiteral, "values given with --redact-literal or the spec's redact.literals"},
+		{RulePasswordHash, "crypt(3) password hashes ($6$, $5$, $y$, $2b$, $argon2id$ ...), as in /etc/shadow; the algorithm id is kept"},
+		{RulePgpass, "the password field of .pgpass lines (files named .pgpass or pgpass.conf, or after a '# hostname:port:database:username:password' comment)"},
 	}
 	seen := map[string]bool{}
 	for _, r := range tokenRules {

@@ -35,6 +35,13 @@ type scanner struct {
 	anon             bool
 	awsID            bool // an AWS access key id is on this line: look for its secret key too
 	b64Start, b64End int
+	// yamlOpen: this line ends with a YAML block scalar header under a sensitive key; the more
+	// indented lines that follow (deeper than column yamlIndent) are the value.
+	yamlOpen   bool
+	yamlIndent int
+	// pgpass: the stream is a .pgpass file; pgpassHdr: a "# hostname:port:database:username:password"
+	// comment was seen, and the lines that follow in that shape are .pgpass lines.
+	pgpass, pgpassHdr bool
 }
 
 const (
@@ -73,11 +80,15 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 	s.anon = s.e.anon
 	s.pemOpen = false
 	s.awsID = false
+	s.yamlOpen = false
 	n := len(b)
 	for k := range s.miss {
 		s.miss[k] = n + 1
 	}
 	s.urlStart, s.urlEnd, s.b64Start, s.b64End = -1, -1, -1, -1
+	if atStart && ctx == 0 && (s.pgpass || s.pgpassHdr || n > 30 && b[0] == '#') {
+		s.pgpassFields()
+	}
 	i := 0
 	afterEsc := -1
 	for i < n {
@@ -102,6 +113,12 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 				afterEsc = i
 				continue
 			}
+		}
+		if i > 0 && b[i-1] == '%' && i+2 < n && isAlnum[b[i+2]] && pctDelim(b[i], b[i+1]) {
+			// URL-encoded & ? ; , and space delimit pairs in an encoded query string
+			i += 2
+			afterEsc = i
+			continue
 		}
 		if i > 0 && isAlnum[b[i-1]] && i != afterEsc {
 			// inside a word (should not happen) — skip it
@@ -179,6 +196,10 @@ func (s *scanner) word(ws, i int) int {
 			break
 		}
 		shape |= wordShape[c]
+	}
+	if e := cryptHashAt(b, i, j); e > 0 {
+		s.add(j+1, e, RulePasswordHash) // $6$salt$hash: the algorithm id stays visible
+		return e
 	}
 	// 1. provider tokens by prefix
 	if rules := firstByte[b[i]]; rules != nil && i+1 < n && firstTwo[uint16(b[i])<<8|uint16(b[i+1])] {
@@ -374,6 +395,7 @@ func (s *scanner) word(ws, i int) int {
 		k++
 	}
 	sep := sepNone
+	pctEq := false
 	switch {
 	case xml:
 		sep = sepXML
@@ -381,6 +403,10 @@ func (s *scanner) word(ws, i int) int {
 	case k+6 <= n && b[k] == '\\' && string(b[k:k+6]) == `\u003d`:
 		sep = sepEq
 		k += 6
+	case k+3 <= n && b[k] == '%' && b[k+1] == '3' && b[k+2]|0x20 == 'd':
+		sep = sepEq // URL-encoded '=' (password%3Dx in an encoded query string)
+		k += 3
+		pctEq = true
 	case k < n && b[k] == '=':
 		if k+1 < n && b[k+1] == '=' {
 			return j
@@ -441,6 +467,14 @@ func (s *scanner) word(ws, i int) int {
 	}
 	cls := classifyKey(b[ws:j], s.e.extraKeys)
 	if cls == keyNone {
+		if (sep == sepEq || sep == sepColon) && secretNamedKey(b[ws:j]) {
+			// secret_key_base: <long hex>
+			v, e := s.valueRun(skipSpaces(b, k))
+			if longRandom(b[v:e]) {
+				s.add(v, e, RuleKeyValue)
+				return e
+			}
+		}
 		if s.anon && sep != sepSpace && isUserKey(w) {
 			return s.anonUserValue(k, sep == sepXML)
 		}
@@ -497,6 +531,15 @@ func (s *scanner) word(ws, i int) int {
 	if flag {
 		rule = RuleCLIPass
 	}
+	if e := scalarEnd(b, k); e > 0 {
+		return e // a number, boolean or null: never a secret, and its delimiter stays
+	}
+	if sep == sepColon && cls != keyWeak && blockIndicator(b, k) && s.lineStartBefore(ws) {
+		// YAML block scalar (password: |): the value is on the more indented lines that follow
+		s.yamlOpen = true
+		s.yamlIndent = ws - s.ctx
+		return n
+	}
 	switch cls {
 	case keyAuth:
 		return s.authValue(k, rule)
@@ -513,6 +556,11 @@ func (s *scanner) word(ws, i int) int {
 		}
 	}
 	v, e, next := s.value(k, sep == sepXML, s.lineStartBefore(ws) && sep != sepXML)
+	if pctEq {
+		if c := bytes.Index(b[v:e], []byte("%26")); c >= 0 {
+			e, next = v+c, v+c // an encoded '&' ends the encoded pair
+		}
+	}
 	val := b[v:e]
 	if len(val) > 0 && val[0] == '{' && e == next && e-v > 1 {
 		// a nested object: its own keys are scanned
@@ -525,6 +573,8 @@ func (s *scanner) word(ws, i int) int {
 		}
 	} else if benignValue(val) || (len(w) == 3 && lower(w) == "pwd" && len(val) > 0 && (val[0] == '/' || val[0] == '~')) {
 		return next
+	} else if isFileName(val) || plainWord(val) && ambiguousKey(b[ws:j]) && !userKey(b[ws:j], s.e.extraKeys) {
+		return next // a file name (key.json), or a word after x86/PAT:, session:, auth:
 	}
 	if bytes.EqualFold(val, []byte("ConvertTo-SecureString")) {
 		return v // PowerShell: the secret is the string that follows
@@ -1422,6 +1472,9 @@ func pemBodyLine(l []byte, prefix int) bool {
 	t := bytes.TrimRight(l, " \t\r")
 	if len(t) == 0 {
 		return true
+	}
+	if prefix > 0 && len(t) <= prefix && len(t) >= prefix-4 && (t[len(t)-1] == ':' || t[len(t)-1] == ']' || t[len(t)-1] == '>' || t[len(t)-1] == '|') {
+		return true // a blank line of the block carrying only its log prefix
 	}
 	if bytes.Contains(t, []byte("Proc-Type:")) || bytes.Contains(t, []byte("DEK-Info:")) || bytes.Contains(t, []byte("Comment:")) || bytes.Contains(t, []byte("Version:")) {
 		return true

@@ -41,6 +41,10 @@ type stream struct {
 	enc       int    // encUnknown until the first bytes are seen
 	head      []byte // first bytes, kept until the encoding is known; or a partial UTF-16 unit
 	u8        []byte // transcoding scratch
+	// yaml: inside a YAML block scalar under a sensitive key; lines indented deeper than
+	// yamlIndent are its value. yamlLine: a redacted block line goes on in the next window.
+	yaml, yamlLine bool
+	yamlIndent     int
 }
 
 const (
@@ -133,7 +137,7 @@ func zeroPattern(h []byte, odd int) bool {
 }
 
 func newStream(e *Engine, dst io.Writer, file string) *stream {
-	return &stream{e: e, dst: dst, file: file, sc: scanner{e: e}}
+	return &stream{e: e, dst: dst, file: file, sc: scanner{e: e, pgpass: pgpassName(file)}}
 }
 
 var errClosed = errors.New("redact: write after close")
@@ -229,6 +233,9 @@ func chooseCut(b []byte) int {
 // segment redacts one line (nl: it ended with a newline) or one window of a long line.
 func (w *stream) segment(l []byte, nl bool) {
 	atStart := !w.cont
+	if w.yaml && w.yamlBlock(l, nl, atStart) {
+		return
+	}
 	if w.pem {
 		if idx := bytes.Index(l, pemEnd); idx >= 0 {
 			endm := idx + len(pemEnd)
@@ -319,6 +326,10 @@ func (w *stream) segment(l []byte, nl bool) {
 	if w.sc.pemOpen {
 		w.pem = true
 		w.pemPrefix = w.sc.pemPrefix
+	}
+	if w.sc.yamlOpen && nl {
+		w.yaml = true
+		w.yamlIndent = w.sc.yamlIndent
 	}
 	w.endSegment(text, nl)
 }

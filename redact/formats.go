@@ -1,0 +1,400 @@
+package redact
+
+import (
+	"bytes"
+	"strings"
+)
+
+// Formats a secret is found in by its shape or position rather than by a key name: crypt(3)
+// password hashes, .pgpass lines and YAML block scalars under sensitive keys. The scanner calls
+// these from its hooks; they hold no state of their own.
+
+const (
+	// RulePasswordHash: crypt(3) password hashes ($6$salt$hash, $2b$10$..., $argon2id$...), as in
+	// /etc/shadow. The algorithm id stays visible.
+	RulePasswordHash = "password-hash"
+	// RulePgpass: the password field of a .pgpass line (host:port:db:user:password).
+	RulePgpass = "pgpass-password"
+)
+
+// cryptIDs are the crypt(3) and passlib algorithm ids ($id$...).
+var cryptIDs = map[string]bool{
+	"1": true, "2": true, "2a": true, "2b": true, "2x": true, "2y": true, "3": true, "5": true, "6": true,
+	"7": true, "y": true, "gy": true, "sha1": true, "md5": true, "argon2i": true, "argon2d": true,
+	"argon2id": true, "scrypt": true, "pbkdf2": true, "pbkdf2-sha256": true, "pbkdf2-sha512": true,
+	"bcrypt-sha256": true,
+}
+
+// cryptHashAt: the word b[i:j] is preceded by '$' and followed by '$'. If it is a crypt(3) id and
+// what follows is a salt and hash, it returns the end of the hash (the span j+1..end is redacted).
+func cryptHashAt(b []byte, i, j int) int {
+	if i < 1 || b[i-1] != '$' || j >= len(b) || b[j] != '$' || j-i > 13 || !cryptIDs[string(b[i:j])] {
+		return 0
+	}
+	e := j + 1
+	last := e // start of the last $-separated field
+	dollars := 0
+	for e < len(b) {
+		c := b[e]
+		if c == '$' {
+			dollars++
+			last = e + 1
+		} else if !(isAlnum[c] || c == '.' || c == '/' || c == '=' || c == ',' || c == '+') {
+			break
+		}
+		e++
+	}
+	if dollars == 0 || e-last < 16 {
+		return 0
+	}
+	return e
+}
+
+// isCryptHash: v is a whole crypt(3) hash ($6$salt$hash), not a $VARIABLE reference.
+func isCryptHash(v []byte) bool {
+	if len(v) < 20 || v[0] != '$' {
+		return false
+	}
+	k := bytes.IndexByte(v[1:], '$')
+	if k < 1 {
+		return false
+	}
+	return cryptHashAt(v, 1, 1+k) == len(v)
+}
+
+// blockIndicator: a YAML block scalar header at k (|, >, |-, >+, |2, >-2 ...), alone on the rest
+// of the line but for a comment.
+func blockIndicator(b []byte, k int) bool {
+	if k >= len(b) || (b[k] != '|' && b[k] != '>') {
+		return false
+	}
+	e := k + 1
+	digit, sign := false, false
+	for e < len(b) {
+		c := b[e]
+		if c >= '1' && c <= '9' && !digit {
+			digit = true
+		} else if (c == '-' || c == '+') && !sign {
+			sign = true
+		} else {
+			break
+		}
+		e++
+	}
+	if e < len(b) && !isSpace[b[e]] {
+		return false
+	}
+	return onlyTrailing(b, e)
+}
+
+// ambiguousKey: sensitive key words that are also ordinary words or abbreviations (x86/PAT:,
+// session:, auth:). A plain dictionary word after them is not a secret.
+func ambiguousKey(key []byte) bool {
+	var kb keyBuf
+	kb.split(key)
+	if kb.n == 0 {
+		return false
+	}
+	switch string(kb.s(kb.n - 1)) {
+	case "pat", "auth", "sig", "session", "sas", "otp", "cred", "creds", "csrf", "xsrf", "bearer", "jwt":
+		return true
+	}
+	return false
+}
+
+// plainWord: one letters-only word, lowercase or capitalised (Configuration, ldap).
+func plainWord(v []byte) bool {
+	if len(v) < 3 || len(v) > 24 {
+		return false
+	}
+	for k, c := range v {
+		if c >= 'a' && c <= 'z' || k == 0 && c >= 'A' && c <= 'Z' {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// fileExts are extensions of files that hold or name credentials; a value that is such a file name
+// names the secret but is not one (GOOGLE_APPLICATION_CREDENTIALS=key.json).
+var fileExts = map[string]bool{"json": true, "pem": true, "key": true, "crt": true, "cer": true, "der": true,
+	"p12": true, "pfx": true, "jks": true, "keystore": true, "yaml": true, "yml": true, "txt": true,
+	"conf": true, "cfg": true, "ini": true, "gpg": true, "asc": true, "ppk": true, "env": true, "toml": true,
+	"xml": true, "properties": true, "kdbx": true, "p8": true, "csr": true}
+
+// isFileName: a relative file name or path (key.json, secrets/sa.json) with a known extension
+// and elements that look like names, not tokens.
+func isFileName(v []byte) bool {
+	if len(v) < 5 || len(v) > 256 {
+		return false
+	}
+	dot := -1
+	for k, c := range v {
+		if !(isKeyChar[c] || c == '/' || c == '\\') {
+			return false
+		}
+		if c == '.' {
+			dot = k
+		} else if c == '/' || c == '\\' {
+			dot = -1
+		}
+	}
+	if dot < 1 || len(v)-dot-1 > 10 || !fileExts[lower(v[dot+1:])] {
+		return false
+	}
+	// every element must look like a file or folder name, not a random token
+	st := 0
+	for k := 0; k <= dot; k++ {
+		if k == dot || v[k] == '/' || v[k] == '\\' {
+			if seg := v[st:k]; len(seg) >= 40 || len(seg) >= 8 && mixedAlnum(seg) {
+				return false
+			}
+			st = k + 1
+		}
+	}
+	return true
+}
+
+// containsFold: w contains the lowercase ASCII word sub, in any case.
+func containsFold(w []byte, sub string) bool {
+	for k := 0; k+len(sub) <= len(w); k++ {
+		m := 0
+		for m < len(sub) && w[k+m]|0x20 == sub[m] {
+			m++
+		}
+		if m == len(sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// userKey: the key is one the user named (redact.keys, --redact-key); their word is final.
+func userKey(word []byte, extra map[string]bool) bool {
+	if len(extra) == 0 {
+		return false
+	}
+	var kb keyBuf
+	kb.split(word)
+	n := kb.n
+	if n == 0 {
+		return false
+	}
+	joined2 := kb.s(n - 1)
+	if n >= 2 {
+		joined2 = kb.lb[kb.seg[n-2][0]:kb.seg[n-1][1]]
+	}
+	return extra[string(kb.lb[:kb.seg[n-1][1]])] || extra[string(kb.s(n-1))] || extra[string(joined2)]
+}
+
+// secretNamedKey: a key with a "secret" segment that is not its last (secret_key_base). Its
+// value is a secret when it is a long random string; it decides nothing else.
+func secretNamedKey(key []byte) bool {
+	if len(key) < 8 || len(key) > 80 || !containsFold(key, "secret") {
+		return false
+	}
+	var kb keyBuf
+	kb.split(key)
+	for k := 0; k < kb.n-1; k++ {
+		if s := string(kb.s(k)); s == "secret" || s == "secrets" {
+			return true
+		}
+	}
+	return false
+}
+
+// longRandom: 32 or more hex digits, or 32 or more mixed-case alphanumerics (with - _ + / =).
+func longRandom(v []byte) bool {
+	if len(v) < 32 || len(v) > 1024 {
+		return false
+	}
+	hex := true
+	for _, c := range v {
+		if !charsets[csHexLower][c] {
+			hex = false
+			if !(isWord[c] || c == '-' || c == '+' || c == '/' || c == '=') {
+				return false
+			}
+		}
+	}
+	return hex || mixedAlnum(v)
+}
+
+// scalarEnd: a JSON number (at most 12 digits), true, false or null at k, followed by a
+// delimiter: it returns the scalar's end. Such values are never secrets and their delimiter must
+// not be taken into a marker.
+func scalarEnd(b []byte, k int) int {
+	e := k
+	switch {
+	case hasPrefixAt(b, k, "true"):
+		e += 4
+	case hasPrefixAt(b, k, "false"):
+		e += 5
+	case hasPrefixAt(b, k, "null"):
+		e += 4
+	default:
+		if e < len(b) && b[e] == '-' {
+			e++
+		}
+		d := 0
+		for e < len(b) && (b[e] >= '0' && b[e] <= '9' || b[e] == '.' && d > 0) {
+			if b[e] != '.' {
+				d++
+			}
+			e++
+		}
+		if d == 0 || d > 12 {
+			return 0
+		}
+	}
+	if e < len(b) && b[e] != ',' && b[e] != '}' && b[e] != ']' && !isSpace[b[e]] {
+		return 0
+	}
+	return e
+}
+
+// pgpassName: a file whose lines are host:port:database:username:password.
+func pgpassName(file string) bool {
+	f := strings.ToLower(strings.ReplaceAll(file, "\\", "/"))
+	return strings.HasSuffix(f, ".pgpass") || f == "pgpass.conf" || strings.HasSuffix(f, "/pgpass.conf")
+}
+
+// pgpassHeader: the comment that documents the .pgpass format.
+func pgpassHeader(l []byte) bool {
+	t := bytes.TrimSpace(l)
+	if len(t) == 0 || t[0] != '#' {
+		return false
+	}
+	const want = "hostname:port:database:username:password"
+	k := 0
+	for _, c := range t[1:] {
+		if c == ' ' || c == '\t' {
+			continue
+		}
+		if k == len(want) || c|0x20 != want[k] {
+			break
+		}
+		k++
+	}
+	return k == len(want)
+}
+
+// pgpassLine returns where the password field of a .pgpass line starts and ends (0, 0 when l is
+// not such a line). A colon or backslash inside a field is escaped with a backslash.
+func pgpassLine(l []byte) (int, int) {
+	fields, start := 0, 0
+	var port []byte
+	for p := 0; p < len(l); p++ {
+		switch l[p] {
+		case '\\':
+			p++
+		case ':':
+			if fields == 1 {
+				port = l[start:p]
+			}
+			fields++
+			start = p + 1
+			if fields == 4 {
+				e := len(l)
+				for e > start && (l[e-1] == '\r' || l[e-1] == '\n') {
+					e--
+				}
+				if !(allDigits(port) || string(port) == "*") || e == start {
+					return 0, 0
+				}
+				return start, e
+			}
+		case ' ', '\t':
+			if fields < 2 {
+				return 0, 0 // host and port hold no spaces
+			}
+		}
+	}
+	return 0, 0
+}
+
+// pgpassFields redacts the password field when the line is a .pgpass line; in a stream that is
+// not a .pgpass file, a line of another shape ends the .pgpass lines begun by the header comment.
+func (s *scanner) pgpassFields() {
+	l := s.b
+	if pgpassHeader(l) {
+		s.pgpassHdr = true
+		return
+	}
+	t := bytes.TrimSpace(l)
+	if len(t) == 0 || t[0] == '#' {
+		return
+	}
+	st, en := pgpassLine(l)
+	if en <= st {
+		if !s.pgpass {
+			s.pgpassHdr = false
+		}
+		return
+	}
+	if !bytes.HasPrefix(l[st:en], []byte("[REDACTED:")) {
+		s.add(st, en, RulePgpass)
+	}
+}
+
+// yamlBlock handles a line (or window) while a YAML block scalar under a sensitive key is open:
+// a line indented deeper than the key is replaced after its indentation by one marker; blank
+// lines pass; any other line ends the block and is scanned as usual (it returns false).
+func (w *stream) yamlBlock(l []byte, nl, atStart bool) bool {
+	if !atStart {
+		if !w.yamlLine {
+			return false
+		}
+		// the rest of a long block line: already covered by its marker
+		if nl {
+			w.out = append(w.out, '\n')
+			w.yamlLine = false
+		}
+		w.endSegment(nil, nl)
+		return true
+	}
+	ind := 0
+	for ind < len(l) && (l[ind] == ' ' || l[ind] == '\t') {
+		ind++
+	}
+	rest := bytes.TrimRight(l[ind:], " \t\r")
+	if len(rest) == 0 {
+		w.out = append(w.out, l...)
+		if nl {
+			w.out = append(w.out, '\n')
+		}
+		w.endSegment(nil, nl)
+		return true
+	}
+	if ind <= w.yamlIndent {
+		w.yaml = false
+		return false
+	}
+	w.out = append(w.out, l[:ind]...)
+	if !bytes.HasPrefix(rest, []byte("[REDACTED:")) || bytes.IndexByte(rest, ']') != len(rest)-1 {
+		w.out = append(w.out, "[REDACTED:"+RuleKeyValue+"]"...)
+		if w.counts == nil {
+			w.counts = map[string]int{}
+		}
+		w.counts[RuleKeyValue]++
+	} else {
+		w.out = append(w.out, rest...) // already redacted (idempotence)
+	}
+	if len(l) > 0 && l[len(l)-1] == '\r' {
+		w.out = append(w.out, '\r')
+	}
+	if nl {
+		w.out = append(w.out, '\n')
+	} else {
+		w.yamlLine = true
+	}
+	w.endSegment(nil, nl)
+	return true
+}
+
+// pctDelim: %26 (&), %3F (?), %3B (;), %2C (,) and %20 (space), delimiters of an encoded query.
+func pctDelim(a, c byte) bool {
+	c |= 0x20
+	return a == '2' && (c == '6' || c == 'c' || c == '0') || a == '3' && (c == 'f' || c == 'b')
+}

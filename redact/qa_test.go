@@ -1,0 +1,189 @@
+package redact
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// qaCase: in is redacted as the stream named file; no secret may survive, every keep must be
+// there verbatim, and when equal is set the output must be exactly that (benign input is kept
+// whole). JSON input (whole or line by line) must stay valid JSON.
+type qaCase struct {
+	name   string
+	file   string
+	in     string
+	secret []string
+	keep   []string
+	equal  string
+}
+
+var qaCases = []qaCase{
+	// YAML block scalars under sensitive keys: each block line is redacted, indentation kept
+	{name: "yaml literal and folded blocks", in: "token: |\n  BlockTok1\npassword: >-\n  FoldedPw2\n  FoldedLine3\nuser: bob\n",
+		secret: []string{"BlockTok1", "FoldedPw2", "FoldedLine3"},
+		equal:  "token: |\n  [REDACTED:sensitive-key]\npassword: >-\n  [REDACTED:sensitive-key]\n  [REDACTED:sensitive-key]\nuser: bob\n"},
+	{name: "yaml block with blank line, indicator digit and comment", in: "data:\n  client_secret: |2+ # rotated\n    Xk9Lm2Np\n\n    Qr7St1Uv\n  name: app\n",
+		secret: []string{"Xk9Lm2Np", "Qr7St1Uv"}, keep: []string{"client_secret: |2+ # rotated", "\n\n", "  name: app\n"}},
+	{name: "yaml block in a list item (helm values)", in: "auth:\n  - password: |-\n      Hunter2Pass\n  - user: admin\n",
+		secret: []string{"Hunter2Pass"}, keep: []string{"  - password: |-\n      [REDACTED:sensitive-key]\n", "  - user: admin"}},
+	{name: "yaml block with crlf", in: "token: >\r\n  CrLfTok9\r\nnext: 1\r\n",
+		secret: []string{"CrLfTok9"}, equal: "token: >\r\n  [REDACTED:sensitive-key]\r\nnext: 1\r\n"},
+	{name: "yaml block under a non-sensitive key stays", in: "description: |\n  The token rotates daily.\n  Ask ops.\n",
+		equal: "description: |\n  The token rotates daily.\n  Ask ops.\n"},
+	{name: "kubeconfig token block", in: "users:\n- name: admin\n  user:\n    token: |\n      eyJhbGciOiJSUzI1NiJ9WkToken\n    username: admin\n",
+		secret: []string{"eyJhbGciOiJSUzI1NiJ9WkToken"}, keep: []string{"    username: admin\n"}},
+
+	// JSON objects and arrays under sensitive keys keep their structure
+	{name: "json object and array under sensitive keys", in: `{"auth":{"u":"b"},"credentials":[{"x":1}]}`, equal: `{"auth":{"u":"b"},"credentials":[{"x":1}]}`},
+	{name: "json nested values decided by their own keys", in: `{"auth":{"user":"bob","password":"Sup3rS3cretPw"},"credentials":[{"token":"abcDEF123ghiJKL456"}],"x":"y"}`,
+		secret: []string{"Sup3rS3cretPw", "abcDEF123ghiJKL456"}, keep: []string{`"user":"bob"`, `"x":"y"`}},
+	{name: "json spaced object under secrets", in: `{"secrets": {"db": {"password": "Zq8Wv3Rt6Yu1"}}, "n": 2}`,
+		secret: []string{"Zq8Wv3Rt6Yu1"}, keep: []string{`"n": 2`}},
+
+	// numbers, booleans and null after sensitive keys are kept, with their delimiters
+	{name: "json number after cookie", in: `{"cookie": 2, "x": 1}`, equal: `{"cookie": 2, "x": 1}`},
+	{name: "json compact numbers and booleans", in: `{"cookie":2,"authorization":5,"token":3600,"session":true,"password":null,"x":1}`,
+		equal: `{"cookie":2,"authorization":5,"token":3600,"session":true,"password":null,"x":1}`},
+	{name: "sysctl syncookies", in: "net.ipv4.tcp_syncookies = 1\n", equal: "net.ipv4.tcp_syncookies = 1\n"},
+	{name: "issue text numbers", in: "password_min_length=12 token_ttl=3600", equal: "password_min_length=12 token_ttl=3600"},
+	{name: "cookie value still redacted", in: `{"cookie": "sid=Ab3Cd5Ef7Gh9", "x": 1}`, secret: []string{"Ab3Cd5Ef7Gh9"}, keep: []string{`"x": 1`}},
+
+	// plain words after ambiguous keys
+	{name: "dmesg PAT", in: "x86/PAT: Configuration [0-7]: WB  WC  UC- UC  ", equal: "x86/PAT: Configuration [0-7]: WB  WC  UC- UC  "},
+	{name: "KEY then a word", in: "Press KEY: Enter to continue", equal: "Press KEY: Enter to continue"},
+	{name: "PAT token still redacted", in: "PAT: Xk9Lm2Np4Qr7St1Uv3W", secret: []string{"Xk9Lm2Np4Qr7St1Uv3W"}},
+	{name: "password word still redacted", in: "password: Welcome", secret: []string{"Welcome"}},
+
+	// secret-named keys with long random values
+	{name: "rails secret_key_base", in: "secret_key_base: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a089f86d081884c7d659a2feaa0c55ad015\n",
+		secret: []string{"9f86d081884c7d659a2feaa0c55ad015"}, keep: []string{"secret_key_base: "}},
+	{name: "hex under non-sensitive keys stays", in: "commit_sha: 4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a\nchecksum=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\nsecret_store=vault\n",
+		equal: "commit_sha: 4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a\nchecksum=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\nsecret_store=vault\n"},
+
+	// URL-encoded query strings
+	{name: "url-encoded equals", in: "url=https://x/?password%3DUrlEnc9", secret: []string{"UrlEnc9"}, keep: []string{"password%3D"}},
+	{name: "url-encoded pair in an encoded query", in: "next=%2Flogin%3Fuser%3Dbob%26password%3DUrlEnc9x%26lang%3Den",
+		secret: []string{"UrlEnc9x"}, keep: []string{"user%3Dbob%26password%3D", "%26lang%3Den"}},
+
+	// .pgpass
+	{name: "pgpass file", file: "home/bob/.pgpass", in: "db.example.com:5432:app:bob:PgPw9secret\n*:*:*:admin:se:cr\\:et\n# comment: a:b:c:d\n",
+		secret: []string{"PgPw9secret", "se:cr\\:et"}, keep: []string{"db.example.com:5432:app:bob:", "*:*:*:admin:", "# comment: a:b:c:d"}},
+	{name: "pgpass after its header comment", in: "# hostname:port:database:username:password\nlocalhost:5432:*:postgres:pgadmin1\n",
+		secret: []string{"pgadmin1"}, keep: []string{"localhost:5432:*:postgres:"}},
+	{name: "colon lines elsewhere stay", in: "12:00:01:02:03 tick\nroot:x:0:0:root:/root:/bin/bash\n",
+		equal: "12:00:01:02:03 tick\nroot:x:0:0:root:/root:/bin/bash\n"},
+
+	// crypt(3) password hashes
+	{name: "shadow hashes", file: "etc/shadow", in: "root:$6$saltsalt$Lk2Rl0V8WdNq5t3c1hV4m7rXQ9pz.3c5Q1T0eJ6wNqFqS/Y2bKl9eQxW0eXc8sYp7O1Zb0d3r2fGy9Tt6uI7W1:19000:0:99999:7:::\nbob:$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7:19000::::::\ndaemon:*:19000:0:99999:7:::\n",
+		secret: []string{"Lk2Rl0V8WdNq5t3c1hV4m7rXQ9pz", "X3DX6M94c7o.9agCG9G317fhZg9SqC", "F5Jx5fExrKuPp53xLKQ"}, keep: []string{"root:$6$", ":19000:0:99999:7:::", "bob:$y$", "daemon:*:19000:0:99999:7:::"}},
+	{name: "bcrypt sha256 md5 argon2 in logs", in: "hash=$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy user set $5$rounds=5000$abc$Qm8Rt3Vx9Lp2Kw7Zn4Bc6Hd1 and $1$Xy9Kq2Lm$Ab3Cd5Ef7Gh9Jk1Lm3Np5Q and $argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG",
+		secret: []string{"N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92", "Qm8Rt3Vx9Lp2Kw7Zn4Bc6Hd1", "Ab3Cd5Ef7Gh9Jk1Lm3Np5Q", "RdescudvJCsgt3ub"}},
+	{name: "yescrypt under a password key", in: "PASSWORD=$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7", secret: []string{"X3DX6M94c7o.9agCG9G317fhZg9SqC"}},
+	{name: "dollar words stay", in: "cost $5 and $6 each; echo $1$2 $HOME", equal: "cost $5 and $6 each; echo $1$2 $HOME"},
+
+	// a prefixed legacy encrypted PEM key with a prefix-only blank line
+	{name: "prefixed encrypted rsa key", in: "2026-11-27T10:00:00Z app: -----BEGIN RSA PRIVATE KEY-----\n2026-11-27T10:00:00Z app: Proc-Type: 4,ENCRYPTED\n2026-11-27T10:00:00Z app: DEK-Info: AES-128-CBC,3F9A1C7E5B2D8F4A6C0E9B1D7F3A5C8E\n2026-11-27T10:00:00Z app: \n2026-11-27T10:00:00Z app: MIIEowIBAAKCAQEAx9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6Jk8Lm0Np2Qr4\n2026-11-27T10:00:00Z app: St6Uv8Wx0Yz2Ab4Cd6Ef8Gh0Jk2Lm4Np6Qr8St0Uv2Wx4Yz6=\n2026-11-27T10:00:00Z app: -----END RSA PRIVATE KEY-----\n2026-11-27T10:00:01Z app: done\n",
+		secret: []string{"MIIEowIBAAKCAQEAx9Lm2Np4Qr7St1Uv3Wx5Yz8", "St6Uv8Wx0Yz2Ab4Cd6Ef8Gh0Jk2Lm4", "3F9A1C7E5B2D8F4A"}, keep: []string{"2026-11-27T10:00:01Z app: done\n"}},
+
+	// file names under sensitive keys name the secret, they are not one
+	{name: "credentials file paths", in: "GOOGLE_APPLICATION_CREDENTIALS=/path/to/key.json\nGOOGLE_APPLICATION_CREDENTIALS=key.json\nTLS_PRIVATE_KEY=certs/server.key\nSECRET_FILE=C:\\secrets\\sa.json\n",
+		equal: "GOOGLE_APPLICATION_CREDENTIALS=/path/to/key.json\nGOOGLE_APPLICATION_CREDENTIALS=key.json\nTLS_PRIVATE_KEY=certs/server.key\nSECRET_FILE=C:\\secrets\\sa.json\n"},
+	{name: "a password that ends like a file name is redacted when random", in: "password=Xk9Lm2Np4Q.json", secret: []string{"Xk9Lm2Np4Q"}},
+}
+
+func TestQA(t *testing.T) {
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range qaCases {
+		t.Run(c.name, func(t *testing.T) {
+			file := c.file
+			if file == "" {
+				file = "qa.txt"
+			}
+			out := e.String(file, c.in)
+			check := func(how, out string) {
+				for _, s := range c.secret {
+					if strings.Contains(out, s) {
+						t.Errorf("%s: secret %q survived:\n in: %q\nout: %q", how, s, c.in, out)
+					}
+				}
+				for _, k := range c.keep {
+					if !strings.Contains(out, k) {
+						t.Errorf("%s: %q destroyed:\n in: %q\nout: %q", how, k, c.in, out)
+					}
+				}
+				if c.equal != "" && out != c.equal {
+					t.Errorf("%s:\n  in: %q\n out: %q\nwant: %q", how, c.in, out, c.equal)
+				}
+				if json.Valid([]byte(c.in)) && !json.Valid([]byte(out)) {
+					t.Errorf("%s: JSON broken: %s", how, out)
+				}
+				inLines, outLines := strings.Split(c.in, "\n"), strings.Split(out, "\n")
+				if len(inLines) == len(outLines) {
+					for k := range inLines {
+						if strings.TrimSpace(inLines[k]) != "" && json.Valid([]byte(inLines[k])) && !json.Valid([]byte(outLines[k])) {
+							t.Errorf("%s: JSON line broken: %s", how, outLines[k])
+						}
+					}
+				}
+			}
+			check("once", out)
+			if len(c.secret) > 0 && !strings.Contains(out, "[REDACTED:") {
+				t.Errorf("no marker in %q", out)
+			}
+			if again := e.String(file, out); again != out {
+				t.Errorf("not idempotent:\n once: %q\ntwice: %q", out, again)
+			}
+			// the same through a stream written a few bytes at a time (state across lines)
+			var buf bytes.Buffer
+			w := e.NewWriter(&buf, file)
+			for k := 0; k < len(c.in); k += 3 {
+				if _, err := w.Write([]byte(c.in[k:min(k+3, len(c.in))])); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if buf.String() != out {
+				t.Errorf("chunked writes differ:\n whole: %q\nchunks: %q", out, buf.String())
+			}
+		})
+	}
+}
+
+// TestQAYAMLBlockLongLine: a block line longer than a window is one marker, and the block goes on.
+func TestQAYAMLBlockLongLine(t *testing.T) {
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("Ab3Cd5Ef7Gh9 ", (maxWindow/13)*2)
+	in := "token: |\n  " + long + "\n  tail9Secret\nname: x\n"
+	out := e.String("t", in)
+	want := "token: |\n  [REDACTED:sensitive-key]\n  [REDACTED:sensitive-key]\nname: x\n"
+	if out != want {
+		t.Fatalf("got %q (len %d)", out[:min(len(out), 200)], len(out))
+	}
+}
+
+// TestQASeedsNoPanic: every prefix of the QA inputs, with pseudonyms and as a .pgpass stream,
+// redacts without an engine error.
+func TestQASeedsNoPanic(t *testing.T) {
+	e, err := New(Config{Anonymize: true, Domains: []string{"example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range qaCases {
+		s := c.in
+		for cut := 0; cut <= len(s); cut += 7 {
+			if _, err := e.Bytes("x.pgpass", []byte(s[:cut])); err != nil {
+				t.Fatalf("%q: %v", s[:cut], err)
+			}
+		}
+	}
+}
