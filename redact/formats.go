@@ -248,7 +248,19 @@ func scalarEnd(b []byte, k int) int {
 			return 0
 		}
 	}
-	if e < len(b) && b[e] != ',' && b[e] != '}' && b[e] != ']' && !isSpace[b[e]] {
+	switch {
+	case e == len(b) || b[e] == '}' || b[e] == ']':
+	case b[e] == ',':
+		// a JSON or list delimiter, not "123,abc"
+		if e+1 < len(b) && !isSpace[b[e+1]] && b[e+1] != '"' && b[e+1] != '\\' && b[e+1] != '{' && b[e+1] != '[' {
+			return 0
+		}
+	case isSpace[b[e]]:
+		// the value ends here: "1234 abcd" could be one passphrase
+		if f := skipSpaces(b, e); f < len(b) && !onlyTrailing(b, f) && !looksKeyAt(b, f) && b[f] != ',' && b[f] != '}' && b[f] != ']' {
+			return 0
+		}
+	default:
 		return 0
 	}
 	return e

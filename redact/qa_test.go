@@ -48,6 +48,8 @@ var qaCases = []qaCase{
 		equal: `{"cookie":2,"authorization":5,"token":3600,"session":true,"password":null,"x":1}`},
 	{name: "sysctl syncookies", in: "net.ipv4.tcp_syncookies = 1\n", equal: "net.ipv4.tcp_syncookies = 1\n"},
 	{name: "issue text numbers", in: "password_min_length=12 token_ttl=3600", equal: "password_min_length=12 token_ttl=3600"},
+	{name: "digits then more text is one value", in: "password: 1234 abcd\npassword: 123,abc\n", equal: "password: [REDACTED:sensitive-key]\npassword: [REDACTED:sensitive-key]\n"},
+	{name: "scalars before closing brackets", in: `[{"password":7},{"session":1},{"token": 5 }]`, equal: `[{"password":7},{"session":1},{"token": 5 }]`},
 	{name: "cookie value still redacted", in: `{"cookie": "sid=Ab3Cd5Ef7Gh9", "x": 1}`, secret: []string{"Ab3Cd5Ef7Gh9"}, keep: []string{`"x": 1`}},
 
 	// plain words after ambiguous keys
