@@ -197,9 +197,11 @@ func (s *scanner) word(ws, i int) int {
 		}
 		shape |= wordShape[c]
 	}
-	if e := cryptHashAt(b, i, j); e > 0 {
-		s.add(j+1, e, RulePasswordHash) // $6$salt$hash: the algorithm id stays visible
-		return e
+	if i > 0 && b[i-1] == '$' {
+		if e := cryptHashAt(b, i, j); e > 0 {
+			s.add(j+1, e, RulePasswordHash) // $6$salt$hash: the algorithm id stays visible
+			return e
+		}
 	}
 	// 1. provider tokens by prefix
 	if rules := firstByte[b[i]]; rules != nil && i+1 < n && firstTwo[uint16(b[i])<<8|uint16(b[i+1])] {
