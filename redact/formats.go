@@ -301,6 +301,12 @@ func pgpassLine(l []byte) (int, int) {
 		switch l[p] {
 		case '\\':
 			p++
+		case '[':
+			if hasPrefixAt(l, p, "[REDACTED:") {
+				if q := bytes.IndexByte(l[p:], ']'); q > 0 {
+					p += q // a marker from another rule: its colon separates nothing
+				}
+			}
 		case ':':
 			if fields == 1 {
 				port = l[start:p]

@@ -72,6 +72,8 @@ var qaCases = []qaCase{
 	// .pgpass
 	{name: "pgpass file", file: "home/bob/.pgpass", in: "db.example.com:5432:app:bob:PgPw9secret\n*:*:*:admin:se:cr\\:et\n# comment: a:b:c:d\n",
 		secret: []string{"PgPw9secret", "se:cr\\:et"}, keep: []string{"db.example.com:5432:app:bob:", "*:*:*:admin:", "# comment: a:b:c:d"}},
+	{name: "pgpass with a token as user name", file: ".pgpass", in: "db:5432:app:ghp_R8xK2mQ9vLp4Tn7Wc3Yb6Hd1Fs5Jg0Ae2Zu4:PgPw9secret\n",
+		secret: []string{"R8xK2mQ9vLp4Tn7Wc3Yb6Hd1Fs5Jg0Ae2Zu4", "PgPw9secret"}, keep: []string{"db:5432:app:"}},
 	{name: "pgpass after its header comment", in: "# hostname:port:database:username:password\nlocalhost:5432:*:postgres:pgadmin1\n",
 		secret: []string{"pgadmin1"}, keep: []string{"localhost:5432:*:postgres:"}},
 	{name: "colon lines elsewhere stay", in: "12:00:01:02:03 tick\nroot:x:0:0:root:/root:/bin/bash\n",
@@ -188,4 +190,58 @@ func TestQASeedsNoPanic(t *testing.T) {
 			}
 		}
 	}
+}
+
+// qaPlants exercise the state the QA fixes keep across lines (YAML blocks, .pgpass lines).
+var qaPlants = []struct{ line, core string }{
+	{"password: |\n  PlantBlk9xQ", "PlantBlk9xQ"},
+	{"token: >-\n    PlantFold7Zr\n    PlantFold8Ws", "PlantFold8Ws"},
+	{"root:$6$PlSalt12$PlantHash0aB1cD2eF3gH4iJ5kL6mN7oP8:19000:0:99999:7:::", "PlantHash0aB1cD2eF3gH4"},
+	{"db.example:5432:app:bob:PlantPg9Pw", "PlantPg9Pw"}, // only in a .pgpass stream
+	{"url=https://x/?a=1%26password%3DPlantEnc5Vx", "PlantEnc5Vx"},
+}
+
+// FuzzQA: no engine error, planted secrets never survive, output is idempotent; the stream is a
+// .pgpass file or not.
+func FuzzQA(f *testing.F) {
+	for k, c := range qaCases {
+		f.Add([]byte(c.in), uint8(k), uint16(k*5), k%2 == 0)
+	}
+	e, err := New(Config{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, which uint8, at uint16, pg bool) {
+		p := qaPlants[int(which)%len(qaPlants)]
+		file := "fuzz"
+		if pg {
+			file = "home/u/.pgpass"
+		} else if strings.HasPrefix(p.line, "db.example:") {
+			return
+		}
+		if bytes.Contains(data, []byte(p.core)) {
+			return
+		}
+		pos := int(at) % (len(data) + 1)
+		in := make([]byte, 0, len(data)+len(p.line)+2)
+		in = append(in, data[:pos]...)
+		in = append(in, '\n')
+		in = append(in, p.line...)
+		in = append(in, '\n')
+		in = append(in, data[pos:]...)
+		out, err := e.Bytes(file, in)
+		if err != nil {
+			t.Fatalf("engine error: %v", err)
+		}
+		if bytes.Contains(out, []byte(p.core)) {
+			t.Fatalf("planted %q survived:\n%q", p.core, out)
+		}
+		again, err := e.Bytes(file, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(again, out) {
+			t.Fatalf("not idempotent:\n once %q\ntwice %q", out, again)
+		}
+	})
 }
