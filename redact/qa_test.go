@@ -61,6 +61,8 @@ var qaCases = []qaCase{
 	// secret-named keys with long random values
 	{name: "rails secret_key_base", in: "secret_key_base: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a089f86d081884c7d659a2feaa0c55ad015\n",
 		secret: []string{"9f86d081884c7d659a2feaa0c55ad015"}, keep: []string{"secret_key_base: "}},
+	{name: "secret_key_base in JSON, Ruby and env", in: `{"secret_key_base":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","x":1}` + "\nconfig.secret_key_base = \"Xk9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6\"\nSECRET_KEY_BASE=0123456789abcdef0123456789abcdef RAILS_ENV=production\n",
+		secret: []string{"9f86d081884c7d659a2feaa0c55ad015", "Xk9Lm2Np4Qr7St1Uv3Wx5Yz8", "0123456789abcdef0123456789abcdef"}, keep: []string{`"x":1}`, "RAILS_ENV=production"}},
 	{name: "hex under non-sensitive keys stays", in: "commit_sha: 4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a\nchecksum=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\nsecret_store=vault\n",
 		equal: "commit_sha: 4f9a1c7e5b2d8f4a6c0e9b1d7f3a5c8e2b4d6f8a\nchecksum=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\nsecret_store=vault\n"},
 
@@ -84,6 +86,7 @@ var qaCases = []qaCase{
 		secret: []string{"Lk2Rl0V8WdNq5t3c1hV4m7rXQ9pz", "X3DX6M94c7o.9agCG9G317fhZg9SqC", "F5Jx5fExrKuPp53xLKQ"}, keep: []string{"root:$6$", ":19000:0:99999:7:::", "bob:$y$", "daemon:*:19000:0:99999:7:::"}},
 	{name: "bcrypt sha256 md5 argon2 in logs", in: "hash=$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy user set $5$rounds=5000$abc$Qm8Rt3Vx9Lp2Kw7Zn4Bc6Hd1 and $1$Xy9Kq2Lm$Ab3Cd5Ef7Gh9Jk1Lm3Np5Q and $argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG",
 		secret: []string{"N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92", "Qm8Rt3Vx9Lp2Kw7Zn4Bc6Hd1", "Ab3Cd5Ef7Gh9Jk1Lm3Np5Q", "RdescudvJCsgt3ub"}},
+	{name: "usermod -p with a quoted hash", in: "usermod -p '$6$abcdefgh$Lk2Rl0V8WdNq5t3c1hV4m7rXQ9pz.3c5Q1T0eJ6wNqFq' bob", secret: []string{"Lk2Rl0V8WdNq5t3c1hV4m7rXQ9pz"}, keep: []string{"usermod -p '$6$", "' bob"}},
 	{name: "yescrypt under a password key", in: "PASSWORD=$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7", secret: []string{"X3DX6M94c7o.9agCG9G317fhZg9SqC"}},
 	{name: "dollar words stay", in: "cost $5 and $6 each; echo $1$2 $HOME", equal: "cost $5 and $6 each; echo $1$2 $HOME"},
 
