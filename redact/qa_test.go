@@ -30,6 +30,8 @@ var qaCases = []qaCase{
 		secret: []string{"Hunter2Pass"}, keep: []string{"  - password: |-\n      [REDACTED:sensitive-key]\n", "  - user: admin"}},
 	{name: "yaml block with crlf", in: "token: >\r\n  CrLfTok9\r\nnext: 1\r\n",
 		secret: []string{"CrLfTok9"}, equal: "token: >\r\n  [REDACTED:sensitive-key]\r\nnext: 1\r\n"},
+	{name: "yaml block under a quoted key", in: "\"db_password\": |\n  QuotedBlk7x\n'api_token': >\n  QuotedBlk8y\nname: x\n",
+		secret: []string{"QuotedBlk7x", "QuotedBlk8y"}, keep: []string{"name: x\n"}},
 	{name: "yaml block under a non-sensitive key stays", in: "description: |\n  The token rotates daily.\n  Ask ops.\n",
 		equal: "description: |\n  The token rotates daily.\n  Ask ops.\n"},
 	{name: "kubeconfig token block", in: "users:\n- name: admin\n  user:\n    token: |\n      eyJhbGciOiJSUzI1NiJ9WkToken\n    username: admin\n",

@@ -536,11 +536,17 @@ func (s *scanner) word(ws, i int) int {
 	if e := scalarEnd(b, k); e > 0 {
 		return e // a number, boolean or null: never a secret, and its delimiter stays
 	}
-	if sep == sepColon && cls != keyWeak && blockIndicator(b, k) && s.lineStartBefore(ws) {
+	if sep == sepColon && cls != keyWeak && blockIndicator(b, k) {
 		// YAML block scalar (password: |): the value is on the more indented lines that follow
-		s.yamlOpen = true
-		s.yamlIndent = ws - s.ctx
-		return n
+		ks := ws
+		if quoted && ks > s.ctx && (b[ks-1] == '"' || b[ks-1] == '\'') {
+			ks-- // "password": |
+		}
+		if s.lineStartBefore(ks) {
+			s.yamlOpen = true
+			s.yamlIndent = ks - s.ctx
+			return n
+		}
 	}
 	switch cls {
 	case keyAuth:
