@@ -11,12 +11,15 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/casefile/casefile/redact/redacttest"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -75,11 +78,15 @@ func plantSecrets() []plantedSecret {
 	return s
 }
 
-// TestNoPlantedSecretReachesTheBundle plants every kind of secret into the input of every
-// collector family that reads host data, runs a real collect, and searches every byte of the
-// archive for them.
+// TestNoPlantedSecretReachesTheBundle plants one secret of every kind (fresh random ones, and the
+// engine's fixed family samples) into the input of every collector family that reads host data —
+// files, logs, commands (output and argv), network (URL credentials and headers), system and
+// environment (variables, proxy) — runs a real collect, and searches every byte of the archive.
 func TestNoPlantedSecretReachesTheBundle(t *testing.T) {
 	secrets := plantSecrets()
+	for _, s := range redacttest.Samples() {
+		secrets = append(secrets, plantedSecret{s.Kind, s.Line, s.Core})
+	}
 	var all strings.Builder
 	for _, s := range secrets {
 		all.WriteString(s.line + "\n")
@@ -104,11 +111,38 @@ func TestNoPlantedSecretReachesTheBundle(t *testing.T) {
 	// Environment (environment.json, system.proxy).
 	t.Setenv("CASEFILE_TEST_API_TOKEN", secrets[2].core)
 	t.Setenv("HTTPS_PROXY", "http://proxyuser:"+secrets[13].core+"@127.0.0.1:3128")
+	t.Setenv("NO_PROXY", "127.0.0.1,localhost")
+	jwt := secrets[11].core
+	t.Setenv("CASEFILE_LEAK_AUTH", "Bearer "+jwt)
+	// Network: an API check whose URL carries credentials and whose header comes from the
+	// environment, against a real server on loopback.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, `{"status": "ok"}`)
+	}))
+	defer srv.Close()
+	urlPass := "svcPw" + randFrom(alnum, 20)
+	argvPass := "argvPw" + randFrom(alnum, 14)
+	secrets = append(secrets, plantedSecret{"argv-password", "", argvPass})
+	secrets = append(secrets, plantedSecret{"http-check-url-password", "", urlPass})
+	apiURL := strings.Replace(srv.URL, "http://", "http://svc:"+urlPass+"@", 1) + "/health"
+	// Commands: output holding every secret, and a secret in argv.
+	specText := fmt.Sprintf(`apiVersion: casefile/v1
+kind: Spec
+metadata: {name: leak-test}
+network:
+  http:
+    - {name: api, url: %q, expect_status: 200, headers_from_env: {Authorization: CASEFILE_LEAK_AUTH}}
+commands:
+  - {name: leak-out, argv: [cat, %q]}
+  - {name: leak-argv, argv: [echo, --password, %q]}
+`, apiURL, filepath.Join(dir, "app.conf"), argvPass)
+	specPath := filepath.Join(dir, "spec.yaml")
+	os.WriteFile(specPath, []byte(specText), 0o644)
 
 	var stdout, stderr bytes.Buffer
-	code := Run(context.Background(), []string{"collect", "--out", filepath.Join(dir, "out"),
+	code := Run(context.Background(), []string{"collect", "--spec", specPath, "--out", filepath.Join(dir, "out"),
 		"--add", filepath.Join(dir, "app.conf"), "--log", filepath.Join(dir, "logs", "*.log"),
-		"--redact-literal", literal, "--ticket", "4821", "--skip", "system.processes,logs.journald,logs.dmesg,logs.syslog"},
+		"--redact-literal", literal, "--ticket", "4821", "--skip", "system.processes,logs.journald,logs.dmesg,logs.syslog,commands.defaults"},
 		strings.NewReader(""), &stdout, &stderr)
 	if code != 0 && code != ExitPartial {
 		t.Fatalf("collect exit %d\n%s", code, stderr.String())
@@ -122,7 +156,8 @@ func TestNoPlantedSecretReachesTheBundle(t *testing.T) {
 		t.Fatalf("no redaction marker anywhere in the bundle")
 	}
 	// Each collector really saw the planted input (else the test proves nothing).
-	for _, must := range []string{"/files/added/", "/logs/", "CASEFILE_TEST_API_TOKEN", "proxyuser"} {
+	for _, must := range []string{"/files/added/", "/logs/", "CASEFILE_TEST_API_TOKEN", "proxyuser",
+		"/commands/leak-out/stdout.txt", "/commands/leak-argv/result.json", "/network/http.json", "\"status\": 200"} {
 		if !strings.Contains(content, must) {
 			t.Errorf("bundle has no %q: the test did not exercise that input", must)
 		}
