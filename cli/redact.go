@@ -245,6 +245,17 @@ func redactTo(ctx context.Context, eng *redact.Engine, path string, stdin io.Rea
 		defer f.Close()
 		r = f
 	}
+	// Fail closed on what a text scan cannot redact: compressed or binary input would come out
+	// with its secrets still inside.
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(8 << 10)
+	if kind := collectors.Compression(head); kind != "" {
+		return fmt.Errorf("%s-compressed input cannot be redacted as it is; decompress it first (e.g. zcat FILE | casefile redact -)", kind)
+	}
+	if collectors.IsBinary(head) && !looksUTF16(head) {
+		return errors.New("binary input cannot be redacted")
+	}
+	r = br
 	bw := bufio.NewWriterSize(w, 64<<10)
 	rw := eng.NewWriter(bw, name)
 	if _, err := io.CopyBuffer(rw, collectors.ContextReader(ctx, r), make([]byte, 64<<10)); err != nil {
@@ -335,4 +346,27 @@ func listRules(w io.Writer, asJSON bool) error {
 		fmt.Fprintf(tw, "%s\t%s\n", r.ID, r.Description)
 	}
 	return tw.Flush()
+}
+
+// looksUTF16 reports UTF-16 text (a byte-order mark, or NULs in every other byte of ASCII-heavy
+// text), which the engine transcodes itself.
+func looksUTF16(b []byte) bool {
+	if len(b) >= 2 && (b[0] == 0xff && b[1] == 0xfe || b[0] == 0xfe && b[1] == 0xff) {
+		return true
+	}
+	n := min(len(b)&^1, 512)
+	if n < 8 {
+		return false
+	}
+	even, odd := 0, 0
+	for i := 0; i < n; i += 2 {
+		if b[i] == 0 {
+			even++
+		}
+		if b[i+1] == 0 {
+			odd++
+		}
+	}
+	half := n / 2
+	return even*10 >= half*9 && odd*10 <= half || odd*10 >= half*9 && even*10 <= half
 }
