@@ -416,3 +416,90 @@ func pctDelim(a, c byte) bool {
 	c |= 0x20
 	return a == '2' && (c == '6' || c == 'c' || c == '0') || a == '3' && (c == 'f' || c == 'b')
 }
+
+// mixedList handles a list under a sensitive key that holds nested lists or objects
+// ("auth": ["x", {"k": "v"}], "secrets": [["x"]]). Scalars that belong to the list itself (not
+// to a nested object, whose own keys decide) are redacted one by one; the structure stays. It
+// returns k+1 so that the scanner goes on inside the list and finds the nested objects' keys, or
+// 0 when the list does not end within reach.
+func (s *scanner) mixedList(k, cls int, rule string) int {
+	b := s.b
+	lim := min(s.n, k+4096)
+	var stack [32]byte
+	d, objs := 0, 0
+	type el struct{ s, e int }
+	var found [16]el
+	nf := 0
+	for p := k; p < lim; {
+		c := b[p]
+		switch {
+		case c == '[' && hasPrefixAt(b, p, "[REDACTED:"):
+			q := bytes.IndexByte(b[p:lim], ']')
+			if q < 0 {
+				return 0
+			}
+			p += q + 1
+		case c == '[' || c == '{':
+			if d == len(stack) {
+				return 0
+			}
+			stack[d] = c
+			d++
+			if c == '{' {
+				objs++
+			}
+			p++
+		case c == ']' || c == '}':
+			if d == 0 {
+				return 0
+			}
+			d--
+			if stack[d] == '{' {
+				objs--
+			}
+			p++
+			if d == 0 {
+				for _, f := range found[:nf] {
+					s.add(f.s, f.e, rule)
+				}
+				return k + 1
+			}
+		case c == '"' || c == '\'':
+			q := p + 1
+			for q < lim && (b[q] != c || b[q-1] == '\\') {
+				q++
+			}
+			if q >= lim {
+				return 0
+			}
+			if objs == 0 && s.listScalar(b[p+1:q], cls) {
+				if nf == len(found) {
+					return 0
+				}
+				found[nf] = el{p + 1, q}
+				nf++
+			}
+			p = q + 1
+		case c == ',' || isSpace[c] || c == ':':
+			p++
+		default:
+			q := p
+			for q < lim && b[q] != ',' && b[q] != ']' && b[q] != '}' && b[q] != '[' && b[q] != '{' && b[q] != '"' && !isSpace[b[q]] {
+				q++
+			}
+			if objs == 0 && s.listScalar(b[p:q], cls) {
+				if nf == len(found) {
+					return 0
+				}
+				found[nf] = el{p, q}
+				nf++
+			}
+			p = q
+		}
+	}
+	return 0
+}
+
+func (s *scanner) listScalar(v []byte, cls int) bool {
+	return len(v) > 0 && !benignValue(v) && (cls != keyWeak || looksSecret(v))
+}

@@ -41,6 +41,10 @@ var qaCases = []qaCase{
 	{name: "json object and array under sensitive keys", in: `{"auth":{"u":"b"},"credentials":[{"x":1}]}`, equal: `{"auth":{"u":"b"},"credentials":[{"x":1}]}`},
 	{name: "json nested values decided by their own keys", in: `{"auth":{"user":"bob","password":"Sup3rS3cretPw"},"credentials":[{"token":"abcDEF123ghiJKL456"}],"x":"y"}`,
 		secret: []string{"Sup3rS3cretPw", "abcDEF123ghiJKL456"}, keep: []string{`"user":"bob"`, `"x":"y"`}},
+	{name: "json mixed list under a sensitive key", in: `{"auth": [ "a1B2c3D4e5", {"x": "y", "password": "Pw9xQ2zR"}, "b2C3d4E5f6" ], "z": 1}`,
+		secret: []string{"a1B2c3D4e5", "Pw9xQ2zR", "b2C3d4E5f6"}, keep: []string{`{"x": "y", "password": "`, `"z": 1}`}},
+	{name: "json nested lists under a sensitive key", in: `{"secrets": [[ "Ab3Cd5Ef7Gh9" ], ["Zz9Yy8Xx7Ww6"]], "n": [1], "keys":[{"kid":"abc","n":"xyz"}]}`,
+		secret: []string{"Ab3Cd5Ef7Gh9", "Zz9Yy8Xx7Ww6"}, keep: []string{`"n": [1]`, `"keys":[{"kid":"abc","n":"xyz"}]`}},
 	{name: "json spaced object under secrets", in: `{"secrets": {"db": {"password": "Zq8Wv3Rt6Yu1"}}, "n": 2}`,
 		secret: []string{"Zq8Wv3Rt6Yu1"}, keep: []string{`"n": 2`}},
 

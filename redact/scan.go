@@ -951,7 +951,7 @@ func (s *scanner) listValue(k, cls int, rule string) int {
 				p += q
 			}
 		} else if c == '{' || c == '[' {
-			return 0 // nested structures are scanned key by key
+			return s.mixedList(k, cls, rule) // nested structures are scanned key by key
 		} else if c == ']' {
 			end = p
 			break
