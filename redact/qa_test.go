@@ -100,6 +100,9 @@ var qaCases = []qaCase{
 	{name: "prefixed encrypted rsa key", in: "2026-11-27T10:00:00Z app: -----BEGIN RSA PRIVATE KEY-----\n2026-11-27T10:00:00Z app: Proc-Type: 4,ENCRYPTED\n2026-11-27T10:00:00Z app: DEK-Info: AES-128-CBC,3F9A1C7E5B2D8F4A6C0E9B1D7F3A5C8E\n2026-11-27T10:00:00Z app: \n2026-11-27T10:00:00Z app: MIIEowIBAAKCAQEAx9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6Jk8Lm0Np2Qr4\n2026-11-27T10:00:00Z app: St6Uv8Wx0Yz2Ab4Cd6Ef8Gh0Jk2Lm4Np6Qr8St0Uv2Wx4Yz6=\n2026-11-27T10:00:00Z app: -----END RSA PRIVATE KEY-----\n2026-11-27T10:00:01Z app: done\n",
 		secret: []string{"MIIEowIBAAKCAQEAx9Lm2Np4Qr7St1Uv3Wx5Yz8", "St6Uv8Wx0Yz2Ab4Cd6Ef8Gh0Jk2Lm4", "3F9A1C7E5B2D8F4A"}, keep: []string{"2026-11-27T10:00:01Z app: done\n"}},
 
+	{name: "syslog-prefixed encrypted rsa key", in: "Nov 27 10:00:00 host app[123]: -----BEGIN RSA PRIVATE KEY-----\nNov 27 10:00:00 host app[123]: Proc-Type: 4,ENCRYPTED\nNov 27 10:00:00 host app[123]: DEK-Info: AES-128-CBC,3F9A1C7E5B2D8F4A\nNov 27 10:00:00 host app[123]: \nNov 27 10:00:00 host app[123]: MIIEowIBAAKCAQEAx9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6\nNov 27 10:00:00 host app[123]: -----END RSA PRIVATE KEY-----\nNov 27 10:00:01 host app[123]: done\n",
+		equal: "Nov 27 10:00:00 host app[123]: [REDACTED:private-key]\nNov 27 10:00:01 host app[123]: done\n"},
+
 	// file names under sensitive keys name the secret, they are not one
 	{name: "credentials file paths", in: "GOOGLE_APPLICATION_CREDENTIALS=/path/to/key.json\nGOOGLE_APPLICATION_CREDENTIALS=key.json\nTLS_PRIVATE_KEY=certs/server.key\nSECRET_FILE=C:\\secrets\\sa.json\n",
 		equal: "GOOGLE_APPLICATION_CREDENTIALS=/path/to/key.json\nGOOGLE_APPLICATION_CREDENTIALS=key.json\nTLS_PRIVATE_KEY=certs/server.key\nSECRET_FILE=C:\\secrets\\sa.json\n"},
