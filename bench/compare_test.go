@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/casefile/casefile/redact"
+	"github.com/casefile/casefile/redact/redacttest"
 	"github.com/zricethezav/gitleaks/v8/detect"
 )
 
@@ -131,7 +132,7 @@ func TestCompareDevCorpus(t *testing.T) {
 
 // TestCompareSparse: planted secrets in the sparse log.
 func TestCompareSparse(t *testing.T) {
-	data, cores := SparseLog(4<<20, 1)
+	data, cores := redacttest.SparseLog(4<<20, 1)
 	e, _ := redact.New(redact.Config{})
 	out, _ := e.Bytes("sparse", data)
 	gl := gitleaksRedact(t, data)
@@ -165,7 +166,7 @@ func sparseInput(b *testing.B) []byte {
 	if v, err := strconv.Atoi(os.Getenv("REDACT_BENCH_MB")); err == nil && v > 0 {
 		mb = v
 	}
-	data, _ := SparseLog(mb<<20, 1)
+	data, _ := redacttest.SparseLog(mb<<20, 1)
 	return data
 }
 

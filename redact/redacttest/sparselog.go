@@ -1,6 +1,4 @@
-// Package bench compares casefile's redaction engine with gitleaks v8 used as a library, on the
-// same inputs. It is a separate module so the product never depends on gitleaks.
-package bench
+package redacttest
 
 import (
 	"bytes"
@@ -17,7 +15,8 @@ const (
 )
 
 // SparseLog generates a service log of about size bytes with one planted secret per ~1,000 lines.
-// It is the same generator as redact/bench_test.go. It returns the log and the planted cores.
+// It returns the log and the planted cores. The redact benchmarks and the gitleaks comparison
+// in bench/ both use it, so their figures are on the same input.
 func SparseLog(size int, seed uint64) ([]byte, []string) {
 	r := rand.New(rand.NewPCG(seed, 7))
 	hexs := func(n int) string {
