@@ -203,18 +203,12 @@ func (s *Stage) forget(p string) {
 }
 
 // safePath redacts a bundle path: collectors derive paths from host paths, and a file can be
-// named after a secret (password=hunter2.conf) or, with --anonymize, sit under a user's home. The
-// marker is rewritten to characters every file system accepts.
+// named after a secret (password=hunter2.conf) or, with --anonymize, sit under a user's home.
 func (s *Stage) safePath(p string) string {
-	r := s.eng.String("bundle paths", p)
-	if r == p {
-		return p
+	if r := s.eng.Path(p); checkPath(r) == nil {
+		return r
 	}
-	r = strings.NewReplacer("[REDACTED:", "REDACTED-", "]", "", ":", "_", "\\", "_").Replace(r)
-	if checkPath(r) != nil {
-		return p
-	}
-	return r
+	return p
 }
 
 // Open returns a staged file's redacted content.
@@ -283,6 +277,10 @@ func (c *capWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// Name is the file's path in the bundle: what was asked for, redacted (see safePath). A collector
+// that lists its files in an index records this name (collectors.BundlePath).
+func (sf *stagedFile) Name() string { return sf.entry.Path }
 
 func (sf *stagedFile) Write(p []byte) (int, error) {
 	if sf.err != nil {

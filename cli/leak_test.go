@@ -108,6 +108,13 @@ func TestNoPlantedSecretReachesTheBundle(t *testing.T) {
 		}
 	}
 	os.WriteFile(filepath.Join(dir, "logs", "app.log"), []byte(logb.String()), 0o644)
+	// File names holding secrets.
+	namePass := "namePw" + randFrom(alnum, 12)
+	nameTok := "ghp_" + randFrom(alnum, 36)
+	secrets = append(secrets, plantedSecret{"file-name-password", "", namePass}, plantedSecret{"file-name-token", "", nameTok})
+	os.MkdirAll(filepath.Join(dir, "named", "pw"), 0o755)
+	os.WriteFile(filepath.Join(dir, "named", "pw", "password="+namePass+".txt"), []byte("x\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "named", nameTok+".log"), []byte("y\n"), 0o644)
 	// Environment (environment.json, system.proxy).
 	t.Setenv("CASEFILE_TEST_API_TOKEN", secrets[2].core)
 	t.Setenv("HTTPS_PROXY", "http://proxyuser:"+secrets[13].core+"@127.0.0.1:3128")
@@ -141,7 +148,7 @@ commands:
 
 	var stdout, stderr bytes.Buffer
 	code := Run(context.Background(), []string{"collect", "--spec", specPath, "--out", filepath.Join(dir, "out"),
-		"--add", filepath.Join(dir, "app.conf"), "--log", filepath.Join(dir, "logs", "*.log"),
+		"--add", filepath.Join(dir, "app.conf"), "--add", filepath.Join(dir, "named"), "--log", filepath.Join(dir, "logs", "*.log"),
 		"--redact-literal", literal, "--ticket", "4821", "--skip", "system.processes,logs.journald,logs.dmesg,logs.syslog,commands.defaults"},
 		strings.NewReader(""), &stdout, &stderr)
 	if code != 0 && code != ExitPartial {
@@ -161,6 +168,34 @@ commands:
 		if !strings.Contains(content, must) {
 			t.Errorf("bundle has no %q: the test did not exercise that input", must)
 		}
+	}
+	// The index names files as they really are in the archive (redacted names included).
+	entries := map[string]bool{}
+	eachEntry(t, bundles[0], func(name string, _ []byte) {
+		_, rel, _ := strings.Cut(name, "/")
+		entries[rel] = true
+	})
+	var idx []struct {
+		Source string `json:"source"`
+		Bundle string `json:"bundle_path"`
+	}
+	for name, data := range jsonEntries(t, bundles[0]) {
+		if strings.HasSuffix(name, "/files/added/index.json") {
+			json.Unmarshal(data, &idx)
+		}
+	}
+	copied := 0
+	for _, r := range idx {
+		if r.Bundle == "" {
+			continue
+		}
+		copied++
+		if !entries[r.Bundle] {
+			t.Errorf("index.json names %s, which is not in the archive", r.Bundle)
+		}
+	}
+	if copied < 3 {
+		t.Errorf("only %d files copied by --add: %+v", copied, idx)
 	}
 	for name, data := range jsonEntries(t, bundles[0]) {
 		if !json.Valid(data) {

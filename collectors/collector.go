@@ -170,3 +170,12 @@ func (r *Registry) Build(opts Options) ([]Collector, error) {
 	}
 	return out, nil
 }
+
+// BundlePath returns the path a file created with Sink.Create really has in the bundle: the sink
+// may redact a path that holds a secret. asked is what was passed to Create.
+func BundlePath(w io.Writer, asked string) string {
+	if n, ok := w.(interface{ Name() string }); ok && n.Name() != "" {
+		return n.Name()
+	}
+	return asked
+}

@@ -331,10 +331,11 @@ func (c *Collector) copyOne(ctx context.Context, sink collectors.Sink, p string,
 	}
 	if err != nil {
 		r.Error = describe(err)
+		r.Bundle = ""
 		return r
 	}
-	if r.Skipped == "" {
-		r.Bundle = bp
+	if r.Skipped != "" {
+		r.Bundle = ""
 	}
 	return r
 }
@@ -364,7 +365,7 @@ func (c *Collector) copyPlain(ctx context.Context, sink collectors.Sink, f *os.F
 			return err
 		}
 	}
-	if err := write(ctx, sink, bp, io.NewSectionReader(f, start, size-start)); err != nil {
+	if err := write(ctx, sink, bp, io.NewSectionReader(f, start, size-start), r); err != nil {
 		return err
 	}
 	if start > 0 {
@@ -428,7 +429,7 @@ func (c *Collector) copyDecoded(ctx context.Context, sink collectors.Sink, f *os
 		}
 		start = min(start, total)
 	}
-	if err := write(ctx, sink, bp, io.LimitReader(text, total-start)); err != nil {
+	if err := write(ctx, sink, bp, io.LimitReader(text, total-start), r); err != nil {
 		return err
 	}
 	if start > 0 {
@@ -456,11 +457,14 @@ func openText(ctx context.Context, f *os.File, size int64, kind, enc string) (te
 	return text, done, nil
 }
 
-func write(ctx context.Context, sink collectors.Sink, bp string, src io.Reader) error {
+// write copies src into the bundle at bp and records in r where it really landed (the sink
+// redacts a path that holds a secret).
+func write(ctx context.Context, sink collectors.Sink, bp string, src io.Reader, r *Record) error {
 	w, err := sink.Create(bp)
 	if err != nil {
 		return err
 	}
+	r.Bundle = collectors.BundlePath(w, bp)
 	_, err = io.Copy(w, collectors.ContextReader(ctx, src))
 	if cerr := w.Close(); err == nil {
 		err = cerr

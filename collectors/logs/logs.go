@@ -444,6 +444,7 @@ func (s *fileSource) write(ctx context.Context, sink collectors.Sink, r io.Reade
 	if err != nil {
 		return err
 	}
+	e.Path = collectors.BundlePath(w, e.Path) // the sink redacts a path that holds a secret
 	n, err := io.CopyBuffer(w, collectors.ContextReader(ctx, r), make([]byte, 256<<10))
 	if cerr := w.Close(); err == nil {
 		err = cerr

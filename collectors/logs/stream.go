@@ -215,6 +215,7 @@ func (s *cmdSource) Collect(ctx context.Context, sink collectors.Sink) error {
 	if err != nil {
 		return err
 	}
+	e.Path = collectors.BundlePath(w, e.Path) // the sink redacts a path that holds a secret
 	_, werr := w.Write(data)
 	if cerr := w.Close(); werr == nil {
 		werr = cerr
