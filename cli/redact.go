@@ -159,7 +159,7 @@ func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Re
 			st, _ := os.Stat(a)
 			if !st.IsDir() {
 				name := filepath.Base(a)
-				if err := redactFile(ctx, eng, a, nil, filepath.Join(o.out, name), name); err != nil {
+				if err := redactFile(ctx, eng, a, nil, filepath.Join(o.out, eng.Path(name)), name); err != nil {
 					fail(a, err)
 				}
 				continue
@@ -180,13 +180,15 @@ func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Re
 				if folders > 1 || len(args) > 1 {
 					rel = filepath.Join(filepath.Base(filepath.Clean(root)), rel)
 				}
+				// Names can hold secrets too (a file named after a token).
+				outRel := filepath.FromSlash(eng.Path(filepath.ToSlash(rel)))
 				if d.IsDir() {
-					return os.MkdirAll(filepath.Join(o.out, rel), 0o755)
+					return os.MkdirAll(filepath.Join(o.out, outRel), 0o755)
 				}
 				if !d.Type().IsRegular() {
 					return nil // sockets, devices, symlinks: not copied
 				}
-				if err := redactFile(ctx, eng, p, nil, filepath.Join(o.out, rel), filepath.ToSlash(rel)); err != nil {
+				if err := redactFile(ctx, eng, p, nil, filepath.Join(o.out, outRel), filepath.ToSlash(outRel)); err != nil {
 					fail(p, err)
 				}
 				return nil
@@ -250,7 +252,8 @@ func redactTo(ctx context.Context, eng *redact.Engine, path string, stdin io.Rea
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(8 << 10)
 	if kind := collectors.Compression(head); kind != "" {
-		return fmt.Errorf("%s-compressed input cannot be redacted as it is; decompress it first (e.g. zcat FILE | casefile redact -)", kind)
+		tool := map[string]string{"gzip": "zcat", "zstd": "zstdcat", "bzip2": "bzcat", "xz": "xzcat"}[kind]
+		return fmt.Errorf("%s-compressed input cannot be redacted as it is; decompress it first (%s FILE | casefile redact -)", kind, tool)
 	}
 	if collectors.IsBinary(head) && !looksUTF16(head) {
 		return errors.New("binary input cannot be redacted")

@@ -15,13 +15,15 @@ func (e *Engine) Path(p string) string {
 		if seg == "" || seg == "." || seg == ".." {
 			continue
 		}
-		r := e.String("bundle paths", seg)
-		if r == seg {
-			if dot := strings.LastIndexByte(seg, '.'); dot > 0 {
-				if rb := e.String("bundle paths", seg[:dot]); rb != seg[:dot] {
-					r = rb + seg[dot:]
-				}
+		// The name without its extension first, so a redacted name keeps its type (.txt).
+		r := seg
+		if dot := strings.LastIndexByte(seg, '.'); dot > 0 {
+			if rb := e.String("bundle paths", seg[:dot]); rb != seg[:dot] {
+				r = rb + seg[dot:]
 			}
+		}
+		if r == seg {
+			r = e.String("bundle paths", seg)
 		}
 		if r != seg {
 			parts[i] = pathSafe.Replace(r)
