@@ -96,7 +96,7 @@ func ambiguousKey(key []byte) bool {
 		return false
 	}
 	switch string(kb.s(kb.n - 1)) {
-	case "pat", "auth", "sig", "session", "sas", "otp", "cred", "creds", "csrf", "xsrf", "bearer", "jwt":
+	case "pat", "auth", "sig", "signature", "session", "sas", "otp", "cred", "creds", "csrf", "xsrf", "bearer", "jwt":
 		return true
 	}
 	return false
@@ -502,4 +502,67 @@ func (s *scanner) mixedList(k, cls int, rule string) int {
 
 func (s *scanner) listScalar(v []byte, cls int) bool {
 	return len(v) > 0 && !benignValue(v) && (cls != keyWeak || looksSecret(v))
+}
+
+// numericSecretKey: keys whose value is a secret even when it is all digits (a numeric password,
+// PIN or one-time code): password, pin, otp, token, api_key, secret_key... Count, size and time
+// words as the last segment (password_min_length, token_ttl) are never such keys.
+func numericSecretKey(key []byte) bool {
+	var kb keyBuf
+	kb.split(key)
+	n := kb.n
+	if n == 0 {
+		return false
+	}
+	last := string(kb.s(n - 1))
+	switch last {
+	case "pin", "pincode", "otp", "totp", "hotp", "passcode", "pw", "pword", "apikey", "secretkey", "accesskey", "privatekey":
+		return true
+	case "key":
+		return n >= 2 && keyQualifier[string(kb.s(n-2))]
+	}
+	if n >= 2 && strongLast[string(kb.lb[kb.seg[n-2][0]:kb.seg[n-1][1]])] && (last == "key" || last == "token") {
+		return true
+	}
+	return passwordKey(key)
+}
+
+// numericSecret: digits under a numeric-secret key. Quoted digits are always a secret there;
+// unquoted ones from four digits on (a count such as "password": 7 stays).
+func numericSecret(key, val []byte, quoted bool) bool {
+	if len(val) == 0 || !allDigits(val) || len(val) > 64 || !numericSecretKey(key) {
+		return false
+	}
+	return quoted || len(val) >= 4
+}
+
+// metaWords: last key segments that name or describe a secret without holding it.
+var metaWords = map[string]bool{"name": true, "file": true, "path": true, "id": true, "ref": true, "arn": true,
+	"type": true, "header": true, "env": true, "var": true, "store": true, "provider": true, "location": true,
+	"dir": true, "source": true, "mode": true, "version": true, "format": true, "enabled": true, "url": true,
+	"length": true, "len": true, "ttl": true, "timeout": true, "age": true, "count": true, "size": true,
+	"max": true, "min": true, "expiry": true, "expires": true, "lifetime": true, "interval": true,
+	"duration": true, "days": true, "hours": true, "seconds": true, "minutes": true, "bits": true,
+	"rotation": true, "algorithm": true, "alg": true, "field": true, "label": true, "prefix": true,
+	"backend": true, "kind": true, "method": true, "scheme": true, "policy": true}
+
+// secretKeyNamed: a key whose segments hold "secret" followed later by "key" (SECRET_KEY_BASE,
+// secret_key_value), whose last segment is not a meta word: its value is a secret.
+func secretKeyNamed(key []byte) bool {
+	var kb keyBuf
+	kb.split(key)
+	n := kb.n
+	if n < 3 || metaWords[string(kb.s(n-1))] {
+		return false
+	}
+	for k := 0; k < n-1; k++ {
+		if s := string(kb.s(k)); s == "secret" || s == "secrets" {
+			for m := k + 1; m < n; m++ {
+				if string(kb.s(m)) == "key" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

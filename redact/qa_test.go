@@ -50,8 +50,28 @@ var qaCases = []qaCase{
 
 	// numbers, booleans and null after sensitive keys are kept, with their delimiters
 	{name: "json number after cookie", in: `{"cookie": 2, "x": 1}`, equal: `{"cookie": 2, "x": 1}`},
-	{name: "json compact numbers and booleans", in: `{"cookie":2,"authorization":5,"token":3600,"session":true,"password":null,"x":1}`,
-		equal: `{"cookie":2,"authorization":5,"token":3600,"session":true,"password":null,"x":1}`},
+	{name: "json compact numbers and booleans", in: `{"cookie":2,"authorization":5,"token":36,"session":true,"password":null,"x":1}`,
+		equal: `{"cookie":2,"authorization":5,"token":36,"session":true,"password":null,"x":1}`},
+
+	// numeric passwords, PINs and one-time codes are secrets; counts, sizes and times stay
+	{name: "numeric passwords", in: "password: \"12345678\"\nDB_PASSWORD=20231105\notp=123456\npin=4821\nuser=bob\n",
+		secret: []string{"12345678", "20231105", "123456", "4821"}, keep: []string{"user=bob\n", "password: \"", "DB_PASSWORD=", "otp=", "pin="}},
+	{name: "numeric password in JSON stays valid", in: `{"password": 12345678, "x": 1}` + "\n" + `{"token":36000,"pin":"0042","retries":3}`,
+		secret: []string{"12345678", "36000", "0042"}, keep: []string{`"x": 1}`, `"retries":3}`}},
+	{name: "numeric password in escaped JSON", in: `{"log":"{\"password\":12345678,\"n\":2}"}`, secret: []string{"12345678"}, keep: []string{`\"n\":2}`}},
+	{name: "counts sizes and times after sensitive keys stay", in: "password_min_length=12 token_ttl=3600 max_tokens: 4096 session_timeout=30 cookie_max_age=60\n{\"cookie\": 2, \"session\": 15, \"password\": 7}\n",
+		equal: "password_min_length=12 token_ttl=3600 max_tokens: 4096 session_timeout=30 cookie_max_age=60\n{\"cookie\": 2, \"session\": 15, \"password\": 7}\n"},
+	{name: "pin words that are no PIN stay", in: "pin: GPIO17\nspin=1234\npin_count=4096\n", equal: "pin: GPIO17\nspin=1234\npin_count=4096\n"},
+
+	// x509 error text: a plain word after signature: is no secret
+	{name: "x509 signature error", in: "x509: invalid signature: parent certificate cannot sign this kind of certificate\n",
+		equal: "x509: invalid signature: parent certificate cannot sign this kind of certificate\n"},
+	{name: "signature value still redacted", in: "signature: Xk9Lm2Np4Qr7St1Uv3W\n", secret: []string{"Xk9Lm2Np4Qr7St1Uv3W"}},
+
+	// keys named secret ... key
+	{name: "SECRET_KEY_BASE short value", in: "SECRET_KEY_BASE=ENVSECRET3abc\nHOME=/root\nsecret_key_path=/etc/app/secret.key\nsecret_key_base_enabled=true\n",
+		secret: []string{"ENVSECRET3abc"}, keep: []string{"HOME=/root\n", "secret_key_path=/etc/app/secret.key\n", "secret_key_base_enabled=true\n"}},
+	{name: "secret key file and name stay", in: "SECRET_KEY_BASE_FILE=secrets/base.txt\nsecret_key_name=mykey\n", equal: "SECRET_KEY_BASE_FILE=secrets/base.txt\nsecret_key_name=mykey\n"},
 	{name: "sysctl syncookies", in: "net.ipv4.tcp_syncookies = 1\n", equal: "net.ipv4.tcp_syncookies = 1\n"},
 	{name: "issue text numbers", in: "password_min_length=12 token_ttl=3600", equal: "password_min_length=12 token_ttl=3600"},
 	{name: "digits then more text is one value", in: "password: 1234 abcd\npassword: 123,abc\n", equal: "password: [REDACTED:sensitive-key]\npassword: [REDACTED:sensitive-key]\n"},

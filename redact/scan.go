@@ -464,6 +464,17 @@ func (s *scanner) word(ws, i int) int {
 		}
 		return next
 	}
+	if (sep == sepEq || sep == sepColon) && len(w) >= 3 && len(w) <= 12 && ws == i && (w[len(w)-1]|0x20 == 'n' || w[len(w)-1]|0x20 == 'e') {
+		// pin=4821: a PIN is digits; other values after "pin" are pin numbers of hardware
+		if last := lower(w); last == "pin" || last == "pincode" || strings.HasSuffix(last, "_pin") {
+			vk := skipSpaces(b, k)
+			v, e := s.valueRun(vk)
+			if numericSecret(w, b[v:e], vk < n && (b[vk] == '"' || b[vk] == '\'')) {
+				s.add(v, e, RuleKeyValue)
+				return e
+			}
+		}
+	}
 	if shape == 0 && ws == i && len(s.e.extraKeys) == 0 && !plainWordMaybeKey(w) && !(s.anon && sep != sepSpace && isUserKey(w)) {
 		return j // a plain lowercase word that is no sensitive key
 	}
@@ -471,8 +482,15 @@ func (s *scanner) word(ws, i int) int {
 	if cls == keyNone {
 		if (sep == sepEq || sep == sepColon) && secretNamedKey(b[ws:j]) {
 			// secret_key_base: <long hex>
-			v, e := s.valueRun(skipSpaces(b, k))
-			if longRandom(b[v:e]) {
+			vk := skipSpaces(b, k)
+			v, e := s.valueRun(vk)
+			val := b[v:e]
+			if longRandom(val) {
+				s.add(v, e, RuleKeyValue)
+				return e
+			}
+			// SECRET_KEY_BASE=x: any value but a path, a file name, a boolean or a small number
+			if secretKeyNamed(b[ws:j]) && len(val) > 0 && !isFileName(val) && (!benignValue(val) || numericSecret([]byte("secret_key"), val, vk < n && (b[vk] == '"' || b[vk] == '\''))) {
 				s.add(v, e, RuleKeyValue)
 				return e
 			}
@@ -534,6 +552,17 @@ func (s *scanner) word(ws, i int) int {
 		rule = RuleCLIPass
 	}
 	if e := scalarEnd(b, k); e > 0 {
+		if numericSecret(b[ws:j], b[k:e], false) {
+			// a numeric password, PIN or one-time code; in JSON the marker is a string
+			switch {
+			case quoted && ws >= 2 && b[ws-1] == '"' && b[ws-2] == '\\':
+				s.addRepl(k, e, rule, `\"[REDACTED:`+rule+`]\"`)
+			case quoted && ws >= 1 && b[ws-1] == '"':
+				s.addRepl(k, e, rule, `"[REDACTED:`+rule+`]"`)
+			default:
+				s.add(k, e, rule)
+			}
+		}
 		return e // a number, boolean or null: never a secret, and its delimiter stays
 	}
 	if sep == sepColon && cls != keyWeak && blockIndicator(b, k) {
@@ -579,6 +608,8 @@ func (s *scanner) word(ws, i int) int {
 		if !looksSecret(val) || hashLike(val) {
 			return v
 		}
+	} else if numericSecret(b[ws:j], val, k < n && (b[k] == '"' || b[k] == '\'' || b[k] == '\\')) {
+		// a quoted numeric password, or digits after a password-like key
 	} else if benignValue(val) || (len(w) == 3 && lower(w) == "pwd" && len(val) > 0 && (val[0] == '/' || val[0] == '~')) {
 		return next
 	} else if isFileName(val) || plainWord(val) && ambiguousKey(b[ws:j]) && !userKey(b[ws:j], s.e.extraKeys) {
