@@ -55,6 +55,14 @@ and 1 when it fails; --json prints the same JSON document a bundle holds under n
 	return c
 }
 
+// validate checks the flags every check shares.
+func (o *checkOptions) validate(c *cobra.Command) error {
+	if c.Flags().Changed("timeout") && o.timeout <= 0 {
+		return usageError("--timeout must be greater than 0, got %s", o.timeout)
+	}
+	return nil
+}
+
 func exactArg(what string) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if len(args) != 1 {
@@ -72,6 +80,9 @@ func newCheckDNSCmd(o *checkOptions) *cobra.Command {
 		Short: "Resolve NAME through every configured DNS server and the OS resolver",
 		Args:  exactArg("name"),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.validate(c); err != nil {
+				return err
+			}
 			chk := spec.DNSCheck{Name: args[0], Servers: servers, Types: types, NXDomainProbe: nxd, Timeout: spec.Duration(o.timeout)}
 			for _, s := range servers {
 				h, port, err := net.SplitHostPort(s)
@@ -102,8 +113,17 @@ func newCheckPingCmd(o *checkOptions) *cobra.Command {
 		Short: "Send echo requests (ICMP, or TCP connects when ICMP is not permitted)",
 		Args:  exactArg("host"),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.validate(c); err != nil {
+				return err
+			}
 			if p.Count < 1 || p.Count > 10000 {
 				return usageError("--count must be between 1 and 10000")
+			}
+			if interval <= 0 {
+				return usageError("--interval must be greater than 0, got %s", interval)
+			}
+			if p.Port < 1 || p.Port > 65535 {
+				return usageError("--port must be between 1 and 65535, got %d", p.Port)
 			}
 			p.Host, p.Interval, p.Timeout = args[0], spec.Duration(interval), spec.Duration(o.timeout)
 			r := network.Ping(c.Context(), p, network.Env{})
@@ -124,13 +144,19 @@ func newCheckTraceCmd(o *checkOptions) *cobra.Command {
 		Short: "Trace the route to HOST hop by hop (needs root or CAP_NET_RAW)",
 		Args:  exactArg("host"),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.validate(c); err != nil {
+				return err
+			}
 			switch t.Protocol {
 			case "udp", "icmp", "tcp":
 			default:
 				return usageError("--protocol must be udp, icmp or tcp, got %q", t.Protocol)
 			}
 			if t.MaxHops < 1 || t.MaxHops > 64 {
-				return usageError("--max-hops must be between 1 and 64")
+				return usageError("--max-hops must be between 1 and 64, got %d", t.MaxHops)
+			}
+			if t.Port < 0 || t.Port > 65535 || c.Flags().Changed("port") && t.Port == 0 {
+				return usageError("--port must be between 1 and 65535, got %d", t.Port)
 			}
 			t.Host, t.Timeout = args[0], spec.Duration(o.timeout)
 			r := network.Traceroute(c.Context(), t, network.Env{})
@@ -149,8 +175,15 @@ func newCheckTCPCmd(o *checkOptions) *cobra.Command {
 		Short: "Connect to HOST:PORT and time the connect",
 		Args:  exactArg("HOST:PORT"),
 		RunE: func(c *cobra.Command, args []string) error {
-			if _, port, err := net.SplitHostPort(args[0]); err != nil || port == "" {
+			if err := o.validate(c); err != nil {
+				return err
+			}
+			_, port, err := net.SplitHostPort(args[0])
+			if err != nil || port == "" {
 				return usageError("%q: want HOST:PORT", args[0])
+			}
+			if !validPort(port) {
+				return usageError("%q: port %q: want a number from 1 to 65535", args[0], port)
 			}
 			r := network.TCP(c.Context(), spec.TCPCheck{Target: args[0], Timeout: spec.Duration(o.timeout)}, network.Env{})
 			return finish(c, o, network.TCPDoc{Results: []network.TCPResult{r}}, []network.TCPResult{r}, renderTCP)
@@ -167,11 +200,24 @@ func newCheckHTTPCmd(o *checkOptions) *cobra.Command {
 		Short: "Request URL and report status, timings, proxy, TLS and certificate chain",
 		Args:  exactArg("URL"),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.validate(c); err != nil {
+				return err
+			}
+			if c.Flags().Changed("expect-status") && (h.ExpectStatus < 100 || h.ExpectStatus > 599) {
+				return usageError("--expect-status %d: want an HTTP status from 100 to 599", h.ExpectStatus)
+			}
 			h.URL, h.Timeout = args[0], spec.Duration(o.timeout)
-			for _, kv := range headers {
+			// The --header argument is never echoed: a mistaken one may hold the secret itself.
+			for i, kv := range headers {
 				name, env, ok := strings.Cut(kv, "=")
-				if !ok || name == "" || env == "" {
-					return usageError("--header %q: want NAME=ENV_VAR (the value is read from the environment variable)", kv)
+				switch {
+				case !ok || name == "" || env == "":
+					return usageError("--header #%d: want --header NAME=ENV_VAR (header NAME is sent with the value of environment variable ENV_VAR)", i+1)
+				case !isToken(name):
+					return usageError("--header #%d: the part before = is not an HTTP header name; want --header NAME=ENV_VAR", i+1)
+				case !network.IsEnvName(env):
+					return usageError("--header %s=...: the part after = is not an environment variable name; "+
+						"want --header NAME=ENV_VAR, e.g. --header %s=API_TOKEN with the value in $API_TOKEN", name, name)
 				}
 				if h.HeadersFromEnv == nil {
 					h.HeadersFromEnv = map[string]string{}
@@ -449,7 +495,25 @@ func passFail(ok bool) string {
 
 var dnsTypes = map[string]bool{"A": true, "AAAA": true, "CNAME": true, "TXT": true, "MX": true, "NS": true, "SRV": true, "PTR": true, "SOA": true, "CAA": true}
 
+// isToken reports whether s is an HTTP header field name (RFC 9110 token).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.ContainsRune("!#$%&'*+-.^_`|~", c):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func validPort(p string) bool {
+	if p == "" || strings.Trim(p, "0123456789") != "" {
+		return false
+	}
 	n, err := strconv.Atoi(p)
 	return err == nil && n > 0 && n < 65536
 }

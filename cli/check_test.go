@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -80,6 +81,83 @@ func TestCheckUsage(t *testing.T) {
 	}
 }
 
+// TestCheckArgumentValidation: out-of-range numbers, ports and durations are usage errors (exit 2)
+// caught before anything is sent. Every target is on loopback in case one slipped through.
+func TestCheckArgumentValidation(t *testing.T) {
+	const url = "http://127.0.0.1:1/"
+	for _, c := range []struct {
+		args []string
+		want string // in stderr
+	}{
+		{[]string{"check", "tcp", "127.0.0.1:99999"}, "want a number from 1 to 65535"},
+		{[]string{"check", "tcp", "127.0.0.1:65536"}, "want a number from 1 to 65535"},
+		{[]string{"check", "tcp", "127.0.0.1:0"}, "want a number from 1 to 65535"},
+		{[]string{"check", "tcp", "127.0.0.1:http"}, "want a number from 1 to 65535"},
+		{[]string{"check", "tcp", "127.0.0.1:+80"}, "want a number from 1 to 65535"},
+		{[]string{"check", "tcp", "127.0.0.1:-1"}, "want a number from 1 to 65535"},
+		{[]string{"check", "tcp", "127.0.0.1:1", "--timeout", "0s"}, "--timeout must be greater than 0"},
+		{[]string{"check", "tcp", "127.0.0.1:1", "--timeout", "-1s"}, "--timeout must be greater than 0"},
+		{[]string{"check", "http", url, "--expect-status", "99"}, "--expect-status 99: want an HTTP status from 100 to 599"},
+		{[]string{"check", "http", url, "--expect-status", "600"}, "from 100 to 599"},
+		{[]string{"check", "http", url, "--expect-status", "0"}, "from 100 to 599"},
+		{[]string{"check", "http", url, "--timeout", "0s"}, "--timeout must be greater than 0"},
+		{[]string{"check", "trace", "127.0.0.1", "--max-hops", "65"}, "--max-hops must be between 1 and 64"},
+		{[]string{"check", "trace", "127.0.0.1", "--max-hops", "-3"}, "--max-hops must be between 1 and 64"},
+		{[]string{"check", "trace", "127.0.0.1", "--port", "70000"}, "--port must be between 1 and 65535"},
+		{[]string{"check", "trace", "127.0.0.1", "--port", "0"}, "--port must be between 1 and 65535"},
+		{[]string{"check", "trace", "127.0.0.1", "--timeout", "-5ms"}, "--timeout must be greater than 0"},
+		{[]string{"check", "ping", "127.0.0.1", "--interval", "0s"}, "--interval must be greater than 0"},
+		{[]string{"check", "ping", "127.0.0.1", "--interval", "-1s"}, "--interval must be greater than 0"},
+		{[]string{"check", "ping", "127.0.0.1", "--count", "0"}, "--count must be between 1 and 10000"},
+		{[]string{"check", "ping", "127.0.0.1", "--port", "0"}, "--port must be between 1 and 65535"},
+		{[]string{"check", "ping", "127.0.0.1", "--port", "65536"}, "--port must be between 1 and 65535"},
+		{[]string{"check", "ping", "127.0.0.1", "--timeout", "0s"}, "--timeout must be greater than 0"},
+		{[]string{"check", "dns", "a.test", "--server", "127.0.0.1:0"}, "want an IP address"},
+		{[]string{"check", "dns", "a.test", "--server", "127.0.0.1:99999"}, "want an IP address"},
+		{[]string{"check", "dns", "a.test", "--server", "127.0.0.1:1", "--timeout", "0s"}, "--timeout must be greater than 0"},
+	} {
+		code, out, errOut := runCheck(t, c.args...)
+		if code != ExitUsage || !strings.Contains(errOut, c.want) || out != "" {
+			t.Errorf("%v: exit %d, want %d; stderr %q, want %q; stdout %q", c.args, code, ExitUsage, errOut, c.want, out)
+		}
+	}
+}
+
+// TestCheckHeaderNotEnvName: --header NAME=VALUE (a literal value instead of a variable name) is a
+// usage error that explains NAME=ENV_VAR and never echoes the value, which may be a secret.
+func TestCheckHeaderNotEnvName(t *testing.T) {
+	const secret = "s3cr3t-token-value"
+	for _, h := range []string{
+		"Authorization=Bearer " + secret,
+		"X-Api-Key=" + secret,             // '-' is not allowed in a variable name
+		"X-Key=9" + secret,                // nor a leading digit
+		"Authorization: Bearer " + secret, // no '=' at all
+		"Authorization: Bearer=" + secret, // a header line, not a name
+	} {
+		code, out, errOut := runCheck(t, "check", "http", "http://127.0.0.1:1/", "--header", h)
+		if code != ExitUsage || !strings.Contains(errOut, "NAME=ENV_VAR") || out != "" {
+			t.Errorf("--header %q: exit %d, stderr %q, stdout %q", h, code, errOut, out)
+		}
+		if strings.Contains(errOut, secret) || strings.Contains(errOut, "Bearer") {
+			t.Errorf("--header %q: stderr echoes the value: %q", h, errOut)
+		}
+	}
+	code, _, errOut := runCheck(t, "check", "http", "http://127.0.0.1:1/", "--header", "Authorization=Bearer "+secret)
+	if code != ExitUsage || !strings.Contains(errOut, "the part after = is not an environment variable name") ||
+		!strings.Contains(errOut, "--header Authorization=") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	// A valid variable name that is unset is not a usage error: the check runs (here against a
+	// closed loopback port) and reports the header as not sent.
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := closed.Addr().String()
+	closed.Close()
+	code, out, _ := runCheck(t, "check", "http", "http://"+addr+"/", "--header", "Authorization=CF_TEST_UNSET_VAR_1")
+	if code != ExitError || !strings.Contains(out, "NOT SET, header not sent") {
+		t.Errorf("unset variable: exit %d\n%s", code, out)
+	}
+}
+
 func TestCheckHTTP(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer cli-secret-token-123" {
@@ -121,7 +199,7 @@ func TestCheckDNS(t *testing.T) {
 	l.Close()
 	cmd := exec.Command(bin, "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
 		"--listen-address=127.0.0.1", "--port="+strconv.Itoa(port), "--pid-file="+filepath.Join(t.TempDir(), "pid"),
-		"--local=/test/", "--host-record=api.test,10.1.0.1")
+		"--local=/test/", "--host-record=api.test,10.1.0.1", "--address=/acme.test/1.2.3.4")
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -142,6 +220,19 @@ func TestCheckDNS(t *testing.T) {
 	var doc network.DNSDoc
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 1 || doc.Results[0].Servers[0].Rcode != "NXDOMAIN" {
 		t.Fatalf("nope.test: exit %d %v\n%s\n%s", code, err, out, errOut)
+	}
+	if !strings.Contains(errOut, "check failed: dns nope.test A: "+server+": NXDOMAIN") {
+		t.Errorf("nope.test: stderr %q", errOut)
+	}
+	// The wildcard answers any name under acme.test, so the NXDOMAIN probe's random name resolves:
+	// the failure must say so, not end in an empty reason.
+	code, out, errOut = runCheck(t, "check", "dns", "api.acme.test", "--server", server, "--type", "A", "--nxdomain-probe")
+	if code != 1 || !strings.Contains(out, "NXDOMAIN rewriting") {
+		t.Fatalf("api.acme.test: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !regexp.MustCompile(`check failed: dns api\.acme\.test A: NXDOMAIN rewritten: casefile-nx-[0-9a-f]+\.api\.acme\.test resolved to 1\.2\.3\.4 at ` +
+		regexp.QuoteMeta(server) + "\n").MatchString(errOut) {
+		t.Errorf("api.acme.test: stderr %q", errOut)
 	}
 }
 

@@ -71,7 +71,24 @@ func (r DNSResult) Describe() string {
 		}
 	}
 	if r.System != nil && r.System.Error != "" {
-		bad = append(bad, "system: "+r.System.Error)
+		bad = append(bad, "system resolver: "+r.System.Error)
+	}
+	if p := r.NXDomainProbe; p != nil && p.Rewritten {
+		for _, s := range p.Servers {
+			if s.Error != "" || s.Rcode != "NOERROR" || len(s.Answers) == 0 {
+				continue
+			}
+			data := make([]string, 0, len(s.Answers))
+			for _, a := range s.Answers {
+				data = append(data, a.Data)
+			}
+			bad = append(bad, fmt.Sprintf("NXDOMAIN rewritten: %s resolved to %s at %s",
+				strings.TrimSuffix(p.Name, "."), strings.Join(data, " "), s.Server))
+		}
+	}
+	if len(bad) == 0 {
+		// passed() found a failure none of the cases above names; say so rather than print nothing.
+		bad = append(bad, "check failed (see the result's servers and system resolver)")
 	}
 	return fmt.Sprintf("dns %s %s: %s", r.Name, r.Type, strings.Join(bad, ", "))
 }

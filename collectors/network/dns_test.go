@@ -163,6 +163,21 @@ func TestDNSAgainstDnsmasq(t *testing.T) {
 		if !strings.HasPrefix(r.NXDomainProbe.Name, "casefile-nx-") || !strings.HasSuffix(r.NXDomainProbe.Name, ".rewrite.test.") {
 			t.Errorf("probe name %q", r.NXDomainProbe.Name)
 		}
+		want := "dns rewrite.test A: NXDOMAIN rewritten: " + strings.TrimSuffix(r.NXDomainProbe.Name, ".") + " resolved to 10.66.0.1 at " + b
+		if got := r.Describe(); got != want {
+			t.Errorf("describe %q, want %q", got, want)
+		}
+		// Through the collector: one of two checks fails and the collector's error names the
+		// rewriting (it ended in an empty reason before).
+		doc := RunDNS(ctx, []spec.DNSCheck{
+			{Name: "rewrite.test", Types: []string{"A"}, Servers: []string{b}, NXDomainProbe: true},
+			{Name: "api.test", Types: []string{"A"}, Servers: []string{b}},
+		}, Env{Root: "testdata/plain"})
+		err := summarize(doc.Results)
+		if err == nil || !strings.Contains(err.Error(), "1 of 2 checks failed: dns rewrite.test A: NXDOMAIN rewritten: casefile-nx-") ||
+			!strings.HasSuffix(err.Error(), " resolved to 10.66.0.1 at "+b) {
+			t.Errorf("collector error: %v", err)
+		}
 		r = Resolve(ctx, spec.DNSCheck{Name: "api.test", Servers: []string{a}, NXDomainProbe: true}, "A", ResolverConfig{})
 		if r.NXDomainProbe == nil || r.NXDomainProbe.Rewritten || r.NXDomainProbe.Servers[0].Rcode != "NXDOMAIN" || !r.OK {
 			t.Fatalf("honest server: %+v", r.NXDomainProbe)

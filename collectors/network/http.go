@@ -67,7 +67,19 @@ type HTTPResult struct {
 func (r HTTPResult) Passed() bool { return r.OK }
 
 // Describe implements Outcome.
-func (r HTTPResult) Describe() string { return "http " + r.URL + ": " + r.Error }
+func (r HTTPResult) Describe() string {
+	why := r.Error
+	switch {
+	case why != "":
+	case r.TLS != nil && !r.TLS.Verified:
+		why = "certificate not verified (" + orUnknown(r.TLS.VerifyErrorClass) + ")"
+	case r.ErrorClass != "":
+		why = r.ErrorClass + " failure"
+	default:
+		why = fmt.Sprintf("check failed (status %d)", r.Status)
+	}
+	return "http " + r.URL + ": " + why
+}
 
 // HTTPTimings are phase durations in milliseconds.
 type HTTPTimings struct {
@@ -135,9 +147,18 @@ func ValidateHTTP(c spec.HTTPCheck) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("invalid URL %q (want http:// or https://)", c.URL)
 	}
+	if c.ExpectStatus != 0 && (c.ExpectStatus < 100 || c.ExpectStatus > 599) {
+		return fmt.Errorf("expect_status %d: want an HTTP status from 100 to 599", c.ExpectStatus)
+	}
 	if c.BodyRegex != "" {
 		if _, err := regexp.Compile(c.BodyRegex); err != nil {
 			return fmt.Errorf("body_regex: %w", err)
+		}
+	}
+	for name, env := range c.HeadersFromEnv {
+		if !IsEnvName(env) {
+			// Never echo env: a value that is not a variable name may be the secret itself.
+			return fmt.Errorf("headers_from_env[%q]: not an environment variable name (want [A-Za-z_][A-Za-z0-9_]*; the header's value is read from that variable)", name)
 		}
 	}
 	if c.Proxy != "" && c.Proxy != "direct" {
@@ -146,6 +167,22 @@ func ValidateHTTP(c spec.HTTPCheck) error {
 		}
 	}
 	return nil
+}
+
+// IsEnvName reports whether s is a portable environment variable name: [A-Za-z_][A-Za-z0-9_]*.
+func IsEnvName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case c == '_', 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z':
+		case '0' <= c && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 type httpRun struct {

@@ -65,6 +65,14 @@ func (r PingResult) Describe() string {
 	return fmt.Sprintf("ping %s: %d of %d replies", r.Target, r.Received, r.Sent)
 }
 
+// orUnknown keeps a failure description from ending in an empty reason.
+func orUnknown(s string) string {
+	if s == "" {
+		return "reason unknown"
+	}
+	return s
+}
+
 // RTTStats are round-trip times in milliseconds.
 type RTTStats struct {
 	Min    float64 `json:"min"`

@@ -29,7 +29,12 @@ type TCPResult struct {
 func (r TCPResult) Passed() bool { return r.Connected }
 
 // Describe implements Outcome.
-func (r TCPResult) Describe() string { return "tcp " + r.Target + ": " + r.Error }
+func (r TCPResult) Describe() string {
+	if r.Error == "" {
+		return "tcp " + r.Target + ": not connected (" + orUnknown(r.Class) + ")"
+	}
+	return "tcp " + r.Target + ": " + r.Error
+}
 
 // TCPDoc is network/tcp.json.
 type TCPDoc struct {

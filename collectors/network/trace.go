@@ -56,7 +56,7 @@ func (r TraceResult) Describe() string {
 	if r.Error != "" {
 		return "trace " + r.Target + ": " + r.Error
 	}
-	return fmt.Sprintf("trace %s: %s after %d hops", r.Target, r.EndReason, len(r.Hops))
+	return fmt.Sprintf("trace %s: %s after %d hops", r.Target, orUnknown(r.EndReason), len(r.Hops))
 }
 
 // Hop is one TTL step.
