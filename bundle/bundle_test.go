@@ -537,3 +537,38 @@ func seedBundle(f *testing.F, dir, format string) string {
 	}
 	return p
 }
+
+func TestCapsKeepJSONWholeAndMetadataAlways(t *testing.T) {
+	eng, _ := redact.New(redact.Config{})
+	st, _ := NewStage(t.TempDir(), eng, Limits{MaxFileSize: 1 << 20, MaxBundleSize: 300})
+	defer st.Cleanup()
+	sk := st.Sink(namedCollector{"logs.app", "logs"})
+	if got := sk.MaxFileSize(); got != 300 {
+		t.Errorf("MaxFileSize = %d, want the bundle's remaining 300", got)
+	}
+	w, _ := sk.Create("logs/app/app.log")
+	io.WriteString(w, strings.Repeat("l", 250))
+	w.Close()
+	if got := sk.MaxFileSize(); got != 50 {
+		t.Errorf("MaxFileSize after 250 bytes = %d, want 50", got)
+	}
+	if err := sk.WriteJSON("logs/app.json", map[string]string{"status": strings.Repeat("x", 100)}); err != nil {
+		t.Fatal(err)
+	}
+	kept, probs := sk.Finish(true)
+	if len(kept) != 1 || kept[0] != "logs/app/app.log" {
+		t.Errorf("kept %v: a JSON document that does not fit must be left out, not cut", kept)
+	}
+	if len(probs) != 1 || !strings.Contains(probs[0], "logs/app.json left out") {
+		t.Errorf("problems %v", probs)
+	}
+	// casefile's own files are written whatever the collectors used.
+	if err := st.WriteJSON("environment.json", map[string]string{"os": strings.Repeat("y", 500)}, "casefile"); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range st.Files() {
+		if f.Path == "environment.json" && (f.Truncated || f.Size < 500) {
+			t.Errorf("environment.json cut by the bundle cap: %+v", f)
+		}
+	}
+}

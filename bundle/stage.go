@@ -232,9 +232,10 @@ type stagedFile struct {
 
 // capWriter receives redacted bytes and applies the file, collector and bundle caps.
 type capWriter struct {
-	sf   *stagedFile
-	kept int64
-	seen int64
+	sf     *stagedFile
+	kept   int64
+	seen   int64
+	capped bool // the collector or bundle cap, not the file cap, stopped this file
 }
 
 func (c *capWriter) Write(p []byte) (int, error) {
@@ -243,25 +244,19 @@ func (c *capWriter) Write(p []byte) (int, error) {
 	// Collectors bound what they read to MaxFileSize (keeping a log's newest part, say); the
 	// markers redaction puts in can make the stored text longer, so the hard cut on redacted bytes
 	// sits at twice the cap. Cutting here keeps the head, which would drop the newest lines.
-	room := 2*sf.stage.maxFile() - c.kept
+	fileRoom := 2*sf.stage.maxFile() - c.kept
 	s := sf.stage
 	s.mu.Lock()
-	if s.limits.MaxBundleSize > 0 {
-		if r := s.limits.MaxBundleSize - s.total; r < room {
-			room = r
-		}
+	// The collector and bundle caps bound what collectors write. casefile's own files
+	// (environment.json, spec.yaml) are small and always fit: they describe the bundle.
+	capRoom := int64(1 << 62)
+	if sf.sink != nil {
+		capRoom = min(s.bundleRoom(), sf.sink.roomLocked())
 	}
-	if sf.sink != nil && s.limits.MaxCollectorSize > 0 {
-		if r := s.limits.MaxCollectorSize - sf.sink.written; r < room {
-			room = r
-		}
-	}
-	if room < 0 {
-		room = 0
-	}
-	take := int64(len(p))
-	if take > room {
-		take = room
+	room := max(0, min(fileRoom, capRoom))
+	take := min(int64(len(p)), room)
+	if take < int64(len(p)) {
+		c.capped = capRoom < fileRoom
 	}
 	s.total += take
 	if sf.sink != nil {
@@ -276,6 +271,14 @@ func (c *capWriter) Write(p []byte) (int, error) {
 		c.kept += take
 	}
 	return len(p), nil
+}
+
+// bundleRoom is what the bundle cap still allows; the caller holds s.mu.
+func (s *Stage) bundleRoom() int64 {
+	if s.limits.MaxBundleSize <= 0 {
+		return 1 << 62
+	}
+	return s.limits.MaxBundleSize - s.total
 }
 
 // Name is the file's path in the bundle: what was asked for, redacted (see safePath). A collector
@@ -319,6 +322,16 @@ func (sf *stagedFile) Close() error {
 			sf.sink.problem(fmt.Sprintf("%s left out: %v", sf.entry.Path, err))
 		}
 		return err
+	}
+	cut := sf.capped.kept < sf.capped.seen
+	if cut && sf.capped.capped && sf.sink != nil {
+		if strings.HasSuffix(sf.entry.Path, ".json") {
+			// Half a JSON document is worse than none: it is left out, and said so.
+			sf.discard()
+			sf.sink.problem(fmt.Sprintf("%s left out: the collector or bundle size cap was reached", sf.entry.Path))
+			return nil
+		}
+		sf.sink.problem(fmt.Sprintf("%s cut by the collector or bundle size cap (%d of %d bytes kept)", sf.entry.Path, sf.capped.kept, sf.capped.seen))
 	}
 	s := sf.stage
 	s.mu.Lock()
@@ -416,7 +429,23 @@ func (k *sink) SetTruncated(p string, kept, seen int64) {
 	k.trunc[p] = [2]int64{kept, seen}
 }
 
-func (k *sink) MaxFileSize() int64 { return k.stage.maxFile() }
+// MaxFileSize is what a collector should plan one file for: the file cap, or less when the
+// collector's or the bundle's remaining room is smaller, so that a collector keeping a log's
+// newest part keeps it within what will fit.
+func (k *sink) MaxFileSize() int64 {
+	s := k.stage
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return max(0, min(s.maxFile(), s.bundleRoom(), k.roomLocked()))
+}
+
+// roomLocked is what the collector cap still allows; the caller holds stage.mu.
+func (k *sink) roomLocked() int64 {
+	if k.stage.limits.MaxCollectorSize <= 0 {
+		return 1 << 62
+	}
+	return k.stage.limits.MaxCollectorSize - k.written
+}
 
 func (k *sink) closed(sf *stagedFile) {
 	k.mu.Lock()
