@@ -418,7 +418,7 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 		bad("bundle.format", "must be tar.gz, tar.zst or zip, got %q", s.Bundle.Format)
 	}
 	if s.Upload != nil {
-		if u, err := url.Parse(s.Upload.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		if u, err := parseURL(s.Upload.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			bad("upload.url", "invalid URL %q (want https://host/...)", s.Upload.URL)
 		}
 	}
@@ -428,8 +428,24 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 	return nil
 }
 
+// markerRE matches a redaction marker, as a bundle's spec.yaml holds in place of a URL's password.
+var markerRE = regexp.MustCompile(`\[REDACTED:[a-z0-9.-]+\]`)
+
+// parseURL parses a URL from a spec; a redaction marker in it (a bundle's spec.yaml, run again)
+// stands for the value it replaced.
+func parseURL(raw string) (*url.URL, error) {
+	return url.Parse(markerRE.ReplaceAllString(raw, "REDACTED"))
+}
+
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 func (s *Spec) checkHTTP(k string, h *HTTPCheck, bad func(string, string, ...any)) {
-	if u, err := url.Parse(h.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	for name, env := range h.HeadersFromEnv {
+		if !envNameRE.MatchString(env) {
+			bad(k+".headers_from_env."+name, "the value must be an environment variable name (the header's value is read from it, never stored)")
+		}
+	}
+	if u, err := parseURL(h.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		bad(k+".url", "invalid URL %q (want http:// or https://)", h.URL)
 	}
 	if h.ExpectStatus != 0 && (h.ExpectStatus < 100 || h.ExpectStatus > 599) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -50,13 +51,15 @@ func Load(ctx context.Context, ref string) (*Spec, []byte, Source, error) {
 	)
 	switch {
 	case strings.HasPrefix(ref, "https://") || strings.HasPrefix(ref, "http://"):
-		src = Source{Kind: "url", Name: ref}
+		src = Source{Kind: "url", Name: redactURL(ref)}
 		if err = checkSpecURL(ref); err == nil {
 			data, err = fetch(ctx, ref)
 		}
 	case ref == "-":
 		src = Source{Kind: "file", Name: "<stdin>"}
 		data, err = readCapped(os.Stdin, "<stdin>")
+	case strings.Contains(ref, "://"):
+		return nil, nil, Source{Kind: "url", Name: redactURL(ref)}, fmt.Errorf("spec %s: unsupported URL scheme (want https://)", redactURL(ref))
 	case ref != "":
 		src = Source{Kind: "file", Name: ref}
 		var f *os.File
@@ -105,7 +108,7 @@ func checkSpecURL(raw string) error {
 		if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
 			return nil
 		}
-		return fmt.Errorf("spec URL %s: plain http is refused (a spec can run commands); use https://", raw)
+		return fmt.Errorf("spec URL %s: plain http is refused (a spec can run commands); use https://", redactURL(raw))
 	}
 	return fmt.Errorf("spec URL %q: want https://", raw)
 }
@@ -124,15 +127,21 @@ func fetch(ctx context.Context, u string) ([]byte, error) {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, fmt.Errorf("spec URL %s: %w", u, err)
+		return nil, fmt.Errorf("spec URL %s: %w", redactURL(u), err)
 	}
 	resp, err := specClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetching spec: %w", err)
+		return nil, fmt.Errorf("fetching spec %s: %s", redactURL(u), redactURL(err.Error()))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetching spec %s: HTTP %s", u, resp.Status)
+		return nil, fmt.Errorf("fetching spec %s: HTTP %s", redactURL(u), resp.Status)
 	}
-	return readCapped(resp.Body, u)
+	return readCapped(resp.Body, redactURL(u))
 }
+
+// userinfoRE matches a URL's password, which must never appear in a message.
+var userinfoRE = regexp.MustCompile(`(://[^/@\s:]*):[^/@\s]*@`)
+
+// redactURL hides a URL's password (anywhere in s) for messages.
+func redactURL(s string) string { return userinfoRE.ReplaceAllString(s, "$1:[REDACTED:url-password]@") }

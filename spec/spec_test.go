@@ -205,3 +205,29 @@ func TestEmbeddedSpecWins(t *testing.T) {
 		t.Fatalf("explicit over embedded: %v %v", s, err)
 	}
 }
+
+func TestBundleSpecRunsAgain(t *testing.T) {
+	// A bundle's spec.yaml holds markers where URL passwords and literals were.
+	y := "apiVersion: casefile/v1\nkind: Spec\nnetwork:\n  http:\n    - {url: \"http://admin:[REDACTED:url-password]@127.0.0.1:8080/health\"}\n" +
+		"redact: {literals: [\"[REDACTED:literal]\"]}\n"
+	if _, err := Parse("spec.yaml", []byte(y)); err != nil {
+		t.Fatal(err)
+	}
+	bad := "apiVersion: casefile/v1\nkind: Spec\nnetwork:\n  http:\n    - {url: \"https://a.example/\", headers_from_env: {Authorization: \"Bearer abc\"}}\n"
+	if _, err := Parse("s.yaml", []byte(bad)); err == nil || !strings.Contains(err.Error(), "headers_from_env.Authorization: the value must be an environment variable name") || strings.Contains(err.Error(), "abc") {
+		t.Errorf("headers_from_env value: %v", err)
+	}
+}
+
+func TestSpecURLPasswordsNeverInMessages(t *testing.T) {
+	ctx := context.Background()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	u := strings.Replace(srv.URL, "http://", "http://user:SpecUrlPw42@", 1) + "/nope.yaml"
+	for _, ref := range []string{u, "http://user:SpecUrlPw42@192.0.2.1/x.yaml", "ftp://user:SpecUrlPw42@127.0.0.1/x"} {
+		_, _, _, err := Load(ctx, ref)
+		if err == nil || strings.Contains(err.Error(), "SpecUrlPw42") {
+			t.Errorf("Load(%s): %v", ref, err)
+		}
+	}
+}
