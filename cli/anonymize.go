@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -47,4 +49,45 @@ func setupAnonymize(cfg *redact.Config, mapPath string) error {
 	}
 	cfg.AnonymizeKey = key
 	return nil
+}
+
+// minLiteral is the shortest --redact-literal value accepted.
+const minLiteral = 3
+
+// writeAnonMap writes the key and the token map (mode 0600), keeping the tokens an earlier run
+// with the same key recorded, so every bundle made with this map can still be read back.
+func writeAnonMap(path string, eng *redact.Engine) error {
+	var cur bytes.Buffer
+	if err := eng.WriteTokenMap(&cur); err != nil {
+		return fmt.Errorf("--anonymize-map: %w", err)
+	}
+	var m struct {
+		Key    string            `json:"key"`
+		Tokens map[string]string `json:"tokens"`
+	}
+	if err := json.Unmarshal(cur.Bytes(), &m); err != nil {
+		return fmt.Errorf("--anonymize-map: %w", err)
+	}
+	if old, err := os.ReadFile(path); err == nil {
+		var prev struct {
+			Key    string            `json:"key"`
+			Tokens map[string]string `json:"tokens"`
+		}
+		if json.Unmarshal(old, &prev) == nil && prev.Key == m.Key {
+			for k, v := range prev.Tokens {
+				if _, ok := m.Tokens[k]; !ok {
+					m.Tokens[k] = v
+				}
+			}
+		}
+	}
+	out, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(out, '\n'), 0o600); err != nil {
+		return fmt.Errorf("--anonymize-map: %w", err)
+	}
+	return os.Rename(tmp, path)
 }

@@ -35,6 +35,7 @@ type collectOptions struct {
 	literals     []string
 	anonymize    bool
 	anonymizeMap string
+	domains      []string
 	root         string
 	args         []string
 }
@@ -73,7 +74,8 @@ byte-identical archives.`,
 	f.BoolVar(&o.asJSON, "json", false, "print one JSON object with the result on stdout")
 	f.StringArrayVar(&o.literals, "redact-literal", nil, "also redact this exact value (repeatable)")
 	f.BoolVar(&o.anonymize, "anonymize", false, "replace emails, IPs, host and user names with consistent tokens")
-	f.StringVar(&o.anonymizeMap, "anonymize-map", "", "write the token map (stays on this machine) to this file")
+	f.StringSliceVar(&o.domains, "domain", nil, "with --anonymize: also pseudonymize host names under this domain")
+	f.StringVar(&o.anonymizeMap, "anonymize-map", "", "key and token map file (stays on this machine; implies --anonymize); reused and extended when it exists")
 	f.StringVar(&o.root, "root", "/", "read host files under this folder (for testing against fixture trees)")
 	f.MarkHidden("root")
 	return c
@@ -115,9 +117,12 @@ func runCollect(ctx context.Context, o *collectOptions, stdout, stderr io.Writer
 		return usageError("--since must be longer than 0")
 	}
 	for _, l := range o.literals {
-		if strings.TrimSpace(l) == "" {
-			return usageError("--redact-literal needs a non-empty value")
+		if len(strings.TrimSpace(l)) < minLiteral {
+			return usageError("--redact-literal needs a value of at least %d characters (a shorter one would redact ordinary text)", minLiteral)
 		}
+	}
+	if o.anonymizeMap != "" {
+		o.anonymize = true
 	}
 	s, raw, src, err := spec.Load(ctx, o.specRef)
 	if err != nil {
@@ -286,7 +291,7 @@ func redactConfig(s *spec.Spec, src spec.Source, o *collectOptions) redact.Confi
 		Keys:      s.Redact.Keys,
 		Disable:   s.Redact.Disable,
 		Anonymize: s.Redact.Anonymize || o.anonymize,
-		Domains:   s.Redact.Domains,
+		Domains:   append(append([]string{}, s.Redact.Domains...), o.domains...),
 	}
 	for _, r := range s.Redact.Regexes {
 		cfg.Regexes = append(cfg.Regexes, redact.Rule{ID: r.ID, Pattern: r.Pattern, File: src.Name, Line: r.Line})

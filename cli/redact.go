@@ -62,7 +62,7 @@ exits 1. Memory use does not grow with file size.`,
 	f.StringArrayVar(&o.keys, "redact-key", nil, "also treat this key name as sensitive (repeatable)")
 	f.StringSliceVar(&o.disable, "disable", nil, "switch these rule ids off")
 	f.BoolVar(&o.anonymize, "anonymize", false, "replace e-mails, IPs, host and user names with consistent tokens")
-	f.StringVar(&o.anonymizeMap, "anonymize-map", "", "key and token map file (stays on this machine); reused when it exists")
+	f.StringVar(&o.anonymizeMap, "anonymize-map", "", "key and token map file (stays on this machine; implies --anonymize); reused and extended when it exists")
 	f.StringSliceVar(&o.domains, "domain", nil, "with --anonymize: pseudonymize host names under this domain")
 	f.BoolVar(&o.listRules, "list-rules", false, "list the built-in rules and exit")
 	f.BoolVar(&o.asJSON, "json", false, "with --list-rules: JSON output")
@@ -77,8 +77,8 @@ func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Re
 		return usageError("redact needs at least one PATH (or - for stdin)")
 	}
 	for _, l := range o.literals {
-		if strings.TrimSpace(l) == "" {
-			return usageError("--redact-literal needs a non-empty value")
+		if len(strings.TrimSpace(l)) < minLiteral {
+			return usageError("--redact-literal needs a value of at least %d characters (a shorter one would redact ordinary text)", minLiteral)
 		}
 	}
 	stdinSeen := false
@@ -129,7 +129,7 @@ func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Re
 		Literals:  append(append([]string{}, s.Redact.Literals...), o.literals...),
 		Keys:      append(append([]string{}, s.Redact.Keys...), o.keys...),
 		Disable:   append(append([]string{}, s.Redact.Disable...), o.disable...),
-		Anonymize: s.Redact.Anonymize || o.anonymize,
+		Anonymize: s.Redact.Anonymize || o.anonymize || o.anonymizeMap != "",
 		Domains:   append(append([]string{}, s.Redact.Domains...), o.domains...),
 	}
 	for _, r := range s.Redact.Regexes {
@@ -322,18 +322,6 @@ func writeReport(path string, rep redact.Report) error {
 		return fmt.Errorf("--report: %w", err)
 	}
 	return nil
-}
-
-func writeAnonMap(path string, eng *redact.Engine) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("--anonymize-map: %w", err)
-	}
-	if err := eng.WriteTokenMap(f); err != nil {
-		f.Close()
-		return fmt.Errorf("--anonymize-map: %w", err)
-	}
-	return f.Close()
 }
 
 func listRules(w io.Writer, asJSON bool) error {
