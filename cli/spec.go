@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/casefile/casefile/collectors"
+	"github.com/casefile/casefile/redact"
 	"github.com/casefile/casefile/spec"
 	"github.com/spf13/cobra"
 )
@@ -43,16 +44,25 @@ func newSpecCmd() *cobra.Command {
 		Short: "Print the effective spec (--spec FILE|URL, else embedded, else built-in default)",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, _, _, err := spec.Load(c.Context(), from)
+			s, _, src, err := spec.Load(c.Context(), from)
 			if err != nil {
 				return err
 			}
-			out, err := s.Marshal()
+			// What reaches the terminal is redacted like a bundle's spec.yaml: a vendor spec can
+			// hold literals, URL passwords and argv secrets.
+			eng, err := redact.New(redactConfig(s, src, &collectOptions{}))
 			if err != nil {
 				return err
 			}
-			_, err = c.OutOrStdout().Write(out)
-			return err
+			out, err := effectiveSpec(s, &collectOptions{}, eng).Marshal()
+			if err != nil {
+				return err
+			}
+			w := eng.NewWriter(c.OutOrStdout(), "spec.yaml")
+			if _, err := w.Write(out); err != nil {
+				return err
+			}
+			return w.Close()
 		},
 	}
 	pr.Flags().StringVar(&from, "spec", "", "spec file or https:// URL")

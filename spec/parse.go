@@ -418,8 +418,8 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 		bad("bundle.format", "must be tar.gz, tar.zst or zip, got %q", s.Bundle.Format)
 	}
 	if s.Upload != nil {
-		if u, err := parseURL(s.Upload.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			bad("upload.url", "invalid URL %q (want https://host/...)", s.Upload.URL)
+		if u, err := ParseURL(s.Upload.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("upload.url", "invalid URL %q (want https://host/...)", RedactURL(s.Upload.URL))
 		}
 	}
 	if len(errs) > 0 {
@@ -431,9 +431,9 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 // markerRE matches a redaction marker, as a bundle's spec.yaml holds in place of a URL's password.
 var markerRE = regexp.MustCompile(`\[REDACTED:[a-z0-9.-]+\]`)
 
-// parseURL parses a URL from a spec; a redaction marker in it (a bundle's spec.yaml, run again)
+// ParseURL parses a URL from a spec; a redaction marker in it (a bundle's spec.yaml, run again)
 // stands for the value it replaced.
-func parseURL(raw string) (*url.URL, error) {
+func ParseURL(raw string) (*url.URL, error) {
 	return url.Parse(markerRE.ReplaceAllString(raw, "REDACTED"))
 }
 
@@ -445,8 +445,8 @@ func (s *Spec) checkHTTP(k string, h *HTTPCheck, bad func(string, string, ...any
 			bad(k+".headers_from_env."+name, "the value must be an environment variable name (the header's value is read from it, never stored)")
 		}
 	}
-	if u, err := parseURL(h.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		bad(k+".url", "invalid URL %q (want http:// or https://)", h.URL)
+	if u, err := ParseURL(h.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		bad(k+".url", "invalid URL %q (want http:// or https://)", RedactURL(h.URL))
 	}
 	if h.ExpectStatus != 0 && (h.ExpectStatus < 100 || h.ExpectStatus > 599) {
 		bad(k+".expect_status", "invalid HTTP status %d", h.ExpectStatus)

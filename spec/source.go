@@ -51,7 +51,7 @@ func Load(ctx context.Context, ref string) (*Spec, []byte, Source, error) {
 	)
 	switch {
 	case strings.HasPrefix(ref, "https://") || strings.HasPrefix(ref, "http://"):
-		src = Source{Kind: "url", Name: redactURL(ref)}
+		src = Source{Kind: "url", Name: RedactURL(ref)}
 		if err = checkSpecURL(ref); err == nil {
 			data, err = fetch(ctx, ref)
 		}
@@ -59,7 +59,7 @@ func Load(ctx context.Context, ref string) (*Spec, []byte, Source, error) {
 		src = Source{Kind: "file", Name: "<stdin>"}
 		data, err = readCapped(os.Stdin, "<stdin>")
 	case strings.Contains(ref, "://"):
-		return nil, nil, Source{Kind: "url", Name: redactURL(ref)}, fmt.Errorf("spec %s: unsupported URL scheme (want https://)", redactURL(ref))
+		return nil, nil, Source{Kind: "url", Name: RedactURL(ref)}, fmt.Errorf("spec %s: unsupported URL scheme (want https://)", RedactURL(ref))
 	case ref != "":
 		src = Source{Kind: "file", Name: ref}
 		var f *os.File
@@ -108,7 +108,7 @@ func checkSpecURL(raw string) error {
 		if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
 			return nil
 		}
-		return fmt.Errorf("spec URL %s: plain http is refused (a spec can run commands); use https://", redactURL(raw))
+		return fmt.Errorf("spec URL %s: plain http is refused (a spec can run commands); use https://", RedactURL(raw))
 	}
 	return fmt.Errorf("spec URL %q: want https://", raw)
 }
@@ -127,21 +127,21 @@ func fetch(ctx context.Context, u string) ([]byte, error) {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, fmt.Errorf("spec URL %s: %w", redactURL(u), err)
+		return nil, fmt.Errorf("spec URL %s: %w", RedactURL(u), err)
 	}
 	resp, err := specClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetching spec %s: %s", redactURL(u), redactURL(err.Error()))
+		return nil, fmt.Errorf("fetching spec %s: %s", RedactURL(u), RedactURL(err.Error()))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetching spec %s: HTTP %s", redactURL(u), resp.Status)
+		return nil, fmt.Errorf("fetching spec %s: HTTP %s", RedactURL(u), resp.Status)
 	}
-	return readCapped(resp.Body, redactURL(u))
+	return readCapped(resp.Body, RedactURL(u))
 }
 
 // userinfoRE matches a URL's password, which must never appear in a message.
 var userinfoRE = regexp.MustCompile(`(://[^/@\s:]*):[^/@\s]*@`)
 
-// redactURL hides a URL's password (anywhere in s) for messages.
-func redactURL(s string) string { return userinfoRE.ReplaceAllString(s, "$1:[REDACTED:url-password]@") }
+// RedactURL hides a URL's password (anywhere in s) for messages.
+func RedactURL(s string) string { return userinfoRE.ReplaceAllString(s, "$1:[REDACTED:url-password]@") }

@@ -143,9 +143,9 @@ type CertInfo struct {
 
 // ValidateHTTP reports what is wrong with an HTTP check before it runs.
 func ValidateHTTP(c spec.HTTPCheck) error {
-	u, err := url.Parse(c.URL)
+	u, err := spec.ParseURL(c.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("invalid URL %q (want http:// or https://)", c.URL)
+		return fmt.Errorf("invalid URL %q (want http:// or https://)", spec.RedactURL(c.URL))
 	}
 	if c.ExpectStatus != 0 && (c.ExpectStatus < 100 || c.ExpectStatus > 599) {
 		return fmt.Errorf("expect_status %d: want an HTTP status from 100 to 599", c.ExpectStatus)
