@@ -146,6 +146,9 @@ func runCollect(ctx context.Context, o *collectOptions, stdout, stderr io.Writer
 	if err := setupAnonymize(&rcfg, o.anonymizeMap); err != nil {
 		return err
 	}
+	if err := addCommandEnvSecrets(&rcfg, s); err != nil {
+		return err
+	}
 	eng, err := redact.New(rcfg)
 	if err != nil {
 		return err
@@ -338,4 +341,26 @@ func collectorNames(cs []collectors.Collector) string {
 		names = append(names, c.Name())
 	}
 	return strings.Join(names, ", ")
+}
+
+// addCommandEnvSecrets makes the values a spec gives commands in sensitive environment variables
+// (env: [ACME_TOKEN=...]) literals: a command that prints its environment would otherwise show
+// them bare, with no key beside them.
+func addCommandEnvSecrets(cfg *redact.Config, s *spec.Spec) error {
+	probe, err := redact.New(*cfg)
+	if err != nil {
+		return err
+	}
+	for _, c := range s.Commands {
+		for _, kv := range c.Env {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok || len(v) < minLiteral {
+				continue
+			}
+			if probe.String("spec", k+"="+v) != k+"="+v {
+				cfg.Literals = append(cfg.Literals, v)
+			}
+		}
+	}
+	return nil
 }

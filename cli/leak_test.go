@@ -129,6 +129,8 @@ func TestNoPlantedSecretReachesTheBundle(t *testing.T) {
 	defer srv.Close()
 	urlPass := "svcPw" + randFrom(alnum, 20)
 	argvPass := "argvPw" + randFrom(alnum, 14)
+	envPass := "envPw" + randFrom(alnum, 14)
+	secrets = append(secrets, plantedSecret{"command-env-value", "", envPass})
 	secrets = append(secrets, plantedSecret{"argv-password", "", argvPass})
 	secrets = append(secrets, plantedSecret{"http-check-url-password", "", urlPass})
 	apiURL := strings.Replace(srv.URL, "http://", "http://svc:"+urlPass+"@", 1) + "/health"
@@ -142,7 +144,8 @@ network:
 commands:
   - {name: leak-out, argv: [cat, %q]}
   - {name: leak-argv, argv: [echo, --password, %q]}
-`, apiURL, filepath.Join(dir, "app.conf"), argvPass)
+  - {name: leak-env, argv: [sh, -c, "echo $ACME_TOKEN"], env: ["ACME_TOKEN=%s"]}
+`, apiURL, filepath.Join(dir, "app.conf"), argvPass, envPass)
 	specPath := filepath.Join(dir, "spec.yaml")
 	os.WriteFile(specPath, []byte(specText), 0o644)
 
@@ -164,11 +167,17 @@ commands:
 	}
 	// Each collector really saw the planted input (else the test proves nothing).
 	for _, must := range []string{"/files/added/", "/logs/", "CASEFILE_TEST_API_TOKEN", "proxyuser",
-		"/commands/leak-out/stdout.txt", "/commands/leak-argv/result.json", "/network/http.json", "\"status\": 200"} {
+		"/commands/leak-out/stdout.txt", "/commands/leak-env/stdout.txt", "/commands/leak-argv/result.json", "/network/http.json", "\"status\": 200"} {
 		if !strings.Contains(content, must) {
 			t.Errorf("bundle has no %q: the test did not exercise that input", must)
 		}
 	}
+	// The command that printed its secret environment value shows the marker in its place.
+	eachEntry(t, bundles[0], func(name string, data []byte) {
+		if strings.HasSuffix(name, "/commands/leak-env/stdout.txt") && !strings.Contains(string(data), "[REDACTED:literal]") {
+			t.Errorf("leak-env stdout = %q, want the literal marker", data)
+		}
+	})
 	// The index names files as they really are in the archive (redacted names included).
 	entries := map[string]bool{}
 	eachEntry(t, bundles[0], func(name string, _ []byte) {
