@@ -48,6 +48,25 @@ var qaCases = []qaCase{
 	{name: "json spaced object under secrets", in: `{"secrets": {"db": {"password": "Zq8Wv3Rt6Yu1"}}, "n": 2}`,
 		secret: []string{"Zq8Wv3Rt6Yu1"}, keep: []string{`"n": 2`}},
 
+	// every scalar leaf of an object or list under a sensitive key, on one line or several
+	{name: "objects under sensitive keys", in: `{"auth": {"basic": "S1abcdef"}, "n": "keep1"}` + "\n" + `{"secrets": {"primary": "S2abcdef"}}` + "\n" + `{"password": {"value": "S4abcdef"}}` + "\nsecrets: {primary: S5abcdef, other: S6abcdef}\nhost: keep2\n",
+		secret: []string{"S1abcdef", "S2abcdef", "S4abcdef", "S5abcdef", "S6abcdef"}, keep: []string{`"basic": "`, `"n": "keep1"}`, `"primary": "`, `{"value": "`, "secrets: {primary: ", ", other: ", "host: keep2\n"}},
+	{name: "pretty-printed JSON list and object", in: "{\n  \"tokens\": [\n    \"JSONMLSECRET1\",\n    \"JSONMLSECRET2\"\n  ],\n  \"secrets\": {\n    \"primary\": \"X1abcdef\",\n    \"user\": \"bobkeep\",\n    \"ttl\": 3600,\n    \"pin\": 12345678\n  },\n  \"name\": \"keep3\"\n}\n",
+		secret: []string{"JSONMLSECRET1", "JSONMLSECRET2", "X1abcdef", "12345678"}, keep: []string{`"user": "bobkeep"`, `"ttl": 3600`, `"name": "keep3"`, "  \"tokens\": [\n    \""}},
+	{name: "pretty-printed list at top level", in: "\"tokens\": [\n  \"JSONMLSECRET1\",\n  \"JSONMLSECRET2\"\n]\nnext: keep4\n",
+		secret: []string{"JSONMLSECRET1", "JSONMLSECRET2"}, keep: []string{"next: keep4\n", "]\n"}},
+	{name: "escaped JSON object under secrets", in: `{"log":"{\"secrets\": {\"primary\": \"S9abcdef\", \"n\": 123456}}, \"x\": \"keep5\"}"}`,
+		secret: []string{"S9abcdef", "123456"}, keep: []string{`\"x\": \"keep5\"`}},
+	{name: "YAML block sequence and map", in: "passwords:\n  - YAMLLISTSECRET1\n  - \"YAMLLISTSECRET2\"\napi_keys:\n  primary: YAMLMAPSECRET1 # rotated\n  user: bobkeep\n  nested:\n    deep: YAMLMAPSECRET2\nother: keep6\n",
+		secret: []string{"YAMLLISTSECRET1", "YAMLLISTSECRET2", "YAMLMAPSECRET1", "YAMLMAPSECRET2"}, keep: []string{"passwords:\n  - ", "  primary: ", "# rotated", "  user: bobkeep\n", "  nested:\n    deep: ", "other: keep6\n"}},
+	{name: "YAML sequence at the key's indentation", in: "tokens:\n- YAMLSEQSECRET1\n- YAMLSEQSECRET2\nname: keep7\n",
+		secret: []string{"YAMLSEQSECRET1", "YAMLSEQSECRET2"}, keep: []string{"name: keep7\n", "tokens:\n- "}},
+	{name: "YAML map under auth keeps plain words and counts", in: "auth:\n  type: ldap\n  timeout: 30\n  bind_password: Zx9Yw8Vu7\n  url: ldap://ldap.example:389\nname: keep8\n",
+		secret: []string{"Zx9Yw8Vu7"}, keep: []string{"  type: ldap\n", "  timeout: 30\n", "  url: ldap://ldap.example:389\n", "name: keep8\n"}},
+	{name: "a truncated list does not swallow the lines after it", in: "token: [Ab3Cd5Ef7\n2026-11-27 app: started keep9\n  \"x\": \"keep10\"\n",
+		secret: []string{"Ab3Cd5Ef7"}, keep: []string{"2026-11-27 app: started keep9\n", `"x": "keep10"`}},
+	{name: "an open list closes when indentation returns", in: "  \"secrets\": [\n  \"keep11\": 1\n}\n", keep: []string{`"keep11": 1`}},
+
 	// numbers, booleans and null after sensitive keys are kept, with their delimiters
 	{name: "json number after cookie", in: `{"cookie": 2, "x": 1}`, equal: `{"cookie": 2, "x": 1}`},
 	{name: "json compact numbers and booleans", in: `{"cookie":2,"authorization":5,"token":36,"session":true,"password":null,"x":1}`,

@@ -42,6 +42,8 @@ type scanner struct {
 	// pgpass: the stream is a .pgpass file; pgpassHdr: a "# hostname:port:database:username:password"
 	// comment was seen, and the lines that follow in that shape are .pgpass lines.
 	pgpass, pgpassHdr bool
+	// cont: an object or list under a sensitive key that goes on over the next lines
+	cont container
 }
 
 const (
@@ -90,6 +92,11 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 		s.pgpassFields()
 	}
 	i := 0
+	if s.cont.depth > 0 && (ctx > 0 || atStart) {
+		i = s.containerLine()
+	} else if s.cont.yaml && atStart && ctx == 0 {
+		i = s.yamlMapLine()
+	}
 	afterEsc := -1
 	for i < n {
 		if !isAlnum[b[i]] {
@@ -544,12 +551,23 @@ func (s *scanner) word(ws, i int) int {
 	for k < n && (b[k] == ' ' || b[k] == '\t') {
 		k++
 	}
-	if k >= n {
-		return k
-	}
 	rule := RuleKeyValue
 	if flag {
 		rule = RuleCLIPass
+	}
+	if sep == sepColon && cls == keyStrong && s.atStart && s.ctx == 0 && (k >= n || b[k] == '#' && isSpace[b[k-1]] || b[k] == '\r' && k+1 == n) {
+		// a YAML block map or sequence under a sensitive key (passwords:, api_keys:)
+		ks := ws
+		if quoted && ks > 0 && (b[ks-1] == '"' || b[ks-1] == '\'') {
+			ks--
+		}
+		if s.lineStartBefore(ks) {
+			s.yamlOpenMap(ws, j, ks, rule)
+			return n
+		}
+	}
+	if k >= n {
+		return k
 	}
 	if e := scalarEnd(b, k); e > 0 {
 		if numericSecret(b[ws:j], b[k:e], false) {
@@ -587,10 +605,16 @@ func (s *scanner) word(ws, i int) int {
 		if e := s.listValue(k, cls, rule); e > 0 {
 			return e
 		}
+		if cls == keyStrong {
+			return s.openContainer(ws, j, k, rule)
+		}
 		k++ // an unterminated list: the bracket is not part of the value
 		if k >= n {
 			return k
 		}
+	}
+	if b[k] == '{' && cls == keyStrong && sep != sepXML {
+		return s.openContainer(ws, j, k, rule) // an object under a sensitive key
 	}
 	v, e, next := s.value(k, sep == sepXML, s.lineStartBefore(ws) && sep != sepXML)
 	if pctEq {
