@@ -67,6 +67,18 @@ var qaCases = []qaCase{
 		secret: []string{"Ab3Cd5Ef7"}, keep: []string{"2026-11-27 app: started keep9\n", `"x": "keep10"`}},
 	{name: "an open list closes when indentation returns", in: "  \"secrets\": [\n  \"keep11\": 1\n}\n", keep: []string{`"keep11": 1`}},
 
+	// unquoted values end at whitespace, not at a quote or & inside the word
+	{name: "quote and ampersand inside an unquoted value", in: "ts=1 password=P@ss\"w0rd user=bob\nts=2 password=P@ss\\\"w0rd user=bob\nts=3 password=P@ss&w0rd user=bob\n",
+		secret: []string{"P@ss", "w0rd"}, keep: []string{"ts=1 password=", " user=bob\nts=2", " user=bob\nts=3", " user=bob\n"}},
+	{name: "ampersand still separates query pairs", in: "GET /x?a=1&password=Qs9Ab3Cd&b=2 HTTP/1.1\nbody: user=bob&pass=Fm7Xy2Zq&submit=1\nx password=Hx4Tr8Lm&amp;lang=en\n",
+		secret: []string{"Qs9Ab3Cd", "Fm7Xy2Zq", "Hx4Tr8Lm"}, keep: []string{"?a=1&password=", "&b=2 HTTP/1.1", "user=bob&pass=", "&submit=1", "&amp;lang=en"}},
+	{name: "values inside JSON strings still end at the quote", in: `{"msg":"login password=abc123x","u":1}` + "\n" + `{"msg":"x {\"password=abc123y\"}"}`,
+		secret: []string{"abc123x", "abc123y"}, keep: []string{`","u":1}`, `\"}"}`}},
+	{name: "curl header in single quotes keeps its quote", in: "curl -H 'X-Api-Key: Kq8Wz3Lp5' https://api.example.com/v1\n",
+		secret: []string{"Kq8Wz3Lp5"}, keep: []string{"curl -H 'X-Api-Key: ", "' https://api.example.com/v1\n"}},
+	{name: "SQL doubled quote inside the value", in: "UPDATE users SET password = 'it''s SECRET' WHERE id=1;\nALTER USER bob WITH PASSWORD 'a''b Cz9';\n",
+		secret: []string{"SECRET", "Cz9", "s SECRET"}, keep: []string{"UPDATE users SET password = '", "' WHERE id=1;\n", "ALTER USER bob WITH PASSWORD '", "';\n"}},
+
 	// numbers, booleans and null after sensitive keys are kept, with their delimiters
 	{name: "json number after cookie", in: `{"cookie": 2, "x": 1}`, equal: `{"cookie": 2, "x": 1}`},
 	{name: "json compact numbers and booleans", in: `{"cookie":2,"authorization":5,"token":36,"session":true,"password":null,"x":1}`,

@@ -921,6 +921,10 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 					bs++
 				}
 				if bs%2 == 0 {
+					if q == '\'' && e+1 < n && b[e+1] == '\'' && e > k+1 {
+						e += 2 // SQL: a doubled quote inside a single-quoted string ('it''s')
+						continue
+					}
 					break
 				}
 			}
@@ -969,10 +973,24 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 	e = k
 	for e < n {
 		c := b[e]
-		if isSpace[c] || c == '"' || c == '&' || c == '<' || c == '>' || c == '`' {
+		if isSpace[c] || c == '<' || c == '>' || c == '`' {
 			break
 		}
-		if c == '\\' && e+1 < n && (b[e+1] == '"' || b[e+1] == 'n' || b[e+1] == 'r' || b[e+1] == 't' || b[e+1] == 'u' && e+6 <= n && isHexWord(b[e+2:e+6])) {
+		// a quote or & inside the word is part of it (P@ss"w0rd, P@ss&w0rd); one that ends
+		// the word, or an & before the next pair of a query string, ends the value
+		if c == '"' && (e == k || e+1 >= n || !wordCont(b[e+1])) {
+			break
+		}
+		if c == '&' && (e+1 >= n || !wordCont(b[e+1]) || b[e+1] == '&' || looksAssignAt(b, e+1) || hasPrefixAt(b, e+1, "amp;") || hasPrefixAt(b, e+1, "#")) {
+			break
+		}
+		if c == '\'' && e > k && (e+1 >= n || isSpace[b[e+1]] || b[e+1] == ',' || b[e+1] == ';' || b[e+1] == ')') && s.insideSingleQuotes(k) {
+			break // the closing quote of a single-quoted argument: curl -H 'X-Api-Key: K'
+		}
+		if c == '\\' && e+1 < n && b[e+1] == '"' && (e == k || e+2 >= n || !wordCont(b[e+2])) {
+			break
+		}
+		if c == '\\' && e+1 < n && (b[e+1] == 'n' || b[e+1] == 'r' || b[e+1] == 't' || b[e+1] == 'u' && e+6 <= n && isHexWord(b[e+2:e+6])) {
 			break
 		}
 		if c == ',' || c == ';' || c == '}' || c == ']' || c == ')' {
@@ -983,6 +1001,17 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 		e++
 	}
 	return k, e, e
+}
+
+// wordCont: a byte that carries an unquoted word on past a quote or & inside it.
+func wordCont(c byte) bool {
+	return isAlnum[c] || c == '@' || c == '#' || c == '$' || c == '%' || c == '^' || c == '*' || c == '!' || c == '_' || c == '-' || c == '+' || c == '.'
+}
+
+// insideSingleQuotes: an odd number of single quotes precede k on this line (looking back at
+// most 1 KiB), so the value sits inside a single-quoted argument.
+func (s *scanner) insideSingleQuotes(k int) bool {
+	return bytes.Count(s.b[max(s.ctx, k-1024):k], []byte{'\''})%2 == 1
 }
 
 // listValue: a list under a sensitive key ("passwords": ["a", "b"], Password:[x]). Each element
