@@ -34,6 +34,8 @@ type container struct {
 	amb     bool   // the outer key is an ambiguous word (auth, session)
 	json    byte   // 0, '"' for JSON, '\\' for escaped JSON: how unquoted numbers are quoted
 	inStr   byte   // a window ended inside a string opened with this quote
+	inVal   bool   // that string is a value to redact
+	inEsc   bool   // that string is escaped JSON (\"...\")
 	indent  int    // the key line's indentation
 	lines   int    // lines seen since the container opened
 	bytes   int    // bytes seen since the container opened
@@ -157,12 +159,36 @@ func (s *scanner) walk(p int, first bool) int {
 		// the previous window ended inside a string: it was redacted up to the cut, and the
 		// stream redacts on to its closing quote
 		q := c.inStr
-		c.inStr = 0
-		for p < n && !(b[p] == q && (p == 0 || b[p-1] != '\\')) {
+		esc := c.inEsc
+		c.inStr, c.inEsc = 0, false
+		st := p
+		for p < n && !(b[p] == q && (p == 0 || b[p-1] != '\\')) && !(esc && b[p] == '\\' && p+1 < n && b[p+1] == '"') {
+			if esc && b[p] == '\\' {
+				p++
+			}
 			p++
 		}
+		e := min(p, n)
+		// decide on the whole string when its start is still in the context
+		r := st - 1
+		for r >= 0 && b[r] != q {
+			r--
+		}
+		if esc && r > 0 && b[r-1] == '\\' {
+			r-- // \" opens escaped JSON
+		}
+		switch {
+		case r >= 0 && !c.expKey && c.inVal:
+			s.leaf(r+1+btoi(esc), e, true)
+		case r < 0 && c.inVal && !bytes.Contains(b[st:e], []byte("REDACTED:")):
+			s.add(st, e, c.rule)
+		}
+		p = e
 		if p < n {
 			p++
+			if esc {
+				p++
+			}
 		}
 	}
 	lastOpen := -1 // just after the line's last bracket or comma
@@ -234,10 +260,11 @@ func (s *scanner) walk(p int, first bool) int {
 			}
 			if q >= n {
 				// the string goes on past this window
+				c.inVal = !c.expKey && !c.keep && !c.count
 				if !c.expKey {
 					s.leaf(vs, n, true)
 				}
-				c.inStr = ch
+				c.inStr, c.inEsc = ch, esc
 				if esc {
 					c.inStr = '"'
 				}
@@ -249,7 +276,7 @@ func (s *scanner) walk(p int, first bool) int {
 				end = q + 2
 			}
 			r := skipSpaces(b, end)
-			if c.inObj() && r < n && b[r] == ':' {
+			if c.inObj() && (r < n && b[r] == ':' || r >= n && c.expKey) {
 				s.innerKey(b[vs:q])
 				c.expKey = false
 			} else {
@@ -297,7 +324,7 @@ func (s *scanner) walk(p int, first bool) int {
 	if c.depth > 0 {
 		c.bytes += n - s.ctx
 		// go on over the next lines only when this line ended at a bracket or a comma
-		if !first || lastOpen >= 0 && len(bytes.TrimRight(b[lastOpen:], " \t\r")) == 0 || c.inStr != 0 || !s.atStart {
+		if !first || s.partial || lastOpen >= 0 && len(bytes.TrimRight(b[lastOpen:], " \t\r")) == 0 {
 			return n
 		}
 		c.depth = 0
@@ -431,4 +458,11 @@ func (s *scanner) yamlMapLine() int {
 	}
 	s.leaf(p, e, false)
 	return n
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

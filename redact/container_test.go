@@ -1,6 +1,8 @@
 package redact
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -28,5 +30,38 @@ func TestContainerBound(t *testing.T) {
 	}
 	if got := lines[containerMaxLines+2]; got != `  "Ab3Cd5Ef7",` {
 		t.Fatalf("past the bound: %q", got)
+	}
+}
+
+// TestContainerLongLine: an object under a sensitive key on one line longer than several
+// windows, plain and as escaped JSON inside a JSON string, at shifted cut offsets: every value
+// is redacted, keys stay, the JSON stays valid and a second pass changes nothing.
+func TestContainerLongLine(t *testing.T) {
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pad := range 4 {
+		m := map[string]any{"p": strings.Repeat("x", pad*3+1), "name": "keepme"}
+		sec := map[string]string{}
+		for k := range 12000 {
+			sec[fmt.Sprintf("k%d", k)] = fmt.Sprintf("Ab3Cd5Ef7Gh9Xy%06d", k)
+		}
+		m["secrets"] = sec
+		inner, _ := json.Marshal(m)
+		outer, _ := json.Marshal(map[string]string{"log": string(inner)})
+		in := string(inner) + "\n" + string(outer) + "\n"
+		out := e.String("long.json", in)
+		if strings.Contains(out, "Ab3Cd5") || strings.Count(out, "keepme") != 2 || strings.Count(out, `k11999`) != 2 {
+			t.Fatalf("pad %d: secrets left or keys lost", pad)
+		}
+		lines := strings.Split(out, "\n")
+		var o map[string]string
+		if !json.Valid([]byte(lines[0])) || json.Unmarshal([]byte(lines[1]), &o) != nil || !json.Valid([]byte(o["log"])) {
+			t.Fatalf("pad %d: JSON broken", pad)
+		}
+		if again := e.String("long.json", out); again != out {
+			t.Fatalf("pad %d: not idempotent", pad)
+		}
 	}
 }

@@ -44,6 +44,8 @@ type scanner struct {
 	pgpass, pgpassHdr bool
 	// cont: an object or list under a sensitive key that goes on over the next lines
 	cont container
+	// partial: this window does not end its line (the line goes on in the next window)
+	partial bool
 }
 
 const (

@@ -279,6 +279,7 @@ func (w *stream) segment(l []byte, nl bool) {
 		text = w.tmp
 		ctxLen = len(w.ctx)
 	}
+	w.sc.partial = !nl
 	w.sc.scan(text, ctxLen, atStart)
 	if w.tail != 0 {
 		// the previous window ended inside a redacted value whose key is no longer in the
