@@ -281,6 +281,7 @@ func (s *scanner) walk(p int, first bool) int {
 				c.expKey = false
 			} else {
 				s.leaf(vs, q, true)
+				c.expKey = false
 			}
 			p = end
 		case ch == '#' && p > 0 && isSpace[b[p-1]] && c.json == 0:
@@ -289,7 +290,7 @@ func (s *scanner) walk(p int, first bool) int {
 			// an unquoted scalar: a key up to ':', or a value up to , ] } or the end of the line
 			q := p
 			if c.inObj() && c.expKey {
-				for q < n && b[q] != ':' && b[q] != ',' && b[q] != '}' && b[q] != ']' && !isSpace[b[q]] {
+				for q < n && b[q] != ':' && b[q] != ',' && b[q] != '}' && b[q] != ']' && b[q] != '[' && b[q] != '{' && b[q] != '"' && b[q] != '\'' && !isSpace[b[q]] {
 					q++
 				}
 				if q < n && b[q] == ':' {
@@ -300,12 +301,27 @@ func (s *scanner) walk(p int, first bool) int {
 				}
 				q = p
 			}
-			for q < n && b[q] != ',' && b[q] != '}' && b[q] != ']' && b[q] != '"' && !(isSpace[b[q]] && (c.json != 0 || looksKeyAt(b, skipSpaces(b, q)) || skipSpaces(b, q) < n && b[skipSpaces(b, q)] == '#')) {
-				if b[q] == '[' && hasPrefixAt(b, q, "[REDACTED:") {
-					if r := bytes.IndexByte(b[q:], ']'); r > 0 {
-						q += r + 1
-						continue
+			for q < n && b[q] != ',' && b[q] != '}' && b[q] != ']' && b[q] != '"' {
+				if isSpace[b[q]] {
+					// a run of blanks ends the value before JSON, a next key or a comment
+					r := q
+					for r < n && isSpace[b[r]] {
+						r++
 					}
+					if c.json != 0 || r < n && (b[r] == '#' || looksKeyAt(b, r)) {
+						break
+					}
+					q = r
+					continue
+				}
+				if b[q] == '[' && hasPrefixAt(b, q, "[REDACTED:") {
+					r := bytes.IndexByte(b[q:], ']')
+					if r < 0 {
+						q = n
+						break
+					}
+					q += r + 1
+					continue
 				}
 				q++
 			}
@@ -318,6 +334,7 @@ func (s *scanner) walk(p int, first bool) int {
 				break
 			}
 			s.leaf(p, e, false)
+			c.expKey = false
 			p = q
 		}
 	}

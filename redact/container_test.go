@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestContainerBound: an open container under a sensitive key ends after containerMaxLines
@@ -62,6 +63,28 @@ func TestContainerLongLine(t *testing.T) {
 		}
 		if again := e.String("long.json", out); again != out {
 			t.Fatalf("pad %d: not idempotent", pad)
+		}
+	}
+}
+
+// TestContainerLinear: long runs inside a container (blanks in a YAML flow value, markers
+// without their closing bracket) are scanned in linear time.
+func TestContainerLinear(t *testing.T) {
+	e, _ := New(Config{})
+	limit := time.Second
+	if raceOn {
+		limit = 60 * time.Second
+	}
+	for _, in := range []string{
+		"secrets: {a: x" + strings.Repeat(" ", maxWindow-20) + "y}\n",
+		"secrets: {a: x" + strings.Repeat("[REDACTED:", maxWindow/10-2) + "\n",
+		"secrets: {" + strings.Repeat("a ", maxWindow/2-8) + "\n",
+		"\"tokens\": [\n" + strings.Repeat("  "+strings.Repeat(" ", 4096)+"x,\n", 64),
+	} {
+		st := time.Now()
+		e.String("x", in)
+		if d := time.Since(st); d > limit {
+			t.Errorf("%q... took %v", in[:20], d)
 		}
 	}
 }

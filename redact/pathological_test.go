@@ -16,7 +16,8 @@ func TestPathological(t *testing.T) {
 	}
 	units := []string{"a://", "a://b:c/d@", "u:p@h ", "key='x ", "token 'aaaa ", "a/", `password="x `,
 		`\"password\":\"x `, "<password>x ", "a=b,", "-----BEGIN PRIVATE KEY----- ", "Bearer ",
-		"Cookie: a=b; ", "x@y.z ", "::1 ", "ghp_ ", "/home/", `\\\"`, "AKIA", "eyJ.", "s:", "--password ", "-p"}
+		"Cookie: a=b; ", "x@y.z ", "::1 ", "ghp_ ", "/home/", `\\\"`, "AKIA", "eyJ.", "s:", "--password ", "-p",
+		"secrets: {a: x ", `"tokens": [ "x`, `{"auth": {"a": "`, "secrets: {a: x,", "password=a',", "password=a\"b", "auth: [{x ", `secrets: {"a" `}
 	for _, unit := range units {
 		in := strings.Repeat(unit, maxWindow/len(unit))
 		st := time.Now()

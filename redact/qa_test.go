@@ -262,6 +262,10 @@ var qaPlants = []struct{ line, core string }{
 	{"root:$6$PlSalt12$PlantHash0aB1cD2eF3gH4iJ5kL6mN7oP8:19000:0:99999:7:::", "PlantHash0aB1cD2eF3gH4"},
 	{"db.example:5432:app:bob:PlantPg9Pw", "PlantPg9Pw"}, // only in a .pgpass stream
 	{"url=https://x/?a=1%26password%3DPlantEnc5Vx", "PlantEnc5Vx"},
+	{"\"tokens\": [\n  \"PlantJsonMl1\",\n  \"PlantJsonMl2x\"\n]", "PlantJsonMl2x"},
+	{"passwords:\n  - PlantYamlSeq3", "PlantYamlSeq3"},
+	{"secrets: {primary: PlantFlow4x}", "PlantFlow4x"},
+	{`{"auth": {"basic": "PlantObj5x"}}`, "PlantObj5x"},
 }
 
 // FuzzQA: no engine error, planted secrets never survive, output is idempotent; the stream is a
