@@ -458,8 +458,13 @@ func (s *scanner) yamlMapLine() int {
 	}
 	// the scalar value: quoted, or up to a comment
 	if b[p] == '"' || b[p] == '\'' {
-		if r := bytes.LastIndexByte(b[p+1:], b[p]); r >= 0 {
-			s.leaf(p+1, p+1+r, true)
+		// a quoted scalar: its closing quote must end the line (or come before a comment)
+		q := p + 1
+		for q < n && !(b[q] == b[p] && b[q-1] != '\\') {
+			q++
+		}
+		if r := skipSpaces(b, q+1); q < n && (r >= n || b[r] == '#' || b[r] == '\r') {
+			s.leaf(p+1, q, true)
 			return n
 		}
 	}
