@@ -527,6 +527,21 @@ func numericSecretKey(key []byte) bool {
 	return passwordKey(key)
 }
 
+// pluralSecret: a plural password-like last segment (passwords, pins): the key of a list whose
+// elements are numeric secrets.
+func pluralSecret(key []byte) bool {
+	var kb keyBuf
+	kb.split(key)
+	if kb.n == 0 {
+		return false
+	}
+	switch string(kb.s(kb.n - 1)) {
+	case "passwords", "secrets", "pins", "passcodes", "otps", "apikeys", "tokens", "passphrases":
+		return kb.n == 1 || !countWords[string(kb.s(kb.n-2))]
+	}
+	return false
+}
+
 // numericSecret: digits under a numeric-secret key. Quoted digits are always a secret there;
 // unquoted ones from four digits on (a count such as "password": 7 stays).
 func numericSecret(key, val []byte, quoted bool) bool {

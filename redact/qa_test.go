@@ -92,6 +92,8 @@ var qaCases = []qaCase{
 	{name: "numeric password in escaped JSON", in: `{"log":"{\"password\":12345678,\"n\":2}"}`, secret: []string{"12345678"}, keep: []string{`\"n\":2}`}},
 	{name: "counts sizes and times after sensitive keys stay", in: "password_min_length=12 token_ttl=3600 max_tokens: 4096 session_timeout=30 cookie_max_age=60\n{\"cookie\": 2, \"session\": 15, \"password\": 7}\n",
 		equal: "password_min_length=12 token_ttl=3600 max_tokens: 4096 session_timeout=30 cookie_max_age=60\n{\"cookie\": 2, \"session\": 15, \"password\": 7}\n"},
+	{name: "numeric passwords in lists", in: `{"passwords": [12345678, "4321", 7], "max_tokens": [4096], "x": 1}` + "\n" + `{"log":"{\"password\":12345}"}`,
+		secret: []string{"12345678", "4321", "12345"}, keep: []string{", 7]", `"max_tokens": [4096]`, `"x": 1}`}},
 	{name: "pin words that are no PIN stay", in: "pin: GPIO17\nspin=1234\npin_count=4096\n", equal: "pin: GPIO17\nspin=1234\npin_count=4096\n"},
 
 	// x509 error text: a plain word after signature: is no secret

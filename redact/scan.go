@@ -574,14 +574,7 @@ func (s *scanner) word(ws, i int) int {
 	if e := scalarEnd(b, k); e > 0 {
 		if numericSecret(b[ws:j], b[k:e], false) {
 			// a numeric password, PIN or one-time code; in JSON the marker is a string
-			switch {
-			case quoted && ws >= 2 && b[ws-1] == '"' && b[ws-2] == '\\':
-				s.addRepl(k, e, rule, `\"[REDACTED:`+rule+`]\"`)
-			case quoted && ws >= 1 && b[ws-1] == '"':
-				s.addRepl(k, e, rule, `"[REDACTED:`+rule+`]"`)
-			default:
-				s.add(k, e, rule)
-			}
+			s.addNumber(k, e, rule, true, jsonQuote(b, ws))
 		}
 		return e // a number, boolean or null: never a secret, and its delimiter stays
 	}
@@ -604,10 +597,11 @@ func (s *scanner) word(ws, i int) int {
 		return s.cookieValue(k, sep == sepColon)
 	}
 	if b[k] == '[' && !hasPrefixAt(b, k, "[REDACTED") {
-		if e := s.listValue(k, cls, rule); e > 0 {
+		if e := s.listValue(k, cls, rule, b[ws:j], jsonQuote(b, ws)); e > 0 {
 			return e
 		}
-		if cls == keyStrong {
+		if cls == keyStrong && len(bytes.TrimRight(b[k+1:], " \t\r")) == 0 {
+			// "tokens": [ ending the line: the elements follow on the next lines
 			return s.openContainer(ws, j, k, rule)
 		}
 		k++ // an unterminated list: the bracket is not part of the value
@@ -1005,6 +999,30 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 	return k, e, e
 }
 
+// jsonQuote: how the key at ws is quoted: '"' in JSON, '\\' in escaped JSON, else 0.
+func jsonQuote(b []byte, ws int) byte {
+	switch {
+	case ws >= 2 && b[ws-1] == '"' && b[ws-2] == '\\':
+		return '\\'
+	case ws >= 1 && b[ws-1] == '"':
+		return '"'
+	}
+	return 0
+}
+
+// addNumber redacts a numeric secret; a bare number in JSON becomes a quoted marker so the
+// JSON stays valid.
+func (s *scanner) addNumber(st, en int, rule string, bare bool, jq byte) {
+	switch {
+	case bare && jq == '\\':
+		s.addRepl(st, en, rule, `\"[REDACTED:`+rule+`]\"`)
+	case bare && jq == '"':
+		s.addRepl(st, en, rule, `"[REDACTED:`+rule+`]"`)
+	default:
+		s.add(st, en, rule)
+	}
+}
+
 // wordCont: a byte that carries an unquoted word on past a quote or & inside it.
 func wordCont(c byte) bool {
 	return isAlnum[c] || c == '@' || c == '#' || c == '$' || c == '%' || c == '^' || c == '*' || c == '!' || c == '_' || c == '-' || c == '+' || c == '.'
@@ -1018,7 +1036,7 @@ func (s *scanner) insideSingleQuotes(k int) bool {
 
 // listValue: a list under a sensitive key ("passwords": ["a", "b"], Password:[x]). Each element
 // is redacted on its own so that JSON stays valid; lists of objects are scanned instead.
-func (s *scanner) listValue(k, cls int, rule string) int {
+func (s *scanner) listValue(k, cls int, rule string, key []byte, jq byte) int {
 	b := s.b
 	end := -1
 	var inq byte
@@ -1058,7 +1076,8 @@ func (s *scanner) listValue(k, cls int, rule string) int {
 			break
 		}
 		var vs, ve int
-		if b[p] == '"' || b[p] == '\'' {
+		quoted := b[p] == '"' || b[p] == '\''
+		if quoted {
 			q := b[p]
 			vs = p + 1
 			ve = vs
@@ -1083,6 +1102,8 @@ func (s *scanner) listValue(k, cls int, rule string) int {
 		val := b[vs:ve]
 		if len(val) > 0 && !benignValue(val) && (cls != keyWeak || looksSecret(val)) {
 			s.add(vs, ve, rule)
+		} else if numericSecret(key, val, quoted) || pluralSecret(key) && numericSecret([]byte("password"), val, quoted) {
+			s.addNumber(vs, ve, rule, !quoted, jq)
 		}
 	}
 	return end + 1
