@@ -323,7 +323,7 @@ func (s *scanner) word(ws, i int) int {
 		for e < n && b[e] >= '0' && b[e] <= '9' {
 			e++
 		}
-		if e > v {
+		if e > v && (e == n || !isKeyChar[b[e]]) {
 			s.add(v, e, RulePrivateKey)
 			s.pemOpen = true
 			s.pemPrefix = 0
