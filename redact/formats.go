@@ -516,7 +516,7 @@ func numericSecretKey(key []byte) bool {
 	}
 	last := string(kb.s(n - 1))
 	switch last {
-	case "pin", "pincode", "otp", "totp", "hotp", "passcode", "pw", "pword", "apikey", "secretkey", "accesskey", "privatekey":
+	case "pin", "pincode", "otp", "totp", "hotp", "passcode", "pw", "pword", "apikey", "secretkey", "privatekey":
 		return true
 	case "key":
 		return n >= 2 && keyQualifier[string(kb.s(n-2))]
@@ -548,7 +548,7 @@ func numericSecret(key, val []byte, quoted bool) bool {
 	if len(val) == 0 || !allDigits(val) || len(val) > 64 || !numericSecretKey(key) {
 		return false
 	}
-	return quoted || len(val) >= 4
+	return quoted && len(val) >= 2 || len(val) >= 4 // one character stays (HTML accesskey="1")
 }
 
 // metaWords: last key segments that name or describe a secret without holding it.

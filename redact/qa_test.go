@@ -70,6 +70,8 @@ var qaCases = []qaCase{
 	// unquoted values end at whitespace, not at a quote or & inside the word
 	{name: "quote and ampersand inside an unquoted value", in: "ts=1 password=P@ss\"w0rd user=bob\nts=2 password=P@ss\\\"w0rd user=bob\nts=3 password=P@ss&w0rd user=bob\n",
 		secret: []string{"P@ss", "w0rd"}, keep: []string{"ts=1 password=", " user=bob\nts=2", " user=bob\nts=3", " user=bob\n"}},
+	{name: "quote after a bracket and HTML entities end the value", in: "  .key = cbor_move(cbor_build_string(\"Is CBOR awesome?\")),\n&ldquo;secret:1&rdquo;, accesskey=\"1\"\n",
+		equal: "  .key = cbor_move(cbor_build_string(\"Is CBOR awesome?\")),\n&ldquo;secret:1&rdquo;, accesskey=\"1\"\n"},
 	{name: "ampersand still separates query pairs", in: "GET /x?a=1&password=Qs9Ab3Cd&b=2 HTTP/1.1\nbody: user=bob&pass=Fm7Xy2Zq&submit=1\nx password=Hx4Tr8Lm&amp;lang=en\n",
 		secret: []string{"Qs9Ab3Cd", "Fm7Xy2Zq", "Hx4Tr8Lm"}, keep: []string{"?a=1&password=", "&b=2 HTTP/1.1", "user=bob&pass=", "&submit=1", "&amp;lang=en"}},
 	{name: "values inside JSON strings still end at the quote", in: `{"msg":"login password=abc123x","u":1}` + "\n" + `{"msg":"x {\"password=abc123y\"}"}`,

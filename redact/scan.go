@@ -974,16 +974,16 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 		}
 		// a quote or & inside the word is part of it (P@ss"w0rd, P@ss&w0rd); one that ends
 		// the word, or an & before the next pair of a query string, ends the value
-		if c == '"' && (e == k || e+1 >= n || !wordCont(b[e+1])) {
+		if c == '"' && (e == k || e+1 >= n || !wordCont(b[e+1]) || !wordCont(b[e-1])) {
 			break
 		}
-		if c == '&' && (e+1 >= n || !wordCont(b[e+1]) || b[e+1] == '&' || looksAssignAt(b, e+1) || hasPrefixAt(b, e+1, "amp;") || hasPrefixAt(b, e+1, "#")) {
+		if c == '&' && (e+1 >= n || !wordCont(b[e+1]) || b[e+1] == '&' || looksAssignAt(b, e+1) || htmlEntityAt(b, e)) {
 			break
 		}
 		if c == '\'' && e > k && (e+1 >= n || isSpace[b[e+1]] || b[e+1] == ',' || b[e+1] == ';' || b[e+1] == ')') && s.insideSingleQuotes(k) {
 			break // the closing quote of a single-quoted argument: curl -H 'X-Api-Key: K'
 		}
-		if c == '\\' && e+1 < n && b[e+1] == '"' && (e == k || e+2 >= n || !wordCont(b[e+2])) {
+		if c == '\\' && e+1 < n && b[e+1] == '"' && (e == k || e+2 >= n || !wordCont(b[e+2]) || !wordCont(b[e-1])) {
 			break
 		}
 		if c == '\\' && e+1 < n && (b[e+1] == 'n' || b[e+1] == 'r' || b[e+1] == 't' || b[e+1] == 'u' && e+6 <= n && isHexWord(b[e+2:e+6])) {
@@ -1021,6 +1021,19 @@ func (s *scanner) addNumber(st, en int, rule string, bare bool, jq byte) {
 	default:
 		s.add(st, en, rule)
 	}
+}
+
+// htmlEntityAt: an HTML entity (&amp; &rdquo; &#39;) starts at the & at i.
+func htmlEntityAt(b []byte, i int) bool {
+	k := i + 1
+	if k < len(b) && b[k] == '#' {
+		k++
+	}
+	st := k
+	for k < len(b) && k-st <= 8 && isAlnum[b[k]] {
+		k++
+	}
+	return k > st && k < len(b) && b[k] == ';'
 }
 
 // wordCont: a byte that carries an unquoted word on past a quote or & inside it.
