@@ -974,7 +974,7 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 		}
 		// a quote or & inside the word is part of it (P@ss"w0rd, P@ss&w0rd); one that ends
 		// the word, or an & before the next pair of a query string, ends the value
-		if c == '"' && (e == k || e+1 >= n || !wordCont(b[e+1]) || !wordCont(b[e-1])) {
+		if c == '"' && (e == k || e+1 >= n || !wordCont(b[e+1]) || !wordCont(b[e-1]) && !(b[e-1] == '\\' && e-1 > k && wordCont(b[e-2]))) {
 			break
 		}
 		if c == '&' && (e+1 >= n || !wordCont(b[e+1]) || b[e+1] == '&' || looksAssignAt(b, e+1) || htmlEntityAt(b, e)) {
