@@ -1588,6 +1588,9 @@ func pemJSONBody(l []byte, prefix int) (int, int, bool) {
 			e++
 		}
 		if e > off && e < len(l) && l[e] == '"' {
+			if r := skipSpaces(l, e+1); r < len(l) && l[r] == ':' {
+				continue // a JSON key ("auth": ...), not a body line
+			}
 			return off, e, true
 		}
 	}
