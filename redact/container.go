@@ -290,7 +290,7 @@ func (s *scanner) walk(p int, first bool) int {
 			// an unquoted scalar: a key up to ':', or a value up to , ] } or the end of the line
 			q := p
 			if c.inObj() && c.expKey {
-				for q < n && b[q] != ':' && b[q] != ',' && b[q] != '}' && b[q] != ']' && b[q] != '[' && b[q] != '{' && b[q] != '"' && b[q] != '\'' && !isSpace[b[q]] {
+				for q < n && b[q] != ':' && b[q] != ',' && b[q] != '}' && b[q] != ']' && b[q] != '[' && b[q] != '{' && b[q] != '"' && b[q] != '\'' && b[q] != '\\' && !isSpace[b[q]] {
 					q++
 				}
 				if q < n && b[q] == ':' {
@@ -301,7 +301,7 @@ func (s *scanner) walk(p int, first bool) int {
 				}
 				q = p
 			}
-			for q < n && b[q] != ',' && b[q] != '}' && b[q] != ']' && b[q] != '"' {
+			for q < n && b[q] != ',' && b[q] != '}' && b[q] != ']' && b[q] != '"' && !(b[q] == '\\' && q+1 < n && b[q+1] == '"') {
 				if isSpace[b[q]] {
 					// a run of blanks ends the value before JSON, a next key or a comment
 					r := q
