@@ -102,6 +102,33 @@ func ambiguousKey(key []byte) bool {
 	return false
 }
 
+// camelIdent: a letters-only camelCase identifier of dictionary-like humps (nextToken,
+// NextMarker, pageToken): every capital starts a run of at least two lower-case letters. Random
+// letters-only tokens mix cases too often to pass.
+func camelIdent(v []byte) bool {
+	if len(v) < 6 || len(v) > 40 {
+		return false
+	}
+	humps, run := 0, 0
+	for k, c := range v {
+		switch {
+		case c >= 'a' && c <= 'z':
+			run++
+		case c >= 'A' && c <= 'Z':
+			if k > 0 {
+				if run < 2 {
+					return false
+				}
+				humps++
+			}
+			run = 0
+		default:
+			return false
+		}
+	}
+	return humps >= 1 && run >= 2
+}
+
 // plainWord: one letters-only word, lowercase or capitalised (Configuration, ldap).
 func plainWord(v []byte) bool {
 	if len(v) < 3 || len(v) > 24 {

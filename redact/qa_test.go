@@ -98,6 +98,14 @@ var qaCases = []qaCase{
 		secret: []string{"12345678", "4321", "12345"}, keep: []string{", 7]", `"max_tokens": [4096]`, `"x": 1}`}},
 	{name: "pin words that are no PIN stay", in: "pin: GPIO17\nspin=1234\npin_count=4096\n", equal: "pin: GPIO17\nspin=1234\npin_count=4096\n"},
 
+	// checksums and identifiers that look like keys
+	{name: "SRI integrity hash", in: `{"integrity": "sha512-+OJ9konv95ClSTOJCmMZqpd5+YGsB2S+x6w3E1oaM8UuR5j8nTNHYSz8c9BEPGDOCMQYIEEGlVPj/VY64iTbGw=="}` + "\n",
+		equal: `{"integrity": "sha512-+OJ9konv95ClSTOJCmMZqpd5+YGsB2S+x6w3E1oaM8UuR5j8nTNHYSz8c9BEPGDOCMQYIEEGlVPj/VY64iTbGw=="}` + "\n"},
+	{name: "API model token field names", in: `{"input_token": "nextToken", "output_token": "NextMarker"}` + "\n",
+		equal: `{"input_token": "nextToken", "output_token": "NextMarker"}` + "\n"},
+	{name: "camelCase password still redacted", in: "password=CorrectHorseBattery\n", secret: []string{"CorrectHorseBattery"}},
+	{name: "mixed-case token still redacted", in: "token=xKqLmNpQrStUvWxYz\n", secret: []string{"xKqLmNpQrStUvWxYz"}},
+
 	// x509 error text: a plain word after signature: is no secret
 	{name: "x509 signature error", in: "x509: invalid signature: parent certificate cannot sign this kind of certificate\n",
 		equal: "x509: invalid signature: parent certificate cannot sign this kind of certificate\n"},

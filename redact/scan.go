@@ -260,7 +260,10 @@ func (s *scanner) word(ws, i int) int {
 			st--
 		}
 		run := b[st:k]
-		if len(run) == 88 && run[86] == '=' && run[87] == '=' && bytes.IndexByte(run[:86], '=') < 0 && (st == 0 || !isB64[b[st-1]]) {
+		// A sha512 digest in base64 is also 88 characters ending in ==: Subresource Integrity
+		// ("integrity": "sha512-...", every package-lock.json) is a checksum, not a key.
+		sri := st >= 7 && (bytes.HasSuffix(b[:st], []byte("sha512-")) || bytes.HasSuffix(b[:st], []byte("sha384-")))
+		if len(run) == 88 && run[86] == '=' && run[87] == '=' && bytes.IndexByte(run[:86], '=') < 0 && (st == 0 || !isB64[b[st-1]]) && !sri {
 			s.add(st, k, RuleAzureKey)
 			return k
 		}
@@ -625,7 +628,7 @@ func (s *scanner) word(ws, i int) int {
 	}
 
 	if cls == keyWeak {
-		if !looksSecret(val) || hashLike(val) {
+		if !looksSecret(val) || hashLike(val) || camelIdent(val) {
 			return v
 		}
 	} else if numericSecret(b[ws:j], val, k < n && (b[k] == '"' || b[k] == '\'' || b[k] == '\\')) {
@@ -634,6 +637,8 @@ func (s *scanner) word(ws, i int) int {
 		return next
 	} else if isFileName(val) || plainWord(val) && ambiguousKey(b[ws:j]) && !userKey(b[ws:j], s.e.extraKeys) {
 		return next // a file name (key.json), or a word after x86/PAT:, session:, auth:
+	} else if camelIdent(val) && !secretWordKey(b[ws:j]) && !userKey(b[ws:j], s.e.extraKeys) {
+		return next // an identifier naming a field (API models: "input_token": "nextToken")
 	}
 	if bytes.EqualFold(val, []byte("ConvertTo-SecureString")) {
 		return v // PowerShell: the secret is the string that follows
@@ -1151,6 +1156,23 @@ func passwordKey(w []byte) bool {
 		}
 	}
 	return false
+}
+
+// secretWordKey: keys whose value is a word someone chose (a password or passphrase), where a
+// camelCase value can be the secret itself; under token or key names such a value is a field name.
+func secretWordKey(w []byte) bool {
+	var kb keyBuf
+	kb.split(w)
+	if kb.n == 0 {
+		return false
+	}
+	last := string(kb.s(kb.n - 1))
+	switch last {
+	case "password", "passwd", "pwd", "pass", "passphrase", "secret", "pin", "passcode", "requirepass",
+		"masterauth", "passwort", "kennwort", "motdepasse":
+		return true
+	}
+	return strings.HasSuffix(last, "password") || strings.HasSuffix(last, "passwd") || strings.HasSuffix(last, "secret")
 }
 
 // hashLike: 40 or 64 lowercase hex digits, a commit or content hash in weak contexts.
