@@ -1,9 +1,7 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -25,7 +23,7 @@ func corpusDir(t testing.TB) string {
 	return c
 }
 
-func loadCorpus(t testing.TB) (map[string][]byte, []label) {
+func loadCorpus(t testing.TB) (map[string][]byte, []redacttest.Label) {
 	dir := corpusDir(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "files", "*"))
 	texts := map[string][]byte{}
@@ -36,49 +34,21 @@ func loadCorpus(t testing.TB) (map[string][]byte, []label) {
 		}
 		texts[filepath.Base(f)] = b
 	}
-	lf, err := os.Open(filepath.Join(dir, "labels.jsonl"))
+	labels, err := redacttest.ReadLabels(dir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer lf.Close()
-	var labels []label
-	sc := bufio.NewScanner(lf)
-	for sc.Scan() {
-		var l label
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatal(err)
-		}
-		labels = append(labels, l)
 	}
 	return texts, labels
 }
 
-type label struct {
-	File, Kind, Class, Core string
-}
-
-func leaked(core, text string) bool {
-	if strings.Contains(text, core) {
-		return true
-	}
-	if len(core) > 16 {
-		for i := 0; i+12 <= len(core); i++ {
-			if strings.Contains(text, core[i:i+12]) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func score(texts map[string]string, labels []label) (recall, kept float64, leaks map[string]int) {
+func score(texts map[string]string, labels []redacttest.Label) (recall, kept float64, leaks map[string]int) {
 	leaks = map[string]int{}
 	var sec, lk, ben, des int
 	for _, l := range labels {
 		t := texts[l.File]
 		if l.Class == "secret" {
 			sec++
-			if leaked(l.Core, t) {
+			if redacttest.Leaked(l.Core, t) {
 				lk++
 				leaks[l.Kind]++
 			}

@@ -1,7 +1,6 @@
 package redact
 
 import (
-	"bufio"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -9,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/casefile/casefile/redact/redacttest"
 )
 
 // corpusDir finds ../shared/corpus/<name> relative to the module root.
@@ -33,28 +34,6 @@ func corpusDir(t testing.TB, name string) string {
 		t.Skipf("corpus %s not present (expected beside the repository at ../shared/corpus): %v", name, err)
 	}
 	return c
-}
-
-type label struct {
-	File  string `json:"file"`
-	Kind  string `json:"kind"`
-	Class string `json:"class"`
-	Core  string `json:"core"`
-}
-
-// leaked mirrors score.py: the core, or any 12-byte window of a core longer than 16, survives.
-func leaked(core, text string) bool {
-	if strings.Contains(text, core) {
-		return true
-	}
-	if len(core) > 16 {
-		for i := 0; i+12 <= len(core); i++ {
-			if strings.Contains(text, core[i:i+12]) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 type score struct {
@@ -104,23 +83,16 @@ func redactCorpus(t *testing.T, corpus, outDir string) score {
 			}
 		}
 	}
-	lf, err := os.Open(filepath.Join(corpus, "labels.jsonl"))
+	labels, err := redacttest.ReadLabels(corpus)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lf.Close()
 	sc := score{leakKinds: map[string]int{}, destroyedKinds: map[string]int{}}
-	rd := bufio.NewScanner(lf)
-	rd.Buffer(make([]byte, 1<<20), 1<<20)
-	for rd.Scan() {
-		var l label
-		if err := json.Unmarshal(rd.Bytes(), &l); err != nil {
-			t.Fatal(err)
-		}
+	for _, l := range labels {
 		text := texts[l.File]
 		if l.Class == "secret" {
 			sc.secrets++
-			if leaked(l.Core, text) {
+			if redacttest.Leaked(l.Core, text) {
 				sc.leaks++
 				sc.leakKinds[l.Kind]++
 				if len(sc.examples) < 40 {

@@ -1,13 +1,14 @@
 package redact
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/casefile/casefile/redact/redacttest"
 )
 
 // TestDevCorpusVariants re-wraps the dev corpus the way other collectors and platforms would
@@ -25,20 +26,10 @@ func TestDevCorpusVariants(t *testing.T) {
 		}
 		raw[filepath.Base(f)] = string(b)
 	}
-	var labels []label
-	lf, err := os.Open(filepath.Join(corpus, "labels.jsonl"))
+	labels, err := redacttest.ReadLabels(corpus)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := bufio.NewScanner(lf)
-	for sc.Scan() {
-		var l label
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatal(err)
-		}
-		labels = append(labels, l)
-	}
-	lf.Close()
 
 	perLine := func(s string, f func(string) string) string {
 		lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
@@ -90,7 +81,7 @@ func TestDevCorpusVariants(t *testing.T) {
 				text := out[l.File]
 				if l.Class == "secret" {
 					secrets++
-					if leaked(core, text) {
+					if redacttest.Leaked(core, text) {
 						leaks++
 						if len(examples) < 10 {
 							examples = append(examples, l.Kind+": "+context(text, core))

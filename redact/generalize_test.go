@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/casefile/casefile/redact/redacttest"
 )
 
 // TestGeneralization generates secrets of the dev corpus's kinds (fresh random values, not the
@@ -164,7 +166,7 @@ func TestGeneralization(t *testing.T) {
 				}
 				out := e.String("gen", line)
 				byKind[g.kind].n++
-				if leaked(core, out) {
+				if redacttest.Leaked(core, out) {
 					byKind[g.kind].leaked++
 					if len(examples) < 30 {
 						examples = append(examples, fmt.Sprintf("%s: %s\n    -> %s", g.kind, line, out))
