@@ -3,18 +3,12 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"runtime"
-	"sort"
-	"strings"
 
 	"github.com/casefile/casefile/bundle"
 	"github.com/casefile/casefile/redact"
 	"github.com/casefile/casefile/spec"
 )
-
-// maxEnvValue drops environment values too large to be useful (and too large to redact well).
-const maxEnvValue = 4096
 
 // writeMetadata stages environment.json and spec.yaml, through the redactor like every file.
 func writeMetadata(ctx context.Context, stage *bundle.Stage, s *spec.Spec, eng *redact.Engine, o *collectOptions, host string) error {
@@ -34,9 +28,6 @@ func writeMetadata(ctx context.Context, stage *bundle.Stage, s *spec.Spec, eng *
 	}
 	env["hostname"] = host
 	env["command_line"] = o.args
-	if _, ok := env["env"]; !ok {
-		env["env"] = environ()
-	}
 	if err := stage.WriteJSON("environment.json", env, "casefile"); err != nil {
 		return err
 	}
@@ -83,19 +74,4 @@ func effectiveSpec(s *spec.Spec, o *collectOptions, eng *redact.Engine) *spec.Sp
 		e.Redact.Anonymize = true
 	}
 	return &e
-}
-
-// environ returns the process environment, sorted, values capped; the redactor sees it next.
-func environ() map[string]string {
-	out := map[string]string{}
-	keys := os.Environ()
-	sort.Strings(keys)
-	for _, kv := range keys {
-		k, v, _ := strings.Cut(kv, "=")
-		if len(v) > maxEnvValue {
-			v = "[dropped: value over 4096 bytes]"
-		}
-		out[k] = v
-	}
-	return out
 }
