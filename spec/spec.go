@@ -5,7 +5,7 @@ package spec
 import (
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // APIVersion and Kind are the only values a v1 spec accepts.
