@@ -22,6 +22,7 @@ import (
 
 	"github.com/casefile/casefile/bundle"
 	"github.com/casefile/casefile/collectors/network"
+	"github.com/casefile/casefile/internal/testenv"
 )
 
 func runCheck(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -190,10 +191,7 @@ func TestCheckHTTP(t *testing.T) {
 }
 
 func TestCheckDNS(t *testing.T) {
-	bin, err := exec.LookPath("dnsmasq")
-	if err != nil {
-		t.Skip("skipping: dnsmasq is not installed")
-	}
+	bin := testenv.NeedTool(t, "dnsmasq")
 	l, _ := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	port := l.LocalAddr().(*net.UDPAddr).Port
 	l.Close()

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/casefile/casefile/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
@@ -111,9 +113,7 @@ func TestExitCodeMapping(t *testing.T) {
 }
 
 func TestSIGTERMLeavesNothing(t *testing.T) {
-	if _, err := exec.LookPath("sleep"); err != nil {
-		t.Skip("needs sleep")
-	}
+	testenv.NeedTool(t, "sleep")
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	os.Mkdir(out, 0o755)

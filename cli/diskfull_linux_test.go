@@ -8,17 +8,17 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/casefile/casefile/internal/testenv"
 )
 
 // collectOnto runs collect --out onto a fresh tmpfs of the given size, adding a 4 MiB log.
 func collectOnto(t *testing.T, size string) (code int, stderr string, entries []os.DirEntry, out string) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a tmpfs needs root")
-	}
+	testenv.NeedRoot(t) // to mount a tmpfs
 	out = t.TempDir()
 	if err := syscall.Mount("tmpfs", out, "tmpfs", 0, "size="+size); err != nil {
-		t.Skipf("cannot mount tmpfs: %v", err)
+		testenv.Missing(t, "mounting a tmpfs (root with CAP_SYS_ADMIN): %v", err)
 	}
 	t.Cleanup(func() { syscall.Unmount(out, 0) })
 	big := filepath.Join(t.TempDir(), "big.log")

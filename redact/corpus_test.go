@@ -9,29 +9,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/casefile/casefile/internal/testenv"
 	"github.com/casefile/casefile/redact/redacttest"
 )
 
-// corpusDir finds ../shared/corpus/<name> relative to the module root.
+// corpusDir finds ../shared/corpus/<name> beside the module root. Missing, it skips on a laptop
+// and fails under CASEFILE_REQUIRE_ALL=1 (CI).
 func corpusDir(t testing.TB, name string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", name)
+	c := testenv.SharedDir(t, filepath.Join("corpus", name))
 	if _, err := os.Stat(filepath.Join(c, "labels.jsonl")); err != nil {
-		t.Skipf("corpus %s not present (expected beside the repository at ../shared/corpus): %v", name, err)
+		testenv.Missing(t, "corpus %s labels (../shared/corpus/%s/labels.jsonl): %v", name, name, err)
 	}
 	return c
 }

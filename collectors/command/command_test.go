@@ -16,6 +16,7 @@ import (
 
 	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/collectors/collectorstest"
+	"github.com/casefile/casefile/internal/testenv"
 	"github.com/casefile/casefile/redact"
 	"github.com/casefile/casefile/spec"
 )
@@ -113,9 +114,7 @@ func TestCollectorDeadlineBoundsCommand(t *testing.T) {
 }
 
 func TestFloodingCommandCapped(t *testing.T) {
-	if _, err := exec.LookPath("seq"); err != nil {
-		t.Skip("seq not installed")
-	}
+	testenv.NeedTool(t, "seq")
 	sink, res, err := runSpec(t, context.Background(), spec.Command{Name: "flood", Argv: []string{"seq", "1", "3000000"}, MaxOutput: spec.Size(1 << 20)}, "")
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/collectors/collectorstest"
+	"github.com/casefile/casefile/internal/testenv"
 	"github.com/casefile/casefile/redact"
 	"github.com/casefile/casefile/spec"
 )
@@ -180,9 +181,7 @@ func zst(t *testing.T, data []byte) []byte {
 // tool compresses a copy of data with a real command-line tool, or skips when it is missing.
 func tool(t *testing.T, name string, data []byte, args ...string) []byte {
 	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("%s not installed", name)
-	}
+	testenv.NeedTool(t, name)
 	cmd := exec.Command(name, args...)
 	cmd.Stdin = bytes.NewReader(data)
 	out, err := cmd.Output()

@@ -6,13 +6,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/collectors/collectorstest"
+	"github.com/casefile/casefile/internal/testenv"
 	"github.com/casefile/casefile/redact"
 )
 
@@ -25,9 +25,7 @@ func shSource(name, script string, maxFile int64, filter bool, since time.Time) 
 }
 
 func TestCommandLogFloodKeepsNewest(t *testing.T) {
-	if _, err := exec.LookPath("seq"); err != nil {
-		t.Skip("seq not installed")
-	}
+	testenv.NeedTool(t, "seq")
 	src := shSource("flood", `seq -f "2026-11-27T11:00:00Z flood line %g" 1 300000`, 64<<10, false, testNow.Add(-time.Hour))
 	sink := &collectorstest.Sink{Family: "logs"}
 	if err := src.Collect(context.Background(), sink); err != nil {

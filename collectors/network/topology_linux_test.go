@@ -3,7 +3,6 @@ package network
 import (
 	"fmt"
 	"net"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/casefile/casefile/internal/netns"
+	"github.com/casefile/casefile/internal/testenv"
 	"github.com/casefile/casefile/spec"
 )
 
@@ -18,9 +18,7 @@ import (
 // address answering each hop ("" for a silent hop).
 func debianTraceroute(t *testing.T, c *netns.Chain, args ...string) []string {
 	t.Helper()
-	if _, err := exec.LookPath("traceroute"); err != nil {
-		t.Skip("skipping: Debian traceroute is not installed")
-	}
+	testenv.NeedTool(t, "traceroute") // Debian's traceroute (package traceroute)
 	out := c.MustRun(t, c.Client, append([]string{"traceroute", "-n"}, args...)...)
 	var hops []string
 	for _, line := range strings.Split(out, "\n")[1:] {
@@ -272,9 +270,7 @@ func nftChain(hook, rule string) string {
 func TestTopologyDNS(t *testing.T) {
 	t.Parallel()
 	c := netns.NewChain(t)
-	if _, err := exec.LookPath("dnsmasq"); err != nil {
-		t.Skip("skipping: dnsmasq is not installed")
-	}
+	testenv.NeedTool(t, "dnsmasq")
 	dnsmasq := func(ns, ip, answer string) {
 		c.Start(t, ns, "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
 			"--bind-interfaces", "--listen-address="+ip, "--pid-file="+filepath.Join(t.TempDir(), "pid"),

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/casefile/casefile/internal/testenv"
 )
 
 // TestInNetns runs the interface and socket collectors against the real kernel inside a network
@@ -20,13 +22,8 @@ func TestInNetns(t *testing.T) {
 		netnsChild(t)
 		return
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a network namespace")
-	}
-	ip, err := exec.LookPath("ip")
-	if err != nil {
-		t.Skip("needs iproute2 (ip)")
-	}
+	testenv.NeedRoot(t)             // to create a network namespace
+	ip := testenv.NeedTool(t, "ip") // iproute2
 	ns := fmt.Sprintf("cf-system-%d", os.Getpid())
 	run := func(args ...string) {
 		t.Helper()
