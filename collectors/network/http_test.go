@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -381,6 +382,7 @@ func TestHTTP(t *testing.T) {
 }
 
 func TestEnvProxy(t *testing.T) {
+	// NO_PROXY as net/http reads it (golang.org/x/net/http/httpproxy).
 	for _, c := range []struct {
 		url, noProxy string
 		proxied      bool
@@ -388,15 +390,27 @@ func TestEnvProxy(t *testing.T) {
 		{"https://api.example.com/", "", true},
 		{"https://api.example.com/", "example.com", false},
 		{"https://api.example.com/", ".example.com", false},
-		{"https://example.com/", ".example.com", false},
+		{"https://api.example.com/", "*.example.com", false},
+		{"https://API.Example.COM/", "example.com", false},
+		{"https://api.example.com/", " other.example , EXAMPLE.COM ", false},
+		{"https://example.com/", "example.com", false},
+		{"https://example.com/", ".example.com", true}, // a leading dot: subdomains only
 		{"https://notexample.com/", "example.com", true},
 		{"https://10.1.2.3/", "10.0.0.0/8", false},
+		{"https://10.1.2.3/", "192.168.0.0/16", true},
 		{"https://10.1.2.3/", "10.1.2.3", false},
+		{"https://10.1.2.3:8443/", "10.1.2.3:8443", false},
+		{"https://10.1.2.3:8443/", "10.1.2.3:443", true},
+		{"https://[2001:db8::5]/", "2001:db8::/32", false},
+		{"https://[2001:db8::5]/", "2001:db9::/32", true},
 		{"https://api.example.com:8443/", "api.example.com:443", true},
 		{"https://api.example.com:8443/", "api.example.com:8443", false},
+		{"https://api.example.com/", "api.example.com:443", false}, // the scheme's default port
 		{"https://x/", "*", false},
 		{"https://localhost:1/", "", false},
+		{"https://127.0.0.2:1/", "", false},
 		{"https://[::1]:1/", "", false},
+		{"https://app.localhost:1/", "", false},
 	} {
 		u, _ := http.NewRequest("GET", c.url, nil)
 		p, err := envProxy(u.URL, "", "http://proxy.example:3128", c.noProxy)
@@ -404,9 +418,30 @@ func TestEnvProxy(t *testing.T) {
 			t.Errorf("%s NO_PROXY=%q: proxy %v err %v, want proxied %v", c.url, c.noProxy, p, err, c.proxied)
 		}
 	}
-	u, _ := http.NewRequest("GET", "http://api.example.com/", nil)
-	if p, _ := envProxy(u.URL, "proxy.example:3128", "", ""); p == nil || p.String() != "http://proxy.example:3128" {
+	get := func(raw string) *url.URL {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	// Each scheme its own variable: no HTTP_PROXY for https, no HTTPS_PROXY for http.
+	if p, _ := envProxy(get("https://api.example.com/"), "http://proxy.example:3128", "", ""); p != nil {
+		t.Errorf("https through HTTP_PROXY: %v", p)
+	}
+	if p, _ := envProxy(get("http://api.example.com/"), "", "http://proxy.example:3128", ""); p != nil {
+		t.Errorf("http through HTTPS_PROXY: %v", p)
+	}
+	if p, _ := envProxy(get("http://api.example.com/"), "proxy.example:3128", "", ""); p == nil || p.String() != "http://proxy.example:3128" {
 		t.Errorf("bare host:port proxy: %v", p)
+	}
+	if p, _ := envProxy(get("https://api.example.com/"), "", "socks5://proxy.example:1080", ""); p == nil || p.Scheme != "socks5" {
+		t.Errorf("socks5 proxy: %v", p)
+	}
+	// A value that is no URL is an error that names it, without its password.
+	_, err := envProxy(get("https://api.example.com/"), "", "http://bob:s3cret-pw@proxy.example:port", "")
+	if err == nil || !strings.Contains(err.Error(), "invalid proxy address") || strings.Contains(err.Error(), "s3cret-pw") {
+		t.Errorf("invalid proxy: %v", err)
 	}
 }
 

@@ -2,75 +2,52 @@ package network
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
+
+	"golang.org/x/net/http/httpproxy"
+
+	"github.com/casefile/casefile/spec"
 )
 
 // envProxy picks the proxy for u from HTTP_PROXY/HTTPS_PROXY/NO_PROXY values with the rules of
-// Go's net/http (golang.org/x/net/http/httpproxy): no proxy for loopback hosts, NO_PROXY entries
-// match a host, a domain suffix (".example.com" or "example.com"), an IP or a CIDR, "*" matches all.
-// It takes the values as arguments because net/http reads the real environment once per process.
+// Go's net/http, which golang.org/x/net/http/httpproxy implements: https URLs use HTTPS_PROXY,
+// http URLs HTTP_PROXY; no proxy for "localhost" and loopback addresses; a NO_PROXY entry is an
+// IP, a CIDR, a domain ("example.com" matches it and its subdomains, ".example.com" and
+// "*.example.com" only the subdomains), any of them with a ":port", or "*" for all; a proxy
+// given as a bare host:port means http://host:port.
+//
+// It takes the values as arguments, not from the process environment: the caller reads them
+// through its injected Getenv (net/http's ProxyFromEnvironment reads the real one, once).
+//
+// Beyond net/http: names under .localhost (RFC 6761: they are this machine) go direct too, and
+// a proxy value that is not a URL at all is an error rather than silently no proxy, so the
+// check says why it did not use the proxy the customer set.
 func envProxy(u *url.URL, httpProxy, httpsProxy, noProxy string) (*url.URL, error) {
 	raw := httpProxy
 	if u.Scheme == "https" {
 		raw = httpsProxy
 	}
-	if raw == "" || !useProxy(u, noProxy) {
+	if raw == "" {
 		return nil, nil
 	}
-	p, err := url.Parse(raw)
-	if err != nil || p.Host == "" || (p.Scheme != "http" && p.Scheme != "https" && p.Scheme != "socks5" && p.Scheme != "socks5h") {
-		// Like net/http, a bare host:port means http://host:port.
-		if p2, err2 := url.Parse("http://" + raw); err2 == nil && p2.Host != "" {
-			return p2, nil
-		}
-		return nil, fmt.Errorf("invalid proxy address %q", raw)
+	if !parsesAsProxy(raw) {
+		return nil, fmt.Errorf("invalid proxy address %q", spec.RedactURL(raw))
 	}
-	return p, nil
+	if strings.HasSuffix(strings.ToLower(u.Hostname()), ".localhost") {
+		return nil, nil
+	}
+	cfg := httpproxy.Config{HTTPProxy: httpProxy, HTTPSProxy: httpsProxy, NoProxy: noProxy}
+	return cfg.ProxyFunc()(u)
 }
 
-func useProxy(u *url.URL, noProxy string) bool {
-	host := strings.ToLower(u.Hostname())
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return false
+// parsesAsProxy reports whether raw names a proxy: a URL with a host, or a bare host:port.
+// httpproxy drops a value it cannot parse (the request would go direct without a word) and
+// reads "http://bob:pw@proxy:port" as the host "http:" after prefixing http://.
+func parsesAsProxy(raw string) bool {
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw
 	}
-	ip := net.ParseIP(host)
-	if ip != nil && ip.IsLoopback() {
-		return false
-	}
-	port := u.Port()
-	for _, e := range strings.Split(noProxy, ",") {
-		e = strings.ToLower(strings.TrimSpace(e))
-		if e == "" {
-			continue
-		}
-		if e == "*" {
-			return false
-		}
-		if _, cidr, err := net.ParseCIDR(e); err == nil {
-			if ip != nil && cidr.Contains(ip) {
-				return false
-			}
-			continue
-		}
-		eh, ep := e, ""
-		if h, p, err := net.SplitHostPort(e); err == nil {
-			eh, ep = h, p
-		}
-		if ep != "" && ep != port {
-			continue
-		}
-		if eip := net.ParseIP(strings.Trim(eh, "[]")); eip != nil {
-			if ip != nil && eip.Equal(ip) {
-				return false
-			}
-			continue
-		}
-		eh = strings.TrimPrefix(eh, "*")
-		if host == strings.TrimPrefix(eh, ".") || strings.HasSuffix(host, "."+strings.TrimPrefix(eh, ".")) {
-			return false
-		}
-	}
-	return true
+	p, err := url.Parse(raw)
+	return err == nil && p.Host != ""
 }
