@@ -97,7 +97,7 @@ func TestDeterministicArchives(t *testing.T) {
 			if probs := c.Verify(); len(probs) != 0 {
 				t.Fatalf("verify: %v", probs)
 			}
-			if len(c.Manifest.Files) != 4 || c.Environment["os"] != "linux" {
+			if len(c.Manifest.Files) != 5 || c.Environment["os"] != "linux" || c.Redaction == nil { // 3 files, environment.json, redaction.json
 				t.Errorf("manifest files %d env %v", len(c.Manifest.Files), c.Environment)
 			}
 			// Staging leaves nothing behind, and the bundle is the only file in its folder.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -116,18 +117,18 @@ func (s *Stage) WriteJSON(p string, v any, collector string) error {
 	return s.WriteFile(p, append(data, '\n'), collector)
 }
 
-// WriteRawJSON stages a file casefile generates from values that are never secret (counts, rule
-// ids, bundle paths) without passing it through the redactor, which could mistake its keys for
-// sensitive ones. The manifest lists it under raw_exemptions with the reason.
-func (s *Stage) WriteRawJSON(p string, v any, reason string) error {
-	data, err := json.MarshalIndent(v, "", "  ")
+// writeReport stages redaction.json, the one file besides manifest.json that does not pass
+// through the redactor as a stream: the redactor could take its keys (rule ids such as
+// "password") for sensitive ones. It is typed, not any: it holds counts, rule ids, bundle paths
+// (already redacted) and drop reasons (redacted when recorded). The manifest lists it under
+// raw_exemptions with the reason.
+func (s *Stage) writeReport(rep redact.Report) error {
+	const p = "redaction.json"
+	data, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := checkPath(p); err != nil {
-		return err
-	}
-	local := filepath.Join(s.dir, "f", filepath.FromSlash(p))
+	local := filepath.Join(s.dir, "f", p)
 	if err := os.MkdirAll(filepath.Dir(local), 0o700); err != nil {
 		return err
 	}
@@ -142,8 +143,13 @@ func (s *Stage) WriteRawJSON(p string, v any, reason string) error {
 		return fmt.Errorf("%s: written twice", p)
 	}
 	s.files[p] = &FileEntry{Path: p, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Collector: "casefile"}
-	s.raw = append(s.raw, RawExemption{Path: p, Reason: reason})
+	s.raw = append(s.raw, RawExemption{Path: p, Reason: "counts per rule and per bundle path; holds no values"})
 	return nil
+}
+
+// drop records a file left out because it could not be redacted; the reason is redacted too.
+func (s *Stage) drop(p, reason string) {
+	s.eng.Drop(p, s.eng.String("redaction.json", reason))
 }
 
 // Sink returns the sink for one collector.
@@ -170,7 +176,15 @@ func (s *Stage) create(p, collector string, sk *sink) (*stagedFile, error) {
 	if err := checkPath(p); err != nil {
 		return nil, err
 	}
-	p = s.safePath(p)
+	p, err := s.safePath(p)
+	if err != nil {
+		msg := fmt.Sprintf("a file of collector %s left out: %v", collector, err)
+		s.drop("(unnamed file of "+collector+")", msg)
+		if sk != nil {
+			sk.problem(msg)
+		}
+		return nil, errors.New(msg)
+	}
 	s.mu.Lock()
 	if _, dup := s.files[p]; dup {
 		s.mu.Unlock()
@@ -185,7 +199,7 @@ func (s *Stage) create(p, collector string, sk *sink) (*stagedFile, error) {
 		s.forget(p)
 		return nil, err
 	}
-	f, err := os.OpenFile(local, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(local, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600) // read back by tails
 	if err != nil {
 		s.forget(p)
 		return nil, err
@@ -204,11 +218,14 @@ func (s *Stage) forget(p string) {
 
 // safePath redacts a bundle path: collectors derive paths from host paths, and a file can be
 // named after a secret (password=hunter2.conf) or, with --anonymize, sit under a user's home.
-func (s *Stage) safePath(p string) string {
-	if r := s.eng.Path(p); checkPath(r) == nil {
-		return r
+// When the redacted name is no valid bundle path the file is left out (fail closed): the
+// unredacted name is never used.
+func (s *Stage) safePath(p string) (string, error) {
+	r := s.eng.Path(p)
+	if err := checkPath(r); err != nil {
+		return "", fmt.Errorf("redacted name is not a valid bundle path")
 	}
-	return p
+	return r, nil
 }
 
 // Open returns a staged file's redacted content.
@@ -228,6 +245,7 @@ type stagedFile struct {
 	capped capWriter
 	closed bool
 	err    error
+	tail   *tailSpool // set for a file that keeps its newest part (bundle/tail.go)
 }
 
 // capWriter receives redacted bytes and applies the file, collector and bundle caps.
@@ -240,6 +258,9 @@ type capWriter struct {
 
 func (c *capWriter) Write(p []byte) (int, error) {
 	sf := c.sf
+	if sf.tail != nil {
+		return sf.tail.write(c, p)
+	}
 	c.seen += int64(len(p))
 	// Collectors bound what they read to MaxFileSize (keeping a log's newest part, say); the
 	// markers redaction puts in can make the stored text longer, so the hard cut on redacted bytes
@@ -309,6 +330,9 @@ func (sf *stagedFile) Close() error {
 	if cerr := sf.red.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("%s: %w", sf.entry.Path, cerr)
 	}
+	if err == nil && sf.tail != nil {
+		err = sf.finishTail()
+	}
 	if ferr := sf.f.Close(); err == nil && ferr != nil {
 		err = ferr
 	}
@@ -317,7 +341,7 @@ func (sf *stagedFile) Close() error {
 	}
 	if err != nil {
 		sf.discard()
-		sf.stage.eng.Drop(sf.entry.Path, err.Error())
+		sf.stage.drop(sf.entry.Path, err.Error())
 		if sf.sink != nil {
 			sf.sink.problem(fmt.Sprintf("%s left out: %v", sf.entry.Path, err))
 		}
@@ -503,4 +527,23 @@ func (k *sink) Finish(ok bool) ([]string, []string) {
 		}
 	}
 	return kept, append([]string{}, k.problems...)
+}
+
+// redactManifest passes every free-text value of m through the redactor: ticket, host, spec
+// name and source, collector errors. (File paths were redacted when the files were created.) Callers fill the manifest in; the stage makes it safe.
+func (s *Stage) redactManifest(m *Manifest) {
+	const file = "manifest.json"
+	str := func(v *string) {
+		if *v != "" {
+			*v = s.eng.String(file, *v)
+		}
+	}
+	str(&m.Ticket)
+	str(&m.Host)
+	str(&m.Spec.Name)
+	str(&m.Spec.Source)
+	for i := range m.Collectors {
+		c := &m.Collectors[i]
+		str(&c.Error)
+	}
 }

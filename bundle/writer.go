@@ -26,6 +26,14 @@ func (s *Stage) Write(ctx context.Context, m *Manifest, outDir string) (string, 
 	if !ok {
 		return "", CheckFormat(m.Format)
 	}
+	// Free text in the manifest passes through the redactor here, whoever filled it in, before
+	// the report is taken, so redaction.json counts the manifest's redactions too.
+	s.redactManifest(m)
+	rep := s.eng.Report()
+	m.Redaction = RedactionSummary{Total: rep.Total, Files: rep.Files, Dropped: len(rep.Dropped)}
+	if err := s.writeReport(rep); err != nil {
+		return "", err
+	}
 	s.countRedactions()
 	m.Files = s.Files()
 	m.RawExemptions = append([]RawExemption{{Path: "manifest.json", Reason: "hashes and sizes; free-text values redacted one by one"}}, s.raw...)

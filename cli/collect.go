@@ -2,22 +2,16 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
+	"os/user"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/casefile/casefile/bundle"
+	"github.com/casefile/casefile/collect"
 	"github.com/casefile/casefile/collectors"
-	"github.com/casefile/casefile/internal/buildinfo"
-	"github.com/casefile/casefile/redact"
 	"github.com/casefile/casefile/spec"
-	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 )
 
@@ -57,7 +51,7 @@ byte-identical archives.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			o.args = os.Args
-			return runCollect(c.Context(), o, c.OutOrStdout(), c.ErrOrStderr())
+			return runCollect(c.Context(), o, streams(c))
 		},
 	}
 	f := c.Flags()
@@ -96,181 +90,88 @@ type collectResult struct {
 	Dropped    int                 `json:"dropped"`
 }
 
-func runCollect(ctx context.Context, o *collectOptions, stdout, stderr io.Writer) (err error) {
+// collectRequest turns flags and the process's facts into the engine's request. This is the one
+// place collect reads process globals (argv, environment, host and user names, clock).
+func collectRequest(ctx context.Context, o *collectOptions) (collect.Request, error) {
+	created, pinned, err := creationTime()
+	if err != nil {
+		return collect.Request{}, usageError("%v", err)
+	}
+	if o.sinceSet && o.since <= 0 {
+		return collect.Request{}, usageError("--since must be longer than 0")
+	}
+	if err := collect.CheckLiterals(o.literals); err != nil {
+		return collect.Request{}, usageError("%v", err)
+	}
+	s, raw, src, err := spec.Load(ctx, o.specRef)
+	if err != nil {
+		return collect.Request{}, err
+	}
+	host, _ := os.Hostname()
+	var username string
+	if u, err := user.Current(); err == nil {
+		username = u.Username
+	}
+	return collect.Request{
+		Spec: s, SpecRaw: raw, SpecSource: src,
+		Only: o.only, Skip: o.skip, Add: o.add, Logs: o.logs, Since: o.since,
+		Literals: o.literals, Domains: o.domains, Anonymize: o.anonymize, AnonymizeMap: o.anonymizeMap,
+		OutDir: o.outDir, Format: o.format, BundleID: o.bundleID, Ticket: o.ticket, Root: o.root,
+		Args: o.args, Environ: os.Environ(), Hostname: host, Username: username,
+		Created: created, Pinned: pinned, Clock: time.Now,
+	}, nil
+}
+
+func runCollect(ctx context.Context, o *collectOptions, io *iostreams) (err error) {
 	defer func() {
 		if err != nil && ctx.Err() != nil {
 			err = withCode(ExitInterrupted, errors.New("interrupted; no bundle was written"))
 		}
 	}()
-	if o.bundleID == "" {
-		o.bundleID = uuid.NewString()
-	} else if id, err := uuid.Parse(o.bundleID); err != nil {
-		return usageError("--bundle-id %q: not a UUID", o.bundleID)
-	} else {
-		o.bundleID = id.String()
-	}
-	created, pinned, err := creationTime()
-	if err != nil {
-		return usageError("%v", err)
-	}
-	if o.sinceSet && o.since <= 0 {
-		return usageError("--since must be longer than 0")
-	}
-	for _, l := range o.literals {
-		if len(strings.TrimSpace(l)) < minLiteral {
-			return usageError("--redact-literal needs a value of at least %d characters (a shorter one would redact ordinary text)", minLiteral)
-		}
-	}
-	if o.anonymizeMap != "" {
-		o.anonymize = true
-	}
-	s, raw, src, err := spec.Load(ctx, o.specRef)
+	req, err := collectRequest(ctx, o)
 	if err != nil {
 		return err
 	}
-	format := s.Bundle.Format
-	if o.format != "" {
-		format = o.format
-	}
-	if err := bundle.CheckFormat(format); err != nil {
-		return usageError("--format: %v", err)
-	}
-	if err := os.MkdirAll(o.outDir, 0o755); err != nil {
-		return usageError("--out %s: %v", o.outDir, err)
-	}
-	if st, err := os.Stat(o.outDir); err != nil || !st.IsDir() {
-		return usageError("--out %s: not a folder", o.outDir)
-	}
-
-	rcfg := redactConfig(s, src, o)
-	if err := setupAnonymize(&rcfg, o.anonymizeMap); err != nil {
+	// What is printed about this run is redacted with this run's literals too.
+	if err := io.use(collect.RedactOptions{Spec: req.Spec, Source: req.SpecSource, Literals: req.Literals, CommandSecrets: true}); err != nil {
 		return err
 	}
-	if err := addCommandEnvSecrets(&rcfg, s); err != nil {
-		return err
-	}
-	eng, err := redact.New(rcfg)
-	if err != nil {
-		return err
-	}
-
-	opts := collectors.Options{Spec: s, Root: o.root, Add: o.add, Logs: o.logs, Since: o.since, Now: created, Redactor: eng}
-	all, err := registry().Build(opts)
-	if err != nil {
-		return err
-	}
-	if errs, warnings := checkSpecNames(s, all); len(errs) > 0 {
-		return errs
-	} else {
-		for _, w := range warnings {
-			fmt.Fprintln(stderr, "warning:", w)
-		}
-	}
-	only := o.only
-	if len(only) == 0 {
-		only = s.Collectors.Only
-	}
-	// What the customer named on the command line is collected whatever --only says.
-	if len(only) > 0 && len(o.add) > 0 {
-		only = append(only, "files.added")
-	}
-	if len(only) > 0 && len(o.logs) > 0 {
-		only = append(only, "logs.extra")
-	}
-	selected, err := collectors.Select(all, only, o.skip, s.Collectors.Disable)
-	if err != nil {
-		return usageError("%v", err)
-	}
-	if len(selected) == 0 {
-		return usageError("nothing to collect: --only/--skip and the spec leave no collector (this spec has: %s)", collectorNames(all))
-	}
-
-	stage, err := bundle.NewStage(o.outDir, eng, bundle.Limits{
-		MaxFileSize:      int64(s.Collectors.MaxFileSize),
-		MaxCollectorSize: int64(s.Collectors.MaxCollectorSize),
-		MaxBundleSize:    int64(s.Bundle.MaxSize),
-	})
-	if err != nil {
-		return err
-	}
-	defer stage.Cleanup()
-
-	prog := newProgress(stderr, !o.asJSON)
-	runner := &collectors.Runner{
-		Concurrency: s.Collectors.Concurrency,
-		Timeout:     s.TimeoutFor,
-		Pinned:      pinned,
-		Now:         func() time.Time { return created },
-		Sink:        func(c collectors.Collector) collectors.RunSink { return stage.Sink(c) },
-		Progress:    prog.event,
-	}
-	if !pinned {
-		runner.Now = time.Now
-	}
-	results, err := runner.Run(ctx, selected)
+	prog := newProgress(io.err, !o.asJSON)
+	req.Progress = prog.event
+	req.Warn = func(w string) { fmt.Fprintln(io.err, "warning:", w) }
+	res, err := collect.Run(ctx, req)
 	prog.stop()
 	if err != nil {
-		return err
-	}
-
-	host := hostName(eng)
-	if err := writeMetadata(ctx, stage, s, eng, o, host); err != nil {
-		return err
-	}
-	rep := eng.Report()
-	if err := stage.WriteRawJSON("redaction.json", rep, "counts per rule and per bundle path; holds no values"); err != nil {
-		return err
-	}
-	sum := sha256.Sum256(raw)
-	m := &bundle.Manifest{
-		SchemaVersion: bundle.SchemaVersion,
-		BundleID:      o.bundleID,
-		CreatedAt:     created,
-		Ticket:        eng.String("manifest.json", o.ticket),
-		Host:          host,
-		Tool:          buildinfo.Get(),
-		Spec:          bundle.SpecInfo{Name: s.Metadata.Name, Source: src.Kind, SHA256: hex.EncodeToString(sum[:])},
-		Format:        format,
-		Limits:        bundle.Limits{MaxFileSize: int64(s.Collectors.MaxFileSize), MaxCollectorSize: int64(s.Collectors.MaxCollectorSize), MaxBundleSize: int64(s.Bundle.MaxSize)},
-		Collectors:    results,
-		Redaction:     bundle.RedactionSummary{Total: rep.Total, Files: rep.Files, Dropped: len(rep.Dropped)},
-	}
-	for i := range m.Collectors {
-		m.Collectors[i].Error = eng.String("manifest.json", m.Collectors[i].Error)
-	}
-	path, err := stage.Write(ctx, m, o.outDir)
-	if err != nil {
-		return err
-	}
-	if o.anonymizeMap != "" {
-		if err := writeAnonMap(o.anonymizeMap, eng); err != nil {
-			return err
+		var re *collect.RequestError
+		if errors.As(err, &re) {
+			return withCode(ExitUsage, err)
 		}
+		return err
 	}
-
-	res := collectResult{Bundle: path, BundleID: m.BundleID, CreatedAt: m.CreatedAt, Ticket: m.Ticket, Status: "ok",
-		Collectors: results, Redacted: rep.Total, RedactedIn: rep.Files, Dropped: len(rep.Dropped)}
+	m, rep := res.Manifest, res.Report
+	out := collectResult{Bundle: res.Path, BundleID: m.BundleID, CreatedAt: m.CreatedAt, Ticket: m.Ticket, Status: "ok",
+		Collectors: m.Collectors, Redacted: rep.Total, RedactedIn: rep.Files, Dropped: len(rep.Dropped)}
 	for _, f := range m.Files {
-		res.Files++
-		res.Bytes += f.Size
+		out.Files++
+		out.Bytes += f.Size
 	}
-	if m.Failed() {
-		res.Status = "partial"
+	if res.Failed() {
+		out.Status = "partial"
 	}
 	if o.asJSON {
-		if err := writeJSON(stdout, res); err != nil {
+		if err := writeJSON(io.out, out); err != nil {
 			return err
 		}
 	} else {
-		printSummary(stderr, results)
-		fmt.Fprintf(stderr, "redacted %d values in %d files", rep.Total, rep.Files)
+		printSummary(io.err, m.Collectors)
+		fmt.Fprintf(io.err, "redacted %d values in %d files", rep.Total, rep.Files)
 		if len(rep.Dropped) > 0 {
-			fmt.Fprintf(stderr, "; %d files left out because they could not be redacted", len(rep.Dropped))
+			fmt.Fprintf(io.err, "; %d files left out because they could not be redacted", len(rep.Dropped))
 		}
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stdout, path)
+		fmt.Fprintln(io.err)
+		fmt.Fprintln(io.out, res.Path)
 	}
-	if m.Failed() {
+	if res.Failed() {
 		return withCode(ExitPartial, nil)
 	}
 	return nil
@@ -286,29 +187,6 @@ func creationTime() (time.Time, bool, error) {
 		return time.Unix(n, 0).UTC(), true, nil
 	}
 	return time.Now().UTC().Truncate(time.Second), false, nil
-}
-
-func redactConfig(s *spec.Spec, src spec.Source, o *collectOptions) redact.Config {
-	cfg := redact.Config{
-		Literals:  append(append([]string{}, s.Redact.Literals...), o.literals...),
-		Keys:      s.Redact.Keys,
-		Disable:   s.Redact.Disable,
-		Anonymize: s.Redact.Anonymize || o.anonymize,
-		Domains:   append(append([]string{}, s.Redact.Domains...), o.domains...),
-	}
-	for _, r := range s.Redact.Regexes {
-		cfg.Regexes = append(cfg.Regexes, redact.Rule{ID: r.ID, Pattern: r.Pattern, File: src.Name, Line: r.Line})
-	}
-	return cfg
-}
-
-// hostName is this machine's name for the bundle: its pseudonym when anonymizing.
-func hostName(eng *redact.Engine) string {
-	h, err := os.Hostname()
-	if err != nil || h == "" {
-		return "host"
-	}
-	return eng.HostToken(h)
 }
 
 // durationFlag is a --flag taking the spec's durations (30s, 2h, 7d).
@@ -334,33 +212,3 @@ func (f *durationFlag) Set(v string) error {
 }
 
 func (f *durationFlag) Type() string { return "duration" }
-
-func collectorNames(cs []collectors.Collector) string {
-	names := make([]string, 0, len(cs))
-	for _, c := range cs {
-		names = append(names, c.Name())
-	}
-	return strings.Join(names, ", ")
-}
-
-// addCommandEnvSecrets makes the values a spec gives commands in sensitive environment variables
-// (env: [ACME_TOKEN=...]) literals: a command that prints its environment would otherwise show
-// them bare, with no key beside them.
-func addCommandEnvSecrets(cfg *redact.Config, s *spec.Spec) error {
-	probe, err := redact.New(*cfg)
-	if err != nil {
-		return err
-	}
-	for _, c := range s.Commands {
-		for _, kv := range c.Env {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok || len(v) < minLiteral {
-				continue
-			}
-			if probe.String("spec", k+"="+v) != k+"="+v {
-				cfg.Literals = append(cfg.Literals, v)
-			}
-		}
-	}
-	return nil
-}

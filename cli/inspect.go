@@ -21,7 +21,7 @@ func newInspectCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			s := summarize(b)
+			s := bundle.Summarize(b)
 			if asJSON {
 				return writeJSON(c.OutOrStdout(), s)
 			}
@@ -33,64 +33,7 @@ func newInspectCmd() *cobra.Command {
 	return c
 }
 
-// inspectSummary is the --json output of inspect.
-type inspectSummary struct {
-	Bundle     string         `json:"bundle"`
-	BundleID   string         `json:"bundle_id"`
-	CreatedAt  string         `json:"created_at"`
-	Ticket     string         `json:"ticket,omitempty"`
-	Host       string         `json:"host"`
-	OS         string         `json:"os,omitempty"`
-	Tool       string         `json:"tool_version"`
-	Spec       string         `json:"spec"`
-	Collectors []collectorRow `json:"collectors"`
-	Files      int            `json:"files"`
-	Bytes      int64          `json:"bytes"`
-	Truncated  int            `json:"truncated_files"`
-	Redacted   int            `json:"redacted"`
-	ByRule     map[string]int `json:"redacted_by_rule,omitempty"`
-	Dropped    int            `json:"dropped_files"`
-}
-
-type collectorRow struct {
-	Name       string `json:"name"`
-	Status     string `json:"status"`
-	DurationMS int64  `json:"duration_ms"`
-	Files      int    `json:"files"`
-	Error      string `json:"error,omitempty"`
-}
-
-func summarize(b *bundle.Contents) inspectSummary {
-	m := b.Manifest
-	s := inspectSummary{Bundle: b.Top, BundleID: m.BundleID, CreatedAt: m.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
-		Ticket: m.Ticket, Host: m.Host, Tool: m.Tool.Version, Spec: m.Spec.Name + " (" + m.Spec.Source + ")",
-		Redacted: m.Redaction.Total, Dropped: m.Redaction.Dropped}
-	if b.Environment != nil {
-		var parts []string
-		for _, k := range []string{"platform", "platform_version", "os", "kernel_version", "arch"} {
-			if v, ok := b.Environment[k].(string); ok && v != "" {
-				parts = append(parts, v)
-			}
-		}
-		s.OS = joinSpace(parts)
-	}
-	for _, c := range m.Collectors {
-		s.Collectors = append(s.Collectors, collectorRow{Name: c.Name, Status: string(c.Status), DurationMS: c.DurationMS, Files: len(c.Files), Error: firstLine(c.Error)})
-	}
-	for _, f := range m.Files {
-		s.Files++
-		s.Bytes += f.Size
-		if f.Truncated {
-			s.Truncated++
-		}
-	}
-	if b.Redaction != nil {
-		s.ByRule = b.Redaction.ByRule
-	}
-	return s
-}
-
-func printInspect(w io.Writer, s inspectSummary) {
+func printInspect(w io.Writer, s bundle.Summary) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "bundle:\t%s\n", s.Bundle)
 	fmt.Fprintf(tw, "id:\t%s\n", s.BundleID)
@@ -163,26 +106,6 @@ func newVerifyCmd() *cobra.Command {
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
-}
-
-func firstLine(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			return s[:i]
-		}
-	}
-	return s
-}
-
-func joinSpace(p []string) string {
-	out := ""
-	for i, s := range p {
-		if i > 0 {
-			out += " "
-		}
-		out += s
-	}
-	return out
 }
 
 func humanBytes(n int64) string {

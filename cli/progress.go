@@ -10,14 +10,7 @@ import (
 	"time"
 
 	"github.com/casefile/casefile/collectors"
-	"golang.org/x/term"
 )
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
 
 func useColor(w io.Writer) bool {
 	return isTerminal(w) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
@@ -36,7 +29,7 @@ type progress struct {
 }
 
 func newProgress(w io.Writer, enabled bool) *progress {
-	p := &progress{w: w, on: enabled && isTerminal(w), running: map[string]time.Time{}}
+	p := &progress{w: w, on: enabled && isTerminal(w) && enableVT(w), running: map[string]time.Time{}}
 	if p.on {
 		p.ticker = time.NewTicker(200 * time.Millisecond)
 		p.quit = make(chan struct{})
@@ -113,7 +106,7 @@ func (p *progress) stop() {
 func printSummary(w io.Writer, results []collectors.Result) {
 	rows := [][]string{{"COLLECTOR", "STATUS", "TIME", "FILES", "NOTE"}}
 	for _, r := range results {
-		note := firstLine(r.Error)
+		note, _, _ := strings.Cut(r.Error, "\n")
 		if len(note) > 100 {
 			note = note[:97] + "..."
 		}

@@ -6,11 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/casefile/casefile/collect"
 	"io"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/casefile/casefile/collectors"
@@ -76,10 +77,8 @@ func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Re
 	if len(args) == 0 {
 		return usageError("redact needs at least one PATH (or - for stdin)")
 	}
-	for _, l := range o.literals {
-		if len(strings.TrimSpace(l)) < minLiteral {
-			return usageError("--redact-literal needs a value of at least %d characters (a shorter one would redact ordinary text)", minLiteral)
-		}
+	if err := collect.CheckLiterals(o.literals); err != nil {
+		return usageError("%v", err)
 	}
 	stdinSeen := false
 	var folders int
@@ -125,18 +124,16 @@ func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Re
 	if err != nil {
 		return err
 	}
-	cfg := redact.Config{
-		Literals:  append(append([]string{}, s.Redact.Literals...), o.literals...),
-		Keys:      append(append([]string{}, s.Redact.Keys...), o.keys...),
-		Disable:   append(append([]string{}, s.Redact.Disable...), o.disable...),
-		Anonymize: s.Redact.Anonymize || o.anonymize || o.anonymizeMap != "",
-		Domains:   append(append([]string{}, s.Redact.Domains...), o.domains...),
+	// The same engine as collect's, from the same builder: this machine's host and user names
+	// and the key of an existing --anonymize-map are used as collect uses them.
+	host, _ := os.Hostname()
+	var username string
+	if u, err := user.Current(); err == nil {
+		username = u.Username
 	}
-	for _, r := range s.Redact.Regexes {
-		cfg.Regexes = append(cfg.Regexes, redact.Rule{ID: r.ID, Pattern: r.Pattern, File: src.Name, Line: r.Line})
-	}
-	// this machine's host and user names, and the key of an existing --anonymize-map (as collect)
-	if err := setupAnonymize(&cfg, o.anonymizeMap); err != nil {
+	cfg, err := collect.RedactOptions{Spec: s, Source: src, Literals: o.literals, Keys: o.keys, Disable: o.disable,
+		Domains: o.domains, Anonymize: o.anonymize, AnonymizeMap: o.anonymizeMap, Hostname: host, Username: username}.Config()
+	if err != nil {
 		return err
 	}
 	eng, err := redact.New(cfg)
@@ -225,7 +222,7 @@ func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Re
 		}
 	}
 	if cfg.Anonymize && o.anonymizeMap != "" {
-		if err := writeAnonMap(o.anonymizeMap, eng); err != nil {
+		if err := collect.WriteAnonMap(o.anonymizeMap, eng); err != nil {
 			return err
 		}
 	}

@@ -23,12 +23,18 @@ func Main(args []string) int {
 
 // Run runs casefile with explicit streams; tests call it in-process.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ios, err := newIOStreams(stdin, stdout, stderr, args)
+	if err != nil {
+		fmt.Fprintf(stderr, "casefile: %v\n", err)
+		return ExitError
+	}
+	defer ios.close()
 	root := newRootCmd()
 	root.SetArgs(args)
 	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	root.SetOut(ios.out)
+	root.SetErr(ios.err)
+	err = root.ExecuteContext(withStreams(ctx, ios))
 	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		err = withCode(ExitInterrupted, err)
 	}
@@ -36,9 +42,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ee *exitError
 	if err != nil && !(errors.As(err, &ee) && ee.Err == nil) {
 		if code == ExitInterrupted && !errors.As(err, &ee) {
-			fmt.Fprintln(stderr, "casefile: interrupted")
+			fmt.Fprintln(ios.err, "casefile: interrupted")
 		} else {
-			fmt.Fprintf(stderr, "casefile: %v\n", err)
+			fmt.Fprintf(ios.err, "casefile: %v\n", err)
 		}
 	}
 	return code

@@ -3,8 +3,8 @@ package cli
 import (
 	"fmt"
 
+	"github.com/casefile/casefile/collect"
 	"github.com/casefile/casefile/collectors"
-	"github.com/casefile/casefile/redact"
 	"github.com/casefile/casefile/spec"
 	"github.com/spf13/cobra"
 )
@@ -23,11 +23,11 @@ func newSpecCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			all, err := registry().Build(collectors.Options{Spec: s, Root: "/"})
+			all, err := collect.DefaultRegistry().Build(collectors.Options{Spec: s, Root: "/"})
 			if err != nil {
 				return err
 			}
-			errs, warnings := checkSpecNames(s, all)
+			errs, warnings := collectors.CheckSpecNames(s, all, collect.RuleIDs(s))
 			for _, w := range warnings {
 				fmt.Fprintln(c.ErrOrStderr(), "warning:", w)
 			}
@@ -50,11 +50,11 @@ func newSpecCmd() *cobra.Command {
 			}
 			// What reaches the terminal is redacted like a bundle's spec.yaml: a vendor spec can
 			// hold literals, URL passwords and argv secrets.
-			eng, err := redact.New(redactConfig(s, src, &collectOptions{}))
+			eng, err := collect.NewEngine(collect.RedactOptions{Spec: s, Source: src, CommandSecrets: true})
 			if err != nil {
 				return err
 			}
-			out, err := effectiveSpec(s, &collectOptions{}, eng).Marshal()
+			out, err := collect.EffectiveSpec(&collect.Request{Spec: s}, eng).Marshal()
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,4 @@
-package cli
+package collect
 
 import (
 	"strings"
@@ -18,10 +18,10 @@ func TestEffectiveSpecRunsAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := &collectOptions{literals: []string{"cli-secret-42"}, add: []string{"/etc/app"}, logs: []string{"/opt/x/*.log"},
-		since: 2 * time.Hour, only: []string{"system", "files"}, skip: []string{"system.processes"}}
+	req := &Request{Spec: s, Literals: []string{"cli-secret-42"}, Add: []string{"/etc/app"}, Logs: []string{"/opt/x/*.log"},
+		Since: 2 * time.Hour, Only: []string{"system", "files"}, Skip: []string{"system.processes"}}
 	eng, _ := redact.New(redact.Config{})
-	out, err := effectiveSpec(s, o, eng).Marshal()
+	out, err := EffectiveSpec(req, eng).Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}

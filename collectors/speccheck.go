@@ -1,24 +1,22 @@
-package cli
+package collectors
 
 import (
 	"fmt"
 	"sort"
 	"strings"
 
-	"github.com/casefile/casefile/collectors"
-	"github.com/casefile/casefile/redact"
 	"github.com/casefile/casefile/spec"
 )
 
-var families = map[string]bool{
-	collectors.FamilySystem: true, collectors.FamilyNetwork: true, collectors.FamilyLogs: true,
-	collectors.FamilyCommands: true, collectors.FamilyFiles: true, "command": true,
+var specFamilies = map[string]bool{
+	FamilySystem: true, FamilyNetwork: true, FamilyLogs: true,
+	FamilyCommands: true, FamilyFiles: true, "command": true,
 }
 
-// checkSpecNames checks the names a spec uses for collectors and redaction rules. A rule id or a
-// family that does not exist is an error. A collector name that does not exist on this machine is
+// CheckSpecNames checks the names a spec uses for collectors and redaction rules (ruleIDs lists
+// every rule that exists). A rule id or a family that does not exist is an error. A collector name that does not exist on this machine is
 // a warning: a vendor's spec may name collectors of another OS (logs.unified on macOS).
-func checkSpecNames(s *spec.Spec, cs []collectors.Collector) (errs spec.Errors, warnings []string) {
+func CheckSpecNames(s *spec.Spec, cs []Collector, ruleIDs []string) (errs spec.Errors, warnings []string) {
 	names := map[string]bool{}
 	for _, c := range cs {
 		names[c.Name()] = true
@@ -26,9 +24,9 @@ func checkSpecNames(s *spec.Spec, cs []collectors.Collector) (errs spec.Errors, 
 	check := func(key, sel string) {
 		fam, _, _ := strings.Cut(sel, ".")
 		switch {
-		case !families[fam]:
+		case !specFamilies[fam]:
 			errs = append(errs, s.Problem(key, "%q: no collector family %q (families: commands, files, logs, network, system)", sel, fam))
-		case families[sel] || names[sel]:
+		case specFamilies[sel] || names[sel]:
 		default:
 			matched := false
 			for n := range names {
@@ -57,11 +55,8 @@ func checkSpecNames(s *spec.Spec, cs []collectors.Collector) (errs spec.Errors, 
 		check("collectors.timeouts."+n, n)
 	}
 	rules := map[string]bool{}
-	for _, r := range redact.Rules() {
-		rules[r.ID] = true
-	}
-	for _, r := range s.Redact.Regexes {
-		rules[r.ID] = true
+	for _, id := range ruleIDs {
+		rules[id] = true
 	}
 	for i, id := range s.Redact.Disable {
 		if !rules[id] {

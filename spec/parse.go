@@ -306,6 +306,11 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 	if s.Collectors.Concurrency < 0 {
 		bad("collectors.concurrency", "must be positive")
 	}
+	for i, n := range s.Environment.Keep {
+		if !envNameRE.MatchString(n) {
+			bad(fmt.Sprintf("environment.keep[%d]", i), "%q is not an environment variable name", n)
+		}
+	}
 	for i, d := range s.Network.DNS {
 		k := fmt.Sprintf("network.dns[%d]", i)
 		if !validHost(d.Name) {

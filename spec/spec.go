@@ -26,11 +26,19 @@ type Spec struct {
 	Files      []FileSource  `yaml:"files,omitempty" json:"files,omitempty"`
 	Redact     Redact        `yaml:"redact" json:"redact"`
 	Monitors   []Monitor     `yaml:"monitors,omitempty" json:"monitors,omitempty"`
-	Bundle     BundleCfg     `yaml:"bundle" json:"bundle"`
-	Upload     *Upload       `yaml:"upload,omitempty" json:"upload,omitempty"`
+	// Environment says which environment variables' values environment.json keeps.
+	Environment EnvironmentCfg `yaml:"environment,omitempty" json:"environment,omitempty"`
+	Bundle      BundleCfg      `yaml:"bundle" json:"bundle"`
+	Upload      *Upload        `yaml:"upload,omitempty" json:"upload,omitempty"`
 
 	file string     // where it was read from, for Problem
 	root *yaml.Node // its YAML, for line numbers
+}
+
+// EnvironmentCfg: values are denied by default (name and length only) except for an allowlist;
+// Keep adds the vendor's own variables (ACME_HOME) to it.
+type EnvironmentCfg struct {
+	Keep []string `yaml:"keep,omitempty" json:"keep,omitempty"`
 }
 
 // Metadata names the spec and its vendor.

@@ -231,3 +231,17 @@ func TestSpecURLPasswordsNeverInMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestEnvironmentKeep(t *testing.T) {
+	s, err := Parse("v.yaml", []byte("apiVersion: casefile/v1\nkind: Spec\nmetadata: {name: x}\nenvironment: {keep: [ACME_HOME]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Environment.Keep) != 1 || s.Environment.Keep[0] != "ACME_HOME" {
+		t.Errorf("keep = %v", s.Environment.Keep)
+	}
+	_, err = Parse("v.yaml", []byte("apiVersion: casefile/v1\nkind: Spec\nmetadata: {name: x}\nenvironment:\n  keep: [ACME_HOME, \"A=B\"]\n"))
+	if err == nil || !strings.Contains(err.Error(), `v.yaml:5: environment.keep[1]: "A=B" is not an environment variable name`) {
+		t.Errorf("bad keep name: err = %v", err)
+	}
+}

@@ -32,7 +32,7 @@ func BenchmarkArea(b *testing.B) {
 func BenchmarkEnvironment(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if _, err := Environment(context.Background(), "/"); err != nil {
+		if _, err := Environment(context.Background(), EnvOptions{Root: "/", Environ: os.Environ()}); err != nil {
 			b.Fatal(err)
 		}
 	}

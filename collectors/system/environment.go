@@ -27,11 +27,40 @@ type Facts struct {
 	CPUCount   int        `json:"cpu_count"`
 	// MemoryTotalBytes is the RAM the OS manages.
 	MemoryTotalBytes uint64 `json:"memory_total_bytes"`
-	// Env holds every environment variable of casefile's process; values pass through the
-	// bundle's redactor like every other byte.
+	// Env holds the values of the allowlisted environment variables only (see KeepEnv); they
+	// pass through the bundle's redactor like every other byte.
 	Env map[string]string `json:"env"`
-	// EnvOmitted lists variables whose values were longer than 4 KiB, with their sizes.
+	// EnvWithheld lists every other variable by name and value length: a value is denied by
+	// default, since a name says too little about whether it holds a secret (SSHPASS,
+	// KUBECONFIG_DATA, MY_SECRET_THING).
+	EnvWithheld []OmittedVar `json:"env_withheld"`
+	// EnvOmitted lists allowlisted variables whose values were longer than 4 KiB, with sizes.
 	EnvOmitted []OmittedVar `json:"env_omitted"`
+}
+
+// envAllow are the variables whose values environment.json keeps by default: they describe how
+// the process runs and hold no secret (proxy URLs pass through the URL-password rule).
+var envAllow = map[string]bool{
+	"PATH": true, "HOME": true, "SHELL": true, "TERM": true, "TZ": true, "LANG": true, "LANGUAGE": true,
+	"HTTP_PROXY": true, "HTTPS_PROXY": true, "NO_PROXY": true, "ALL_PROXY": true, "FTP_PROXY": true,
+}
+
+// KeepEnv reports whether environment.json keeps the value of variable name: the allowlist
+// (PATH, HOME, SHELL, TERM, TZ, LANG, LANGUAGE, LC_*, the proxy variables in either case) or a
+// name the spec lists in environment.keep (exact, case-sensitive).
+func KeepEnv(name string, keep []string) bool {
+	if envAllow[name] || strings.HasPrefix(name, "LC_") {
+		return true
+	}
+	if u := strings.ToUpper(name); strings.HasSuffix(u, "_PROXY") && envAllow[u] && name == strings.ToLower(name) {
+		return true
+	}
+	for _, k := range keep {
+		if k == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Locale is the process's locale variables and the system default.
@@ -61,19 +90,31 @@ type OmittedVar struct {
 	Bytes int    `json:"bytes"`
 }
 
-// Environment gathers the machine's stable facts, reading host files under root ("/" for the
-// live machine). It returns what it found even when some parts failed, with the joined errors.
-func Environment(ctx context.Context, root string) (Facts, error) {
-	s, err := newSource(root)
+// EnvOptions say where environment facts come from.
+type EnvOptions struct {
+	// Root prefixes host files ("/" for the live machine).
+	Root string
+	// Environ is the process environment as KEY=value (the caller injects it).
+	Environ []string
+	// Keep names further variables whose values are kept (the spec's environment.keep).
+	Keep []string
+}
+
+// Environment gathers the machine's stable facts, reading host files under o.Root. It returns
+// what it found even when some parts failed, with the joined errors.
+func Environment(ctx context.Context, o EnvOptions) (Facts, error) {
+	s, err := newSource(o.Root)
 	if err != nil {
 		return Facts{}, err
 	}
-	return environment(ctx, s)
+	environ := o.Environ
+	s.environ = func() []string { return environ }
+	return environment(ctx, s, o.Keep)
 }
 
-func environment(ctx context.Context, s *source) (Facts, error) {
+func environment(ctx context.Context, s *source, keep []string) (Facts, error) {
 	var p problems
-	e := Facts{Env: map[string]string{}, EnvOmitted: []OmittedVar{}}
+	e := Facts{Env: map[string]string{}, EnvWithheld: []OmittedVar{}, EnvOmitted: []OmittedVar{}}
 	e.Platform = platformFacts(ctx, s, &p)
 	e.Arch = runtime.GOARCH
 	e.Timezone, _ = timezone(s)
@@ -101,6 +142,10 @@ func environment(ctx context.Context, s *source) (Facts, error) {
 		if !ok || k == "" {
 			continue // Windows keeps per-drive working directories as "=C:=C:\\..."
 		}
+		if !KeepEnv(k, keep) {
+			e.EnvWithheld = append(e.EnvWithheld, OmittedVar{Name: k, Bytes: len(v)})
+			continue
+		}
 		if len(v) > maxEnvValue {
 			e.EnvOmitted = append(e.EnvOmitted, OmittedVar{Name: k, Bytes: len(v)})
 			continue
@@ -108,6 +153,7 @@ func environment(ctx context.Context, s *source) (Facts, error) {
 		e.Env[k] = v
 	}
 	sort.Slice(e.EnvOmitted, func(a, b int) bool { return e.EnvOmitted[a].Name < e.EnvOmitted[b].Name })
+	sort.Slice(e.EnvWithheld, func(a, b int) bool { return e.EnvWithheld[a].Name < e.EnvWithheld[b].Name })
 	return e, p.err()
 }
 

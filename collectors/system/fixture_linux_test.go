@@ -424,9 +424,10 @@ func TestFixtureEnvironment(t *testing.T) {
 	s := fixtureSource(t, fixture)
 	big := strings.Repeat("x", maxEnvValue+1)
 	s.environ = func() []string {
-		return []string{"LANG=en_US.UTF-8", "LC_ALL=C", "API_TOKEN=ghp_abc", "BASH_FUNC_x%%=" + big, "=C:=C:\\x", "EMPTY="}
+		return []string{"LANG=en_US.UTF-8", "LC_ALL=C", "API_TOKEN=ghp_abc", "PATH=" + big, "=C:=C:\\x", "EMPTY=",
+			"SSHPASS=Zq8!pLm2vX", "MY_SECRET_THING=abcdef12345", "ACME_HOME=/opt/acme", "https_proxy=http://p:3128"}
 	}
-	e, err := environment(context.Background(), s)
+	e, err := environment(context.Background(), s, []string{"ACME_HOME"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,17 +448,23 @@ func TestFixtureEnvironment(t *testing.T) {
 		CPUModel:         "Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz",
 		CPUCount:         2,
 		MemoryTotalBytes: 8000000 * 1024,
-		Env:              map[string]string{"LANG": "en_US.UTF-8", "LC_ALL": "C", "API_TOKEN": "ghp_abc", "EMPTY": ""},
-		EnvOmitted:       []OmittedVar{{Name: "BASH_FUNC_x%%", Bytes: maxEnvValue + 1}},
+		// Values only for the allowlist and the spec's keep list; names and lengths for the rest.
+		Env: map[string]string{"LANG": "en_US.UTF-8", "LC_ALL": "C", "ACME_HOME": "/opt/acme", "https_proxy": "http://p:3128"},
+		EnvWithheld: []OmittedVar{{Name: "API_TOKEN", Bytes: 7}, {Name: "EMPTY", Bytes: 0},
+			{Name: "MY_SECRET_THING", Bytes: 11}, {Name: "SSHPASS", Bytes: 10}},
+		EnvOmitted: []OmittedVar{{Name: "PATH", Bytes: maxEnvValue + 1}},
 	}
 	same(t, "environment", e, want)
 
 	// Environment (the exported entry) reads the same root.
-	e2, err := Environment(context.Background(), fixture)
+	e2, err := Environment(context.Background(), EnvOptions{Root: fixture, Environ: []string{"SSHPASS=x1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e2.Hostname != "fixture-host" || e2.Platform.Platform != "ubuntu" || e2.Timezone != "Europe/Berlin" {
 		t.Errorf("Environment(fixture) = %+v", e2.Platform)
+	}
+	if len(e2.Env) != 0 || len(e2.EnvWithheld) != 1 || e2.EnvWithheld[0] != (OmittedVar{Name: "SSHPASS", Bytes: 2}) {
+		t.Errorf("Environment(fixture) env = %v, withheld %v; want only the injected SSHPASS, withheld", e2.Env, e2.EnvWithheld)
 	}
 }

@@ -1,0 +1,274 @@
+// Package collect is the collection engine: the one way a bundle is made. The CLI, the daemon and
+// remote requests call Run with a Request; nothing below reads process globals (argv, the
+// environment, the host name, the clock): the caller injects them.
+package collect
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/casefile/casefile/bundle"
+	"github.com/casefile/casefile/collectors"
+	"github.com/casefile/casefile/internal/buildinfo"
+	"github.com/casefile/casefile/redact"
+	"github.com/casefile/casefile/spec"
+	"github.com/google/uuid"
+)
+
+// Request is everything one collection needs.
+type Request struct {
+	// Spec is the parsed effective spec, SpecRaw its bytes (for the digest), SpecSource where it
+	// came from.
+	Spec       *spec.Spec
+	SpecRaw    []byte
+	SpecSource spec.Source
+
+	// Only and Skip select collectors by name or family (--only/--skip); empty Only means the
+	// spec's collectors.only, else all.
+	Only, Skip []string
+	// Add and Logs are files/folders and log globs the customer added; Since the log window.
+	Add, Logs []string
+	Since     time.Duration
+
+	// Literals are extra exact values to redact; Domains extra domains to pseudonymize.
+	Literals []string
+	Domains  []string
+	// Anonymize pseudonymizes emails, IPs, host and user names. AnonymizeMap, when set, is the
+	// key and token map file kept on this machine (implies Anonymize).
+	Anonymize    bool
+	AnonymizeMap string
+
+	// OutDir is the folder the bundle is written to (created if missing); Format overrides the
+	// spec's archive format.
+	OutDir string
+	Format string
+	// BundleID is the bundle's UUID (random when empty). Ticket names the support ticket.
+	BundleID string
+	Ticket   string
+
+	// Root prefixes every host path the collectors read ("/" in production).
+	Root string
+
+	// Injected process facts.
+	Args     []string         // the command line, recorded (redacted) in environment.json
+	Environ  []string         // KEY=value, the environment recorded (names, allowlisted values)
+	Hostname string           // this machine's name ("" = unknown)
+	Username string           // the current user's name, pseudonymized when anonymizing
+	Created  time.Time        // created_at
+	Pinned   bool             // Created is pinned (SOURCE_DATE_EPOCH): starts = Created, durations 0
+	Clock    func() time.Time // collector start times when not pinned (default time.Now)
+
+	// Progress, when set, is told when each collector starts and ends (serialised).
+	Progress func(collectors.Event)
+	// Warn, when set, receives warnings (a spec naming a collector this machine lacks). The text
+	// has passed through the redactor.
+	Warn func(string)
+
+	// Registry builds the collectors (nil: the default families). Extra are further collectors
+	// the caller adds (the daemon adds its history); they are selected like the others.
+	Registry *collectors.Registry
+	Extra    []collectors.Collector
+}
+
+// Result is what a collection produced.
+type Result struct {
+	Path     string
+	Manifest *bundle.Manifest
+	Report   redact.Report
+	// Engine is the redaction engine the bundle was made with (its literals and rules), for
+	// redacting whatever the caller prints about this run.
+	Engine *redact.Engine
+}
+
+// Failed reports whether a collector failed or timed out (exit code 3).
+func (r *Result) Failed() bool { return r.Manifest.Failed() }
+
+// RequestError is a request that cannot run as given (a bad flag value); the CLI maps it to
+// the usage exit code.
+type RequestError struct{ Err error }
+
+func (e *RequestError) Error() string { return e.Err.Error() }
+func (e *RequestError) Unwrap() error { return e.Err }
+
+func badRequest(format string, args ...any) error {
+	return &RequestError{Err: fmt.Errorf(format, args...)}
+}
+
+// MinLiteral is the shortest literal secret accepted; a shorter one would redact ordinary text.
+const MinLiteral = 3
+
+// CheckLiterals validates literal secrets given on a command line.
+func CheckLiterals(lits []string) error {
+	for _, l := range lits {
+		if len(strings.TrimSpace(l)) < MinLiteral {
+			return badRequest("--redact-literal needs a value of at least %d characters (a shorter one would redact ordinary text)", MinLiteral)
+		}
+	}
+	return nil
+}
+
+// Run collects one bundle. On cancellation it returns ctx.Err() and leaves nothing behind.
+func Run(ctx context.Context, req Request) (*Result, error) {
+	if req.Spec == nil {
+		return nil, errors.New("collect: no spec")
+	}
+	s := req.Spec
+	if req.BundleID == "" {
+		req.BundleID = uuid.NewString()
+	} else if id, err := uuid.Parse(req.BundleID); err != nil {
+		return nil, badRequest("--bundle-id %q: not a UUID", req.BundleID)
+	} else {
+		req.BundleID = id.String()
+	}
+	if req.Created.IsZero() {
+		req.Created = time.Now().UTC().Truncate(time.Second)
+	}
+	if req.Clock == nil {
+		req.Clock = time.Now
+	}
+	if req.Since < 0 {
+		return nil, badRequest("--since must be longer than 0")
+	}
+	if err := CheckLiterals(req.Literals); err != nil {
+		return nil, err
+	}
+	if req.AnonymizeMap != "" {
+		req.Anonymize = true
+	}
+	if req.OutDir == "" {
+		req.OutDir = "."
+	}
+	format := s.Bundle.Format
+	if req.Format != "" {
+		format = req.Format
+	}
+	if err := bundle.CheckFormat(format); err != nil {
+		return nil, badRequest("--format: %v", err)
+	}
+	if err := os.MkdirAll(req.OutDir, 0o755); err != nil {
+		return nil, badRequest("--out %s: %v", req.OutDir, err)
+	}
+	if st, err := os.Stat(req.OutDir); err != nil || !st.IsDir() {
+		return nil, badRequest("--out %s: not a folder", req.OutDir)
+	}
+
+	eng, err := NewEngine(RedactOptions{
+		Spec: s, Source: req.SpecSource, Literals: req.Literals, Domains: req.Domains,
+		Anonymize: req.Anonymize, AnonymizeMap: req.AnonymizeMap,
+		Hostname: req.Hostname, Username: req.Username, CommandSecrets: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	reg := req.Registry
+	if reg == nil {
+		reg = DefaultRegistry()
+	}
+	opts := collectors.Options{Spec: s, Root: req.Root, Add: req.Add, Logs: req.Logs, Since: req.Since, Now: req.Created, Redactor: eng}
+	all, err := reg.Build(opts)
+	if err != nil {
+		return nil, err
+	}
+	all = append(all, req.Extra...)
+	errs, warnings := collectors.CheckSpecNames(s, all, RuleIDs(s))
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	for _, w := range warnings {
+		if req.Warn != nil {
+			req.Warn(eng.String("warning", w))
+		}
+	}
+	only := req.Only
+	if len(only) == 0 {
+		only = s.Collectors.Only
+	}
+	// What the customer named on the command line is collected whatever --only says.
+	if len(only) > 0 && len(req.Add) > 0 {
+		only = append(only, "files.added")
+	}
+	if len(only) > 0 && len(req.Logs) > 0 {
+		only = append(only, "logs.extra")
+	}
+	selected, err := collectors.Select(all, only, req.Skip, s.Collectors.Disable)
+	if err != nil {
+		return nil, &RequestError{Err: err}
+	}
+	if len(selected) == 0 {
+		return nil, badRequest("nothing to collect: --only/--skip and the spec leave no collector (this spec has: %s)", collectorNames(all))
+	}
+
+	limits := bundle.Limits{
+		MaxFileSize:      int64(s.Collectors.MaxFileSize),
+		MaxCollectorSize: int64(s.Collectors.MaxCollectorSize),
+		MaxBundleSize:    int64(s.Bundle.MaxSize),
+	}
+	stage, err := bundle.NewStage(req.OutDir, eng, limits)
+	if err != nil {
+		return nil, err
+	}
+	defer stage.Cleanup()
+
+	runner := &collectors.Runner{
+		Concurrency: s.Collectors.Concurrency,
+		Timeout:     s.TimeoutFor,
+		Pinned:      req.Pinned,
+		Now:         req.Clock,
+		Sink:        func(c collectors.Collector) collectors.RunSink { return stage.Sink(c) },
+		Progress:    req.Progress,
+	}
+	if req.Pinned {
+		created := req.Created
+		runner.Now = func() time.Time { return created }
+	}
+	results, err := runner.Run(ctx, selected)
+	if err != nil {
+		return nil, err
+	}
+
+	host := "host"
+	if req.Hostname != "" {
+		host = eng.HostToken(req.Hostname)
+	}
+	if err := writeMetadata(ctx, stage, &req, eng, host); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(req.SpecRaw)
+	m := &bundle.Manifest{
+		SchemaVersion: bundle.SchemaVersion,
+		BundleID:      req.BundleID,
+		CreatedAt:     req.Created,
+		Ticket:        req.Ticket,
+		Host:          host,
+		Tool:          buildinfo.Get(),
+		Spec:          bundle.SpecInfo{Name: s.Metadata.Name, Source: req.SpecSource.Kind, SHA256: hex.EncodeToString(sum[:])},
+		Format:        format,
+		Limits:        limits,
+		Collectors:    results,
+	}
+	path, err := stage.Write(ctx, m, req.OutDir)
+	if err != nil {
+		return nil, err
+	}
+	if req.AnonymizeMap != "" {
+		if err := writeAnonMap(req.AnonymizeMap, eng); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{Path: path, Manifest: m, Report: eng.Report(), Engine: eng}, nil
+}
+
+func collectorNames(cs []collectors.Collector) string {
+	names := make([]string, 0, len(cs))
+	for _, c := range cs {
+		names = append(names, c.Name())
+	}
+	return strings.Join(names, ", ")
+}
