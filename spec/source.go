@@ -140,8 +140,23 @@ func fetch(ctx context.Context, u string) ([]byte, error) {
 	return readCapped(resp.Body, RedactURL(u))
 }
 
-// userinfoRE matches a URL's password, which must never appear in a message.
+// urlPasswordMarker stands for a URL's password in messages, in the product's marker form.
+const urlPasswordMarker = "[REDACTED:url-password]"
+
+// userinfoRE matches a URL's password inside free text (an error message, an unparsable URL).
 var userinfoRE = regexp.MustCompile(`(://[^/@\s:]*):[^/@\s]*@`)
 
-// RedactURL hides a URL's password (anywhere in s) for messages.
-func RedactURL(s string) string { return userinfoRE.ReplaceAllString(s, "$1:[REDACTED:url-password]@") }
+// RedactURL hides a URL's password (anywhere in s) for messages. A string that is one URL goes
+// through url.URL.Redacted, which knows where the userinfo ends; its "xxxxx" becomes the
+// product's marker. Free text and what does not parse fall back to userinfoRE, so a password in
+// a malformed URL is hidden too.
+func RedactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.Host != "" && !strings.ContainsAny(s, " \t\r\n") {
+		if _, ok := u.User.Password(); !ok {
+			return s
+		}
+		// The user name is escaped in Redacted's output, so the first ":xxxxx@" is the password.
+		return strings.Replace(u.Redacted(), ":xxxxx@", ":"+urlPasswordMarker+"@", 1)
+	}
+	return userinfoRE.ReplaceAllString(s, "$1:"+urlPasswordMarker+"@")
+}
