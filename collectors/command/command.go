@@ -160,7 +160,7 @@ func (c Cmd) argv() []string {
 		script = strings.Join(c.Argv, " ")
 	}
 	if runtime.GOOS == "windows" {
-		return []string{"cmd.exe", "/C", script}
+		return []string{"cmd.exe", "/d", "/s", "/c", script} // command line: cmdExeLine
 	}
 	return []string{"/bin/sh", "-c", script}
 }
@@ -221,7 +221,7 @@ func Run(ctx context.Context, sink collectors.Sink, c Cmd, dir string) (Result, 
 	cmd.WaitDelay = time.Second
 	killGroup(cmd)
 	begin := time.Now()
-	runErr := cmd.Run()
+	runErr := runProcess(cmd, c.Shell)
 	res.DurationMS = time.Since(begin).Milliseconds()
 	res.TimedOut = errors.Is(cctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 	if cmd.ProcessState != nil && cmd.ProcessState.Exited() {
