@@ -266,10 +266,7 @@ func lookPath(name, dir string) (string, error) {
 
 // environment builds the allowlisted environment.
 func environment(allow []string) []string {
-	base := []string{"PATH"}
-	if runtime.GOOS == "windows" {
-		base = append(base, "SystemRoot", "SystemDrive", "WINDIR", "ComSpec", "PATHEXT", "TEMP", "TMP")
-	}
+	base := append([]string{"PATH"}, osEnv...)
 	var env []string
 	for _, name := range base {
 		if v, ok := os.LookupEnv(name); ok {

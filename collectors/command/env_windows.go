@@ -1,0 +1,4 @@
+package command
+
+// osEnv is passed through to commands besides PATH (see windowsEnv).
+var osEnv = windowsEnv
