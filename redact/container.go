@@ -45,18 +45,6 @@ type container struct {
 	yamlSeq bool   // the sequence items sit at the key's own indentation
 }
 
-// innerKeepWords: inner keys whose values name or describe a credential, not hold it.
-var innerKeepWords = map[string]bool{"user": true, "username": true, "login": true, "email": true,
-	"host": true, "hostname": true, "port": true, "region": true, "description": true, "issuer": true,
-	"audience": true, "scope": true, "scopes": true, "realm": true, "domain": true, "created": true,
-	"updated": true, "user_name": true, "principal": true, "endpoint": true}
-
-// countWords: last key segments naming a count, size or time.
-var countWords = map[string]bool{"length": true, "len": true, "ttl": true, "timeout": true, "age": true,
-	"count": true, "size": true, "max": true, "min": true, "expiry": true, "expires": true, "lifetime": true,
-	"interval": true, "duration": true, "days": true, "hours": true, "seconds": true, "minutes": true,
-	"bits": true, "retries": true, "attempts": true, "limit": true, "version": true, "port": true}
-
 // innerKey records what the inner key at b[ks:ke] says about its value.
 func (s *scanner) innerKey(key []byte) {
 	c := &s.cont
@@ -71,9 +59,9 @@ func (s *scanner) innerKey(key []byte) {
 		c.sens = true // a sensitive inner key: its value is redacted whatever it is
 		return
 	}
-	last := string(kb.s(kb.n - 1))
-	c.count = countWords[last]
-	c.keep = innerKeepWords[last] || metaWords[last] || innerKeepWords[lower(key)]
+	last := wordClass(kb.last())
+	c.count = last&kCount != 0
+	c.keep = last&(kKeep|kMeta) != 0 || keyWords[lower(key)]&kKeep != 0
 }
 
 // leaf decides one scalar value at b[vs:ve] inside a container.

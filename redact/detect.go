@@ -1,0 +1,172 @@
+package redact
+
+import "math/bits"
+
+// Word detectors. The scanner (scan.go) calls word for every word start; word computes, from a
+// few bytes around the word, which detectors could match it, then tries those in the order of
+// the detectors table below. The first detector that returns a position > 0 has handled the word
+// and scanning continues there; a detector that returns 0 declines.
+//
+// The order matters and is part of the behaviour:
+//
+//  1. crypt-hash          $6$salt$hash ($ before the word): the hash part is redacted
+//  2. provider-token      fixed-prefix vendor tokens (tokens.go, tokenRules)
+//  3. base64-run          88-char base64 ending in == (Azure storage key); long base64 blobs
+//                         (public keys, certificate bodies) are skipped whole
+//  4. bare-basic          base64 "user:password" without a Basic header
+//  5. telegram-token      digits:35 chars
+//  6. azure-client-secret xxx8Q~...
+//  7. discord-token       three dot-separated base64url parts
+//  8. terraform-token     *.atlasv1.*
+//  9. pem-begin           -----BEGIN ... PRIVATE KEY----- (pem.go)
+// 10. ppk-private-lines   PuTTY "Private-Lines: N" (pem.go)
+// 11. auth-scheme         Bearer / SSWS / Basic followed by a credential, anywhere (auth.go)
+// 12. number-word         a word starting with a digit: never a key; only URLs, e-mails and,
+//                         with anonymize, IPs (terminal)
+// 13. key-structure       the word as a key: key=value, key: value, JSON, XML, flags, URLs,
+//                         e-mails (assign.go) (terminal)
+//
+// Exactly one of the two terminal detectors applies to each word, so every word is handled.
+
+// wordAt is the word being scanned: b[i:j], with ws <= i where leading underscores start the key
+// (_authToken). shape has bit 1 when the word holds a separator (_ - .) and bit 2 when it holds
+// an uppercase letter.
+type wordAt struct {
+	ws, i, j int
+	shape    byte
+}
+
+type detector struct {
+	name string
+	run  func(s *scanner, w wordAt) int
+}
+
+const (
+	detCrypt = iota
+	detToken
+	detBase64
+	detBareBasic
+	detTelegram
+	detAzureClient
+	detDiscord
+	detTerraform
+	detPEM
+	detPPK
+	detScheme
+	detNumber
+	detKey
+	numDetectors
+)
+
+// detectors, in the order they are tried (see the list above).
+var detectors = [numDetectors]detector{
+	detCrypt:       {"crypt-hash", (*scanner).detectCryptHash},
+	detToken:       {"provider-token", (*scanner).detectProviderToken},
+	detBase64:      {"base64-run", (*scanner).detectBase64Run},
+	detBareBasic:   {"bare-basic", (*scanner).detectBareBasic},
+	detTelegram:    {"telegram-token", (*scanner).detectTelegram},
+	detAzureClient: {"azure-client-secret", (*scanner).detectAzureClientSecret},
+	detDiscord:     {"discord-token", (*scanner).detectDiscord},
+	detTerraform:   {"terraform-token", (*scanner).detectTerraform},
+	detPEM:         {"pem-begin", (*scanner).detectPEMBegin},
+	detPPK:         {"ppk-private-lines", (*scanner).detectPPK},
+	detScheme:      {"auth-scheme", (*scanner).detectAuthScheme},
+	detNumber:      {"number-word", (*scanner).detectNumberWord},
+	detKey:         {"key-structure", (*scanner).detectKeyStructure},
+}
+
+// word handles the word starting at i (ws includes leading underscores) and returns where scanning
+// continues.
+func (s *scanner) word(ws, i int) int {
+	b, n := s.b, s.n
+	j := n
+	var shape byte
+	for x, c := range b[i:] {
+		if !isKeyChar[c] {
+			j = i + x
+			break
+		}
+		shape |= wordShape[c]
+	}
+	w := wordAt{ws: ws, i: i, j: j, shape: shape}
+	m := s.candidates(w)
+	for m != 0 {
+		d := bits.TrailingZeros32(m)
+		m &= m - 1
+		if next := detectors[d].run(s, w); next > 0 {
+			return next
+		}
+	}
+	return j // not reached: a terminal detector always handles the word
+}
+
+// candidates is the set of detectors whose cheap precondition holds for w (bit k: detectors[k]).
+// Each detector still checks the rest of its conditions itself.
+func (s *scanner) candidates(w wordAt) uint32 {
+	b, n, i, j := s.b, s.n, w.i, w.j
+	l := j - i
+	var m uint32
+	if i > 0 && b[i-1] == '$' {
+		m |= 1 << detCrypt
+	}
+	if firstByte[b[i]] != nil && i+1 < n && firstTwo[uint16(b[i])<<8|uint16(b[i+1])] {
+		m |= 1 << detToken
+	}
+	var next byte // the byte after the word, 0 at the end
+	if j < n {
+		next = b[j]
+	}
+	if next == '+' || next == '/' || next == '=' || l >= 86 {
+		m |= 1 << detBase64
+	}
+	if l >= 12 && w.shape&2 != 0 && next != '.' {
+		m |= 1 << detBareBasic
+	}
+	if next == ':' && l >= 8 {
+		m |= 1 << detTelegram
+	}
+	if l == 5 && next == '~' {
+		m |= 1 << detAzureClient
+	}
+	if l >= 50 && l <= 90 {
+		m |= 1 << detDiscord
+	}
+	if l > 70 {
+		m |= 1 << detTerraform
+	}
+	if l == 5 && i >= 5 && b[i] == 'B' {
+		m |= 1 << detPEM
+	}
+	if l == 13 && next == ':' && b[i] == 'P' {
+		m |= 1 << detPPK
+	}
+	if next == ' ' && l >= 4 && l <= 6 && (b[i]|0x20 == 'b' || b[i]|0x20 == 's') {
+		m |= 1 << detScheme
+	}
+	if b[i] <= '9' && w.ws == i {
+		m |= 1 << detNumber
+	} else {
+		m |= 1 << detKey
+	}
+	return m
+}
+
+// detectNumberWord: numbers, timestamps, hex ids are never keys; only URLs, e-mails and (with
+// anonymize) IPs.
+func (s *scanner) detectNumberWord(w wordAt) int {
+	b, n, j := s.b, s.n, w.j
+	if j+2 < n && b[j] == ':' && b[j+1] == '/' && b[j+2] == '/' {
+		return s.url(j + 3)
+	}
+	if s.anon {
+		if j < n && b[j] == '@' {
+			if e := s.email(w.ws, j); e > 0 {
+				return e
+			}
+		}
+		if e := s.anonWord(w.i, j); e > 0 {
+			return e
+		}
+	}
+	return j
+}

@@ -1,0 +1,356 @@
+package redact
+
+// Key classification. Every decision about a key name goes through one table, keyWords, which
+// maps a lowercase key segment to the classes it belongs to, and one splitting function,
+// keyBuf.split, which cuts a key into segments at _ - . and lower->Upper (camelCase) boundaries.
+// The classifiers below (classifyKey, passwordKey, numericSecretKey, ...) are predicates over the
+// segments' classes; none keeps a word list of its own.
+
+// Key classification. Every decision about a key name goes through one table, keyWords, which
+// maps a lowercase key segment to the classes it belongs to, and one splitting function,
+// keyBuf.split, which cuts a key into segments at _ - . and lower->Upper (camelCase) boundaries.
+// The classifiers below (classifyKey, passwordKey, numericSecretKey, ...) are predicates over the
+// segments' classes; none keeps a word list of its own.
+
+// keyClass is a set of classes of one key segment.
+type keyClass uint32
+
+const (
+	// kStrong: a last segment (or the last two joined) that makes a key sensitive: its value is
+	// redacted whatever it looks like (password, token, api_key's "apikey", session).
+	kStrong keyClass = 1 << iota
+	// kPassword: a two-field config line with this last segment holds a secret
+	// ("requirepass foobared", "password hunter2"); SQL PASSWORD('x').
+	kPassword
+	// kChosen: the value is a word someone chose (a password or passphrase), so a camelCase value
+	// can be the secret itself; under token or key names it is a field name.
+	kChosen
+	// kNumeric: the value is a secret even when it is all digits (PIN, OTP, numeric API key).
+	kNumeric
+	// kPlural: a plural secret word, the key of a list whose elements can be numeric secrets.
+	kPlural
+	// kAmbiguous: also an ordinary word or abbreviation (x86/PAT:, session:, auth:): a plain
+	// dictionary word after it is no secret.
+	kAmbiguous
+	// kURL: the value is usually a URL or connection string; its credentials are found by the URL
+	// rules and host and path stay readable.
+	kURL
+	// kQualifier: before "key", makes the key strong (api_key, AccountKey, SharedAccessKey).
+	kQualifier
+	// kCount: names a count, size or time (password_min_length, token_ttl).
+	kCount
+	// kMeta: names or describes a secret without holding it (secret_name, password_file).
+	kMeta
+	// kKeep: inside a container under a sensitive key, the value names the credential's owner or
+	// place (user, host, region), not the secret.
+	kKeep
+	// kAuth: Authorization-style: the scheme word is kept.
+	kAuth
+	// kCookie: Cookie / Set-Cookie: each cookie value is redacted.
+	kCookie
+	// kKey: "key" or "keys": strong after a qualifier, weak otherwise.
+	kKey
+	// kWeak: hash, salt, nonce, seed, sid: the value is redacted only when it looks random.
+	kWeak
+	// kSession: before "id" makes a session id (session_id, sess_id).
+	kSession
+	// kPublic: before the last segment, names public material (public_key, pub_token).
+	kPublic
+	// kPayload: after a kPayloadOwner segment, the key holds the owner's value (password_value,
+	// secret_data).
+	kPayload
+	kPayloadOwner
+	// kSecretWord: "secret" or "secrets", which also counts before the last segment
+	// (secret_key_base).
+	kSecretWord
+	// kLastSeg: not sensitive alone, but a last segment that the classes above can make sensitive
+	// together with the segment before it (api_key, session_id, connection_string). Used by the
+	// prefilters only.
+	kLastSeg
+)
+
+// keyWords is the one table of key segment words.
+var keyWords = map[string]keyClass{
+	"access":           kQualifier,
+	"accesskey":        kStrong,
+	"accesstoken":      kStrong,
+	"account":          kQualifier,
+	"accountkey":       kStrong,
+	"admin":            kQualifier,
+	"adminpass":        kStrong,
+	"aes":              kQualifier,
+	"age":              kCount | kMeta,
+	"alg":              kMeta,
+	"algorithm":        kMeta,
+	"api":              kQualifier,
+	"apikey":           kStrong | kPassword | kNumeric,
+	"apikeys":          kStrong | kPlural,
+	"apipassword":      kStrong,
+	"apisecret":        kStrong,
+	"apitoken":         kStrong,
+	"app":              kQualifier,
+	"appkey":           kStrong,
+	"application":      kQualifier,
+	"arn":              kMeta,
+	"attempts":         kCount,
+	"audience":         kKeep,
+	"auth":             kStrong | kAmbiguous | kQualifier,
+	"authentication":   kAuth | kLastSeg,
+	"authkey":          kStrong,
+	"authorization":    kAuth | kLastSeg,
+	"authtoken":        kStrong,
+	"b64":              kPayload | kLastSeg,
+	"backend":          kMeta,
+	"base64":           kPayload | kLastSeg,
+	"bearer":           kStrong | kAmbiguous,
+	"bits":             kCount | kMeta,
+	"bot":              kQualifier,
+	"browser":          kQualifier,
+	"cipher":           kQualifier,
+	"client":           kQualifier,
+	"clientsecret":     kStrong,
+	"connectionstring": kStrong | kURL,
+	"connstr":          kStrong | kURL,
+	"consumer":         kQualifier,
+	"consumersecret":   kStrong,
+	"contrasena":       kStrong,
+	"cookie":           kQualifier | kCookie | kLastSeg,
+	"cookies":          kCookie | kLastSeg,
+	"count":            kCount | kMeta,
+	"created":          kKeep,
+	"cred":             kStrong | kAmbiguous,
+	"credential":       kStrong | kPassword,
+	"credentials":      kStrong | kPassword,
+	"creds":            kStrong | kAmbiguous,
+	"crypt":            kQualifier,
+	"csrf":             kStrong | kAmbiguous | kQualifier,
+	"csrftoken":        kStrong,
+	"data":             kPayload | kLastSeg,
+	"days":             kCount | kMeta,
+	"decryption":       kQualifier,
+	"deploy":           kQualifier,
+	"description":      kKeep,
+	"destkeypass":      kStrong,
+	"deststorepass":    kStrong,
+	"dev":              kQualifier,
+	"developer":        kQualifier,
+	"dir":              kMeta,
+	"domain":           kKeep,
+	"dsn":              kStrong | kURL,
+	"duration":         kCount | kMeta,
+	"email":            kKeep,
+	"enabled":          kMeta,
+	"enc":              kPayload | kLastSeg,
+	"encrypted":        kPayload | kLastSeg,
+	"encryption":       kQualifier,
+	"encryptionkey":    kStrong,
+	"endpoint":         kKeep,
+	"env":              kMeta,
+	"expires":          kCount | kMeta,
+	"expiry":           kCount | kMeta,
+	"field":            kMeta,
+	"file":             kMeta,
+	"format":           kMeta,
+	"gpg":              kQualifier,
+	"hash":             kWeak | kPayload | kLastSeg,
+	"haslo":            kStrong,
+	"header":           kMeta,
+	"hmac":             kQualifier,
+	"hmackey":          kStrong,
+	"host":             kKeep,
+	"hostname":         kKeep,
+	"hotp":             kNumeric,
+	"hours":            kCount | kMeta,
+	"id":               kMeta | kLastSeg,
+	"idtoken":          kStrong,
+	"ingest":           kQualifier,
+	"instrumentation":  kQualifier,
+	"integration":      kQualifier,
+	"interval":         kCount | kMeta,
+	"issuer":           kKeep,
+	"jsessionid":       kStrong,
+	"jwt":              kStrong | kAmbiguous | kQualifier,
+	"kennwort":         kStrong | kPassword | kChosen,
+	"key":              kKey | kLastSeg,
+	"keypass":          kStrong,
+	"keys":             kKey | kLastSeg,
+	"keystorepass":     kStrong,
+	"kind":             kMeta,
+	"label":            kMeta,
+	"len":              kCount | kMeta,
+	"length":           kCount | kMeta,
+	"license":          kQualifier,
+	"licensekey":       kStrong,
+	"lifetime":         kCount | kMeta,
+	"limit":            kCount,
+	"live":             kQualifier,
+	"location":         kMeta,
+	"login":            kKeep,
+	"losenord":         kStrong,
+	"master":           kQualifier,
+	"masterauth":       kStrong | kPassword | kChosen,
+	"masterkey":        kStrong,
+	"masterpassword":   kStrong,
+	"max":              kCount | kMeta,
+	"method":           kMeta,
+	"min":              kCount | kMeta,
+	"minutes":          kCount | kMeta,
+	"mobile":           kQualifier,
+	"mode":             kMeta,
+	"motdepasse":       kStrong | kPassword | kChosen,
+	"mysqlpwd":         kStrong,
+	"name":             kMeta,
+	"nonce":            kWeak | kLastSeg,
+	"otp":              kStrong | kNumeric | kAmbiguous,
+	"otps":             kPlural,
+	"parola":           kStrong,
+	"partner":          kQualifier,
+	"pass":             kStrong | kPassword | kChosen,
+	"passcode":         kStrong | kChosen | kNumeric,
+	"passcodes":        kPlural,
+	"passphrase":       kStrong | kPassword | kChosen,
+	"passphrases":      kStrong | kPlural,
+	"passwd":           kStrong | kPassword | kChosen,
+	"password":         kStrong | kPassword | kChosen | kPayloadOwner,
+	"passwords":        kStrong | kPlural,
+	"passwort":         kStrong | kPassword | kChosen,
+	"pat":              kStrong | kAmbiguous,
+	"path":             kMeta,
+	"pgp":              kQualifier,
+	"pgpassword":       kStrong,
+	"phpsessid":        kStrong,
+	"pin":              kChosen | kNumeric,
+	"pincode":          kNumeric,
+	"pins":             kPlural,
+	"policy":           kMeta,
+	"port":             kCount | kKeep,
+	"prefix":           kMeta,
+	"primary":          kQualifier,
+	"principal":        kKeep,
+	"private":          kQualifier,
+	"privatekey":       kStrong | kNumeric,
+	"privkey":          kStrong,
+	"prod":             kQualifier,
+	"provider":         kMeta,
+	"pub":              kPublic,
+	"public":           kPublic,
+	"pw":               kStrong | kNumeric,
+	"pwd":              kStrong | kPassword | kChosen,
+	"pword":            kStrong | kNumeric,
+	"read":             kQualifier,
+	"realm":            kKeep,
+	"ref":              kMeta,
+	"refreshtoken":     kStrong,
+	"region":           kKeep,
+	"requirepass":      kStrong | kPassword | kChosen,
+	"rest":             kQualifier,
+	"retries":          kCount,
+	"root":             kQualifier,
+	"rootpw":           kStrong,
+	"rotation":         kMeta,
+	"salasana":         kStrong,
+	"salt":             kWeak | kLastSeg,
+	"sas":              kStrong | kAmbiguous | kQualifier,
+	"saskey":           kStrong,
+	"sastoken":         kStrong,
+	"scheme":           kMeta,
+	"scope":            kKeep,
+	"scopes":           kKeep,
+	"sdk":              kQualifier,
+	"secondary":        kQualifier,
+	"seconds":          kCount | kMeta,
+	"secret":           kStrong | kPassword | kChosen | kQualifier | kPayloadOwner | kSecretWord,
+	"secretaccesskey":  kStrong,
+	"secretkey":        kStrong | kNumeric,
+	"secrets":          kStrong | kPlural | kSecretWord,
+	"securestring":     kStrong,
+	"seed":             kWeak | kLastSeg,
+	"senha":            kStrong,
+	"server":           kQualifier,
+	"service":          kQualifier,
+	"sess":             kSession,
+	"sessid":           kStrong,
+	"session":          kStrong | kAmbiguous | kQualifier | kSession,
+	"sessionid":        kStrong,
+	"sessionkey":       kStrong,
+	"sessiontoken":     kStrong,
+	"shared":           kQualifier,
+	"sharedaccesskey":  kStrong,
+	"sid":              kWeak | kLastSeg,
+	"sig":              kStrong | kAmbiguous,
+	"signature":        kStrong | kAmbiguous,
+	"signing":          kQualifier,
+	"signingkey":       kStrong,
+	"size":             kCount | kMeta,
+	"source":           kMeta,
+	"srckeypass":       kStrong,
+	"srcstorepass":     kStrong,
+	"ssh":              kQualifier,
+	"ssl":              kQualifier,
+	"storage":          kQualifier,
+	"store":            kMeta,
+	"storepass":        kStrong,
+	"string":           kLastSeg,
+	"subscription":     kQualifier,
+	"test":             kQualifier,
+	"timeout":          kCount | kMeta,
+	"tls":              kQualifier,
+	"token":            kStrong | kPassword | kQualifier,
+	"tokens":           kStrong | kPlural,
+	"totp":             kStrong | kNumeric,
+	"truststorepass":   kStrong,
+	"ttl":              kCount | kMeta,
+	"type":             kMeta,
+	"updated":          kKeep,
+	"uri":              kURL,
+	"url":              kURL | kMeta,
+	"user":             kQualifier | kKeep,
+	"user_name":        kKeep,
+	"username":         kKeep,
+	"value":            kPayload | kLastSeg,
+	"var":              kMeta,
+	"version":          kCount | kMeta,
+	"wachtwoord":       kStrong,
+	"webhook":          kQualifier,
+	"webhookurl":       kStrong,
+	"write":            kQualifier,
+	"xsrf":             kStrong | kAmbiguous,
+	"xsrftoken":        kStrong,
+}
+
+// keySuffixes make a single run-together segment sensitive (dbpassword, accesstoken). They apply
+// when the segment is longer than the suffix; the segment that equals a suffix is in keyWords.
+var keySuffixes = [...]struct {
+	s   string
+	cls keyClass
+}{
+	{"password", kStrong | kPassword | kChosen},
+	{"passwd", kStrong | kPassword | kChosen},
+	{"secret", kStrong | kPassword | kChosen},
+	{"token", kStrong | kPassword},
+	{"apikey", kStrong},
+	{"privatekey", kStrong},
+	{"accesskey", kStrong},
+	{"secretkey", kStrong},
+	{"credential", kStrong},
+	{"credentials", kStrong},
+	{"passphrase", kStrong},
+	{"sessionid", kStrong},
+}
+
+// wordClass is the classes of one lowercase segment.
+func wordClass(seg []byte) keyClass { return keyWords[string(seg)] }
+
+// suffixClass is the classes that seg gets from the suffixes it ends with (and is longer than).
+func suffixClass(seg []byte) keyClass {
+	var c keyClass
+	for _, sf := range keySuffixes {
+		if len(seg) > len(sf.s) && string(seg[len(seg)-len(sf.s):]) == sf.s {
+			c |= sf.cls
+		}
+	}
+	return c
+}
+
+// segClass is a segment's classes from the table and from its suffixes.
+func segClass(seg []byte) keyClass { return wordClass(seg) | suffixClass(seg) }

@@ -1,0 +1,133 @@
+package redact
+
+import "bytes"
+
+// PEM private key blocks and PuTTY private keys.
+
+// detectPEMBegin: a PEM private key at the BEGIN of "-----BEGIN ... PRIVATE KEY-----".
+func (s *scanner) detectPEMBegin(w wordAt) int {
+	b, i := s.b, w.i
+	if string(b[i:w.j]) == "BEGIN" && string(b[i-5:i]) == "-----" {
+		return s.pem(i - 5)
+	}
+	return 0
+}
+
+// detectPPK: PuTTY .ppk: the lines after "Private-Lines: N" are the private key.
+func (s *scanner) detectPPK(w wordAt) int {
+	b, n, j := s.b, s.n, w.j
+	if string(b[w.i:j]) != "Private-Lines" {
+		return 0
+	}
+	v := skipSpaces(b, j+1)
+	e := v
+	for e < n && b[e] >= '0' && b[e] <= '9' {
+		e++
+	}
+	if e > v && (e == n || !isKeyChar[b[e]]) {
+		s.add(v, e, RulePrivateKey)
+		s.pemOpen = true
+		s.pemPrefix = 0
+		return e
+	}
+	return 0
+}
+
+var (
+	pemBegin = []byte("-----BEGIN")
+	pemEnd   = []byte("-----END")
+	dashes   = []byte("-----")
+)
+
+// pem handles a BEGIN marker at p. For private keys it redacts to the END marker on this line, or
+// to the end of the line and opens block mode for the lines that follow.
+func (s *scanner) pem(p int) int {
+	b := s.b
+	hdrEnd := bytes.Index(b[p+10:], dashes)
+	if hdrEnd < 0 || hdrEnd > 60 {
+		return 0
+	}
+	hdr := b[p+10 : p+10+hdrEnd]
+	if !bytes.Contains(hdr, []byte("PRIVATE KEY")) {
+		return 0
+	}
+	after := p + 10 + hdrEnd + 5
+	if e := bytes.Index(b[after:], pemEnd); e >= 0 {
+		endm := after + e + len(pemEnd)
+		if d := bytes.Index(b[endm:], dashes); d >= 0 && d < 60 {
+			endm += d + 5
+		}
+		s.add(p, endm, RulePrivateKey)
+		return endm
+	}
+	// No END on this line: the key goes on in the lines that follow. Inside a JSON string, stop at
+	// its closing quote so the line stays valid JSON.
+	end := s.n
+	for q := after; q < s.n; q++ {
+		if s.b[q] == '"' && s.b[q-1] != '\\' {
+			end = q
+			break
+		}
+	}
+	s.add(p, end, RulePrivateKey)
+	s.pemOpen = true
+	s.pemPrefix = p - s.ctx
+	return end
+}
+
+// pemJSONBody finds a PEM body line wrapped in a JSON string at about the offset where BEGIN
+// was on its line (journald -o json, structured loggers): it returns the run to remove.
+func pemJSONBody(l []byte, prefix int) (int, int, bool) {
+	for off := max(1, prefix-4); off <= prefix+4 && off < len(l); off++ {
+		if l[off-1] != '"' {
+			continue
+		}
+		e := off
+		for e < len(l) && (isB64[l[e]] || l[e] == '\\' && e+1 < len(l) && (l[e+1] == 'n' || l[e+1] == 'r')) {
+			if l[e] == '\\' {
+				e++
+			}
+			e++
+		}
+		if e > off && e < len(l) && l[e] == '"' {
+			if r := skipSpaces(l, e+1); r < len(l) && l[r] == ':' {
+				continue // a JSON key ("auth": ...), not a body line
+			}
+			return off, e, true
+		}
+	}
+	return 0, 0, false
+}
+
+// pemBodyLine: a line inside a PEM block (optionally with a log prefix about as long as the BEGIN
+// line's): its last field is base64, a PEM header, or it is blank.
+func pemBodyLine(l []byte, prefix int) bool {
+	t := bytes.TrimRight(l, " \t\r")
+	if len(t) == 0 {
+		return true
+	}
+	if prefix > 0 && len(t) <= prefix && len(t) >= prefix-4 && (t[len(t)-1] == ':' || t[len(t)-1] == ']' || t[len(t)-1] == '>' || t[len(t)-1] == '|') && bytes.IndexAny(t, " \t0123456789") >= 0 {
+		return true // a blank line of the block carrying only its log prefix
+	}
+	if bytes.Contains(t, []byte("Proc-Type:")) || bytes.Contains(t, []byte("DEK-Info:")) || bytes.Contains(t, []byte("Comment:")) || bytes.Contains(t, []byte("Version:")) {
+		return true
+	}
+	f := t
+	if sp := bytes.LastIndexAny(t, " \t"); sp >= 0 {
+		f = t[sp+1:]
+	}
+	if pl := len(t) - len(f); pl != 0 && (pl < prefix-4 || pl > prefix+4) {
+		// a prefix, but not one like the BEGIN line's: the block has ended
+		return false
+	}
+	f = bytes.Trim(f, `"',`)
+	if len(f) == 0 {
+		return false
+	}
+	for _, c := range f {
+		if !isB64[c] && c != '\\' {
+			return false
+		}
+	}
+	return true
+}
