@@ -3,6 +3,7 @@
 package files
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -14,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ulikunitz/xz"
 
 	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/spec"
@@ -63,7 +66,7 @@ type Record struct {
 	Mode         string    `json:"mode,omitempty"`
 	ModTime      time.Time `json:"mod_time,omitempty"`
 	LinkTo       string    `json:"symlink_target,omitempty"`
-	Decompressed string    `json:"decompressed,omitempty"`    // gzip, zstd or bzip2: the bundle holds the decompressed text
+	Decompressed string    `json:"decompressed,omitempty"`    // gzip, zstd, bzip2 or xz: the bundle holds the decompressed text
 	Transcoded   string    `json:"transcoded_from,omitempty"` // utf-16le or utf-16be: the bundle holds UTF-8
 	Truncated    bool      `json:"truncated,omitempty"`
 	Kept         int64     `json:"bytes_kept,omitempty"`
@@ -310,11 +313,7 @@ func (c *Collector) copyOne(ctx context.Context, sink collectors.Sink, p string,
 	head = head[:n]
 	kind := collectors.Compression(head)
 	enc := utf16Kind(head)
-	switch {
-	case kind == "xz":
-		r.Skipped = SkipBinary // reading xz would need another dependency
-		return r
-	case kind == "" && enc == "" && isBinary(head):
+	if kind == "" && enc == "" && isBinary(head) {
 		r.Skipped = SkipBinary
 		return r
 	}
@@ -440,10 +439,19 @@ func (c *Collector) copyDecoded(ctx context.Context, sink collectors.Sink, f *os
 }
 
 // openText returns the file's text from its start: decompressed when kind names a compression,
-// transcoded to UTF-8 when enc names a UTF-16 form. done releases the decompressor.
+// transcoded to UTF-8 when enc names a UTF-16 form. done releases the decompressor. xz is read
+// here with github.com/ulikunitz/xz; the other kinds by collectors.Decompress.
 func openText(ctx context.Context, f *os.File, size int64, kind, enc string) (text io.Reader, done func(), err error) {
 	text, done = io.NewSectionReader(f, 0, size), func() {}
-	if kind != "" {
+	switch kind {
+	case "":
+	case "xz":
+		zr, err := xz.NewReader(bufio.NewReaderSize(text, 64<<10))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", kind, err)
+		}
+		text = zr
+	default:
 		zr, err := collectors.Decompress(kind, text)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", kind, err)

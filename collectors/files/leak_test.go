@@ -221,6 +221,9 @@ func TestCompressedAndUTF16AreReadAsText(t *testing.T) {
 			return append([]byte{0xff, 0xfe}, tool(t, "iconv", []byte(text), "-f", "UTF-8", "-t", "UTF-16LE")...)
 		}},
 		{"gzipped-utf16", "app.conf.gz", "app.conf", "gzip", "utf-16le", func(t *testing.T) []byte { return gz(t, utf16Bytes(text, false)) }},
+		{"xz", "app.conf.xz", "app.conf", "xz", "", func(t *testing.T) []byte { return tool(t, "xz", []byte(text), "-c") }},
+		{"xz-library", "app.conf.xz", "app.conf", "xz", "", func(t *testing.T) []byte { return xzData(t, []byte(text)) }},
+		{"xz-utf16be", "app.conf.xz", "app.conf", "xz", "utf-16be", func(t *testing.T) []byte { return xzData(t, utf16Bytes(text, true)) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			root := t.TempDir()
@@ -259,9 +262,8 @@ func TestBinaryFilesAreLeftOut(t *testing.T) {
 		"data.bin":         append([]byte("password="+secret+"\n"), 0, 0, 0),
 		"plain.conf":       []byte("password=" + secret + "\n"),
 	}
-	if _, err := exec.LookPath("xz"); err == nil {
-		files["old.log.xz"] = tool(t, "xz", []byte("password="+secret+"\n"), "-c")
-	}
+	// An xz file is decoded now; one whose content is binary is still left out.
+	files["core.xz"] = xzData(t, append([]byte("password="+secret+"\n"), 0, 0, 0))
 	for name, data := range files {
 		writeFile(t, root, "etc/app/"+name, data)
 	}

@@ -5,7 +5,7 @@
 // How a file is cut without buffering it: a plain file is seekable, so a binary search on line
 // timestamps finds the byte offset where the window starts, and the copy starts at
 // max(window start, end of file - cap), moved forward to a line start. A compressed file (gzip,
-// zstd, bzip2) is read twice: a first pass finds the window start and the decompressed size, the
+// zstd, bzip2, xz) is read twice: a first pass finds the window start and the decompressed size, the
 // second skips to the same offset and streams the rest. Nothing unredacted is written anywhere
 // but the sink; memory holds only read buffers. Logs read from a command (journalctl, dmesg, log show, wevtutil) keep
 // their newest part in an in-memory ring of at most the file cap.
@@ -24,6 +24,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ulikunitz/xz"
 
 	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/spec"
@@ -350,7 +352,7 @@ func (s *fileSource) collectFile(ctx context.Context, sink collectors.Sink, f *h
 			return nil
 		}
 		return s.copyPlain(ctx, sink, fh, size, since, limit, p, e)
-	case "gzip", "zstd", "bzip2":
+	case "gzip", "zstd", "bzip2", "xz":
 		e.Compressed = c
 		return s.copyCompressed(ctx, sink, c, fh, since, limit, p, e)
 	default:
@@ -386,10 +388,18 @@ func (s *fileSource) copyPlain(ctx context.Context, sink collectors.Sink, fh *os
 	return s.write(ctx, sink, io.NewSectionReader(fh, start, size-start), e)
 }
 
-// decompress opens a decompressing reader over the whole file.
+// decompress opens a decompressing reader over the whole file. xz is read here with
+// github.com/ulikunitz/xz; the other kinds by collectors.Decompress.
 func decompress(kind string, fh *os.File) (io.ReadCloser, error) {
 	if _, err := fh.Seek(0, io.SeekStart); err != nil {
 		return nil, err
+	}
+	if kind == "xz" {
+		zr, err := xz.NewReader(bufio.NewReaderSize(fh, 64<<10))
+		if err != nil {
+			return nil, err
+		}
+		return io.NopCloser(zr), nil
 	}
 	return collectors.Decompress(kind, fh)
 }

@@ -86,7 +86,8 @@ type fixture struct {
 }
 
 // acmeTree builds /var/log/acme with the current log, a plain and two compressed rotations, an
-// access log older than the window at its start, a huge line, a binary file and an xz file.
+// access log older than the window at its start, a huge line, a binary file and an xz file
+// reaching back past the window.
 func acmeTree(t *testing.T) fixture {
 	root := t.TempDir()
 	fx := fixture{root: root, files: map[string][]byte{}}
@@ -127,7 +128,9 @@ func acmeTree(t *testing.T) fixture {
 		bin[i] = byte(i * 31)
 	}
 	add("var/log/acme/core.bin", bin, testNow, false)
-	add("var/log/acme/old.log.xz", []byte{0xfd, '7', 'z', 'X', 'Z', 0, 1, 2, 3}, testNow, false)
+	old := genLines(testNow.Add(-30*h), testNow.Add(-20*h), 17*time.Second, rfc3339Fmt)
+	writeFile(t, root, "var/log/acme/old.log.xz", xzData(t, old), testNow.Add(-20*h), false)
+	fx.files["var/log/acme/old.log.xz"] = old
 	if err := os.MkdirAll(filepath.Join(root, "var/log/acme/archive.d"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +202,7 @@ func TestFixtureTreeWindowRotationsFormats(t *testing.T) {
 		{"var/log/acme/worker.log-20261127.zst", "logs/acme/var/log/acme/worker.log-20261127", "collected", true},
 		{"var/log/acme/worker.log-20261126.bz2", "", "outside_window", false},
 		{"var/log/acme/core.bin", "", "binary", false},
-		{"var/log/acme/old.log.xz", "", "binary", false},
+		{"var/log/acme/old.log.xz", "logs/acme/var/log/acme/old.log", "collected", true},
 	}
 	for _, c := range checks {
 		if fx.files[c.rel] == nil {
