@@ -249,3 +249,31 @@ func IsBinary(b []byte) bool {
 	}
 	return ctrl*10 > len(b)
 }
+
+// redactionMark starts every marker the redactor puts in place of a secret ("[REDACTED:rule]").
+var redactionMark = []byte("[REDACTED:")
+
+// spoolHead returns how many leading bytes of win, the start of a spool's kept part (on a line
+// start), to drop: the rest of a private-key block cut open (pemCut; in a spool of redacted
+// bytes a key is already one marker, but a sink that cannot spool redacted bytes keeps raw ones),
+// then a leading run of lines that hold redaction markers, when a line without one ends it within
+// win. A marker never holds a newline, so a cut on a line start never splits one; the run rule
+// keeps a span of marked lines (a YAML block scalar under a password key, a key split over JSON
+// lines) whole or not at all, so the kept part does not start with markers whose context was cut
+// away.
+func spoolHead(win []byte, atEOF bool) int {
+	n := pemCut(win, atEOF)
+	for off := n; off < len(win); {
+		end := len(win)
+		if i := bytes.IndexByte(win[off:], '\n'); i >= 0 {
+			end = off + i + 1
+		} else if !atEOF {
+			return n // a line cut by the window: the run's end is unknown
+		}
+		if !bytes.Contains(win[off:end], redactionMark) {
+			return off
+		}
+		off = end
+	}
+	return n // the window is all marked lines: keep them rather than drop it all
+}

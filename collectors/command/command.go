@@ -6,7 +6,6 @@
 package command
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -207,8 +206,8 @@ func Run(ctx context.Context, sink collectors.Sink, c Cmd, dir string) (Result, 
 	if sc := sink.MaxFileSize(); sc > 0 && limit >= sc {
 		limit = sc - sc/32 // room for redaction markers under the sink's own cap
 	}
-	stdout := &capture{sink: sink, path: dir + "/stdout.txt", max: limit, tail: c.Tail}
-	stderr := &capture{sink: sink, path: dir + "/stderr.txt", max: min(limit, 1<<20)}
+	stdout := &capture{ctx: ctx, sink: sink, path: dir + "/stdout.txt", max: limit, tail: c.Tail}
+	stderr := &capture{ctx: ctx, sink: sink, path: dir + "/stderr.txt", max: min(limit, 1<<20)}
 
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -288,8 +287,12 @@ func environment(allow []string) []string {
 }
 
 // capture streams one output of a command into a bundle file, created on the first byte, up to
-// max bytes (the first ones, or with tail the newest ones, held in memory until the end).
+// max bytes: the first ones, or with tail the newest ones. A tail goes through
+// collectors.CreateTail, which spools the redacted stream into the staged file and cuts it there
+// (the redactor sees the output from its first byte, so a private key whose BEGIN line falls
+// before the cut is already one marker), holding no copy of it in memory.
 type capture struct {
+	ctx  context.Context
 	sink collectors.Sink
 	path string
 	max  int64
@@ -297,25 +300,32 @@ type capture struct {
 
 	mu   sync.Mutex
 	w    io.WriteCloser
+	tw   collectors.TailWriter
 	kept int64
 	seen int64
 	err  error
-	ring *ring
 }
 
 func (c *capture) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seen += int64(len(p))
+	if c.err != nil {
+		return len(p), nil // keep draining, so the command is not stopped by a full pipe
+	}
 	if c.tail {
-		if c.ring == nil {
-			c.ring = &ring{max: int(c.max)}
+		if c.tw == nil {
+			if c.tw, c.err = collectors.CreateTail(c.ctx, c.sink, c.path, c.max); c.err != nil {
+				return len(p), nil
+			}
 		}
-		c.ring.Write(p)
+		if _, err := c.tw.Write(p); err != nil {
+			c.err = err
+		}
 		return len(p), nil
 	}
-	if c.err != nil || c.kept >= c.max {
-		return len(p), nil // keep draining, so the command is not stopped by a full pipe
+	if c.kept >= c.max {
+		return len(p), nil
 	}
 	if c.w == nil {
 		if c.w, c.err = c.sink.Create(c.path); c.err != nil {
@@ -334,14 +344,21 @@ func (c *capture) Write(p []byte) (int, error) {
 func (c *capture) finish() (Output, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.tail && c.ring != nil {
-		data := c.ring.bytes()
-		if len(data) > 0 && c.err == nil {
-			if c.w, c.err = c.sink.Create(c.path); c.err == nil {
-				n, err := c.w.Write(data)
-				c.kept, c.err = int64(n), err
-			}
+	if c.tw != nil {
+		// The sink records the cut (in stored bytes); bytes_seen here stays the command's output.
+		if err := c.tw.Close(); c.err == nil {
+			c.err = err
 		}
+		r := c.tw.Result()
+		c.kept = r.Kept
+		c.w, c.path = nil, c.tw.Name()
+		out := Output{Seen: c.seen, Bytes: c.kept, Truncated: r.Cut}
+		if c.err != nil {
+			out.Bytes, out.Truncated = 0, false
+			return out, fmt.Errorf("%s: %w", c.path, c.err)
+		}
+		out.Path = c.path
+		return out, nil
 	}
 	out := Output{Seen: c.seen, Bytes: c.kept}
 	if c.w != nil {
@@ -361,48 +378,4 @@ func (c *capture) finish() (Output, error) {
 		c.sink.SetTruncated(c.path, c.kept, c.seen)
 	}
 	return out, nil
-}
-
-// ring keeps the last max bytes written, starting at a whole line once older bytes are dropped.
-type ring struct {
-	max  int
-	buf  []byte
-	w    int
-	full bool
-	seen int64
-}
-
-func (r *ring) Write(p []byte) {
-	r.seen += int64(len(p))
-	if r.max <= 0 {
-		return
-	}
-	if len(p) >= r.max {
-		r.buf = append(r.buf[:0], p[len(p)-r.max:]...)
-		r.w, r.full = 0, true
-		return
-	}
-	if !r.full {
-		if len(r.buf)+len(p) <= r.max {
-			r.buf = append(r.buf, p...)
-			return
-		}
-		nb := make([]byte, r.max)
-		copy(nb, r.buf)
-		r.w, r.buf, r.full = len(r.buf), nb, true
-	}
-	n := copy(r.buf[r.w:], p)
-	copy(r.buf, p[n:])
-	r.w = (r.w + len(p)) % r.max
-}
-
-func (r *ring) bytes() []byte {
-	if !r.full {
-		return r.buf
-	}
-	out := append(append(make([]byte, 0, r.max), r.buf[r.w:]...), r.buf[:r.w]...)
-	if i := bytes.IndexByte(out, '\n'); i >= 0 && r.seen > int64(len(out)) {
-		return out[i+1:]
-	}
-	return out
 }

@@ -12,69 +12,65 @@ import (
 	"github.com/casefile/casefile/collectors"
 )
 
-// tailBuffer keeps the last max bytes written to it. It is how a command's log output keeps its
-// newest part: a command cannot be seeked, and nothing unredacted may be spooled to disk. The ring
-// holds one byte more than max, the byte before the kept part, to tell whether the cut fell on a
-// line start.
-type tailBuffer struct {
-	max  int
-	buf  []byte
-	w    int // next write position once full
-	full bool
-	seen int64
+// headCut passes a command's log output on to the bundle file, first dropping the rest of a
+// private-key block at its start: the output starts at the window's start, which can fall inside a
+// key logged line by line, and the redactor removes a block only from its BEGIN line (see
+// collectors.TailStart). It holds the first CutLookahead+1 bytes until it can tell; the file (a
+// collectors.TailWriter, which keeps the newest part) is created when it has something to pass,
+// so that output that turns out empty writes no file.
+type headCut struct {
+	open    func() (collectors.TailWriter, error)
+	win     []byte
+	decided bool
+	dropped int64 // bytes dropped at the start
+	seen    int64 // bytes written
+	tw      collectors.TailWriter
+	err     error
 }
 
-func (t *tailBuffer) Write(p []byte) (int, error) {
+func (h *headCut) Write(p []byte) (int, error) {
 	n := len(p)
-	t.seen += int64(n)
-	if t.max <= 0 {
+	h.seen += int64(n)
+	if h.err != nil {
+		return n, nil // keep draining, so the command is not stopped by a full pipe
+	}
+	if h.decided {
+		h.pass(p)
 		return n, nil
 	}
-	size := t.max + 1
-	if !t.full && len(t.buf)+len(p) <= size {
-		t.buf = append(t.buf, p...)
-		return n, nil
+	h.win = append(h.win, p...)
+	if len(h.win) > collectors.CutLookahead {
+		d := collectors.TailStartBytes(h.win, false)
+		h.dropped, h.decided = int64(d), true
+		h.pass(h.win[d:])
+		h.win = nil
 	}
-	if !t.full {
-		// Grow to size once, then wrap.
-		nb := make([]byte, size)
-		copy(nb, t.buf)
-		t.w = len(t.buf)
-		t.buf = nb
-		t.full = true
-	}
-	if len(p) >= size {
-		copy(t.buf, p[len(p)-size:])
-		t.w = 0
-		return n, nil
-	}
-	c := copy(t.buf[t.w:], p)
-	if c < len(p) {
-		copy(t.buf, p[c:])
-	}
-	t.w = (t.w + len(p)) % size
 	return n, nil
 }
 
-// cut reports whether older bytes were dropped.
-func (t *tailBuffer) cut() bool { return t.seen > int64(t.max) }
+func (h *headCut) pass(p []byte) {
+	if len(p) == 0 || h.err != nil {
+		return
+	}
+	if h.tw == nil {
+		if h.tw, h.err = h.open(); h.err != nil {
+			return
+		}
+	}
+	if _, err := h.tw.Write(p); err != nil {
+		h.err = err
+	}
+}
 
-// bytes returns the kept bytes in order. When older bytes were dropped, it starts at the first
-// whole line outside a private-key block (see collectors.TailStart), so that no secret loses the
-// context the redactor needs.
-func (t *tailBuffer) bytes() []byte {
-	out := t.buf
-	if t.full {
-		out = make([]byte, 0, len(t.buf))
-		out = append(out, t.buf[t.w:]...)
-		out = append(out, t.buf[:t.w]...)
+// short returns the whole output when it was too short to be passed on yet (nil otherwise), past
+// a cut-open key block.
+func (h *headCut) short() []byte {
+	if h.decided {
+		return nil
 	}
-	if !t.cut() {
-		return out
-	}
-	prev := out[len(out)-t.max-1]
-	out = out[len(out)-t.max:]
-	return out[collectors.TailStartBytes(out, prev != '\n'):]
+	d := collectors.TailStartBytes(h.win, false)
+	h.dropped = int64(d)
+	return h.win[d:]
 }
 
 // windowFilter drops lines older than since until the first line inside the window, then passes
@@ -159,12 +155,18 @@ func (s *cmdSource) Collect(ctx context.Context, sink collectors.Sink) error {
 	if sc := sink.MaxFileSize(); sc > 0 && limit >= sc {
 		limit = headroom(sc)
 	}
-	tail := &tailBuffer{max: int(limit)}
-	var out interface{ Write([]byte) (int, error) } = tail
+	path := "logs/" + s.name + "/" + s.file
+	head := &headCut{open: func() (collectors.TailWriter, error) { return collectors.CreateTail(ctx, sink, path, limit) }}
+	defer func() {
+		if head.tw != nil {
+			head.tw.Abort() // no-op once closed
+		}
+	}()
+	var out interface{ Write([]byte) (int, error) } = head
 	if s.filter {
-		out = &windowFilter{dst: tail, since: s.since, p: &tsParser{ref: time.Now(), loc: time.Local}}
+		out = &windowFilter{dst: head, since: s.since, p: &tsParser{ref: time.Now(), loc: time.Local}}
 	}
-	stderr := &tailBuffer{max: 16 << 10}
+	stderr := collectors.NewMemTail(16 << 10)
 	// Stop the command a little before the collector's deadline, so that what it printed so far
 	// is still written (log show over a busy day can take minutes).
 	cctx := ctx
@@ -184,18 +186,15 @@ func (s *cmdSource) Collect(ctx context.Context, sink collectors.Sink) error {
 	if cctx.Err() != nil {
 		runErr = fmt.Errorf("stopped before the collector's deadline; the output so far is kept")
 	}
-	data := tail.bytes()
-	if !tail.cut() {
-		// The output starts at the window's start, which can fall inside a key logged line by line.
-		data = data[collectors.TailStartBytes(data, false):]
-	}
 	idx := Index{Source: s.name, Command: argv, Since: s.since.UTC(), MaxFileSize: limit, Files: []FileEntry{}}
 	if cmd.ProcessState != nil {
 		code := cmd.ProcessState.ExitCode()
 		idx.ExitCode = &code
 	}
-	errText := strings.TrimSpace(string(stderr.bytes()))
-	if runErr != nil && len(bytes.TrimSpace(data)) == 0 {
+	errText := strings.TrimSpace(string(stderr.Bytes()))
+	// Output that was too short to be passed on yet is all here: it may mean "no entries".
+	data := head.short()
+	if head.tw == nil && runErr != nil && len(bytes.TrimSpace(data)) == 0 {
 		if s.skipErr != nil {
 			if err := s.skipErr(runErr, []byte(errText)); err != nil {
 				return err
@@ -204,30 +203,30 @@ func (s *cmdSource) Collect(ctx context.Context, sink collectors.Sink) error {
 		return fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), runErr, firstLine(errText))
 	}
 	idx.Stderr = errText
-	e := FileEntry{Source: strings.Join(argv, " "), Seen: tail.seen, ModTime: time.Now().UTC(), Timestamps: s.filter}
-	if len(bytes.TrimSpace(data)) == 0 || (s.empty != nil && s.empty(data)) {
+	e := FileEntry{Source: strings.Join(argv, " "), Seen: head.seen, ModTime: time.Now().UTC(), Timestamps: s.filter}
+	if head.tw == nil && (len(bytes.TrimSpace(data)) == 0 || (s.empty != nil && s.empty(data))) {
 		e.Status, e.Reason = "outside_window", "no entries inside the window"
 		idx.Files = append(idx.Files, e)
 		return sink.WriteJSON("logs/"+s.name+".json", idx)
 	}
-	e.Path = "logs/" + s.name + "/" + s.file
-	w, err := sink.Create(e.Path)
-	if err != nil {
+	head.pass(data)
+	if head.err != nil {
+		return head.err
+	}
+	if err := head.tw.Close(); err != nil {
 		return err
 	}
-	e.Path = collectors.BundlePath(w, e.Path) // the sink redacts a path that holds a secret
-	_, werr := w.Write(data)
-	if cerr := w.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		return werr
-	}
-	e.Status, e.Kept, e.Size = "collected", int64(len(data)), tail.seen
-	if e.Kept < tail.seen {
+	// The kept part is the newest part of the stored (redacted) stream: the sink recorded its cut.
+	// A key block dropped at the start was dropped before redaction: count it too.
+	r := head.tw.Result()
+	e.Path = head.tw.Name() // the sink redacts a path that holds a secret
+	e.Status, e.Kept, e.Size = "collected", r.Kept, head.seen
+	if r.Cut || head.dropped > 0 {
 		e.Truncated = true
-		e.Offset = tail.seen - e.Kept
-		sink.SetTruncated(e.Path, e.Kept, tail.seen)
+		e.Offset = head.dropped + r.Seen - r.Kept
+		if head.dropped > 0 {
+			sink.SetTruncated(e.Path, r.Kept, r.Seen+head.dropped)
+		}
 	}
 	idx.Files = append(idx.Files, e)
 	if err := sink.WriteJSON("logs/"+s.name+".json", idx); err != nil {

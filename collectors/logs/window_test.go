@@ -112,44 +112,6 @@ func TestWindowStartWithoutTimestamps(t *testing.T) {
 	}
 }
 
-func TestTailBuffer(t *testing.T) {
-	r := rand.New(rand.NewSource(2))
-	for trial := 0; trial < 200; trial++ {
-		max := 1 + r.Intn(100)
-		tb := &tailBuffer{max: max}
-		var all []byte
-		for i := r.Intn(30); i > 0; i-- {
-			chunk := make([]byte, r.Intn(60))
-			for j := range chunk {
-				chunk[j] = byte('a' + r.Intn(26))
-				if r.Intn(8) == 0 {
-					chunk[j] = '\n'
-				}
-			}
-			all = append(all, chunk...)
-			tb.Write(chunk)
-		}
-		want := all
-		if len(all) > max {
-			want = all[len(all)-max:]
-			if all[len(all)-max-1] != '\n' {
-				// Cut inside a line: the kept part starts at the next line.
-				if i := bytes.IndexByte(want, '\n'); i >= 0 {
-					want = want[i+1:]
-				} else {
-					want = nil
-				}
-			}
-		}
-		if got := tb.bytes(); !bytes.Equal(got, want) {
-			t.Fatalf("trial %d (max %d, wrote %d): got %q want %q", trial, max, len(all), got, want)
-		}
-		if tb.seen != int64(len(all)) {
-			t.Fatalf("seen %d, wrote %d", tb.seen, len(all))
-		}
-	}
-}
-
 func TestWindowFilterAnyWriteSizes(t *testing.T) {
 	since := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	input := "2026-11-27T09:00:00Z old\n\tcontinuation of old\n2026-11-27T09:59:59Z old too\n" +
