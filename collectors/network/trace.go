@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -145,13 +146,17 @@ func Traceroute(ctx context.Context, c spec.Trace, _ Env) TraceResult {
 	default:
 		return fail(fmt.Errorf("unknown protocol %q (udp, icmp or tcp)", t.proto))
 	}
+	src, err := traceSource(ip) // unbound on Unix; the route's source on Windows
+	if err != nil {
+		return fail(err)
+	}
 	if v6 {
-		t.conn, err = icmp.ListenPacket("ip6:ipv6-icmp", "::")
+		t.conn, err = icmp.ListenPacket("ip6:ipv6-icmp", rawListenAddr(src, true))
 	} else {
-		t.conn, err = icmp.ListenPacket("ip4:icmp", "0.0.0.0")
+		t.conn, err = icmp.ListenPacket("ip4:icmp", rawListenAddr(src, false))
 	}
 	if err != nil {
-		return fail(fmt.Errorf("opening raw ICMP socket (traceroute needs root or CAP_NET_RAW): %w", err))
+		return fail(rawSocketError(runtime.GOOS, err))
 	}
 	defer t.conn.Close()
 	if t.proto == "udp" {
@@ -159,7 +164,7 @@ func Traceroute(ctx context.Context, c spec.Trace, _ Env) TraceResult {
 		if v6 {
 			network = "udp6"
 		}
-		t.udp, err = net.ListenUDP(network, &net.UDPAddr{})
+		t.udp, err = net.ListenUDP(network, &net.UDPAddr{IP: src.IP, Zone: src.Zone})
 		if err != nil {
 			return fail(err)
 		}
