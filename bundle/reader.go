@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
@@ -62,6 +64,12 @@ func Walk(p string, lim ReadLimits, fn func(e Entry, r io.Reader) error) (top st
 	st, err := f.Stat()
 	if err != nil {
 		return "", err
+	}
+	if st.IsDir() {
+		// No compression: the ratio check does not apply (compSize makes the ratio 0).
+		w := &walker{lim: lim, fn: fn, compSize: 1 << 62}
+		err := w.dir(p)
+		return w.top, err
 	}
 	cr := &countReader{r: f}
 	br := bufio.NewReader(cr)
@@ -185,7 +193,7 @@ func (w *walker) tar(r io.Reader) error {
 			if w.top == "" {
 				return unsafef("empty archive")
 			}
-			return nil
+			return w.drain(r)
 		}
 		if err != nil {
 			return unsafef("reading archive: %v", err)
@@ -221,6 +229,22 @@ func (w *walker) tar(r io.Reader) error {
 			return unsafef("reading %s: %v", rel, err)
 		}
 	}
+}
+
+// maxTrailer bounds what may follow the tar end marker inside the compressed stream (record
+// padding): reading it to the end lets the decompressor check its trailer — gzip's CRC-32 and
+// length, zstd's frame checksum — so a cut or corrupted archive is never reported as intact.
+const maxTrailer = 1 << 20
+
+func (w *walker) drain(r io.Reader) error {
+	n, err := io.Copy(io.Discard, io.LimitReader(r, maxTrailer+1))
+	switch {
+	case err != nil:
+		return unsafef("archive is cut short or corrupted after its last entry: %v", err)
+	case n > maxTrailer:
+		return unsafef("more than %d bytes after the end of the archive", maxTrailer)
+	}
+	return nil
 }
 
 func (w *walker) zip(f *os.File, size int64) error {
@@ -271,6 +295,68 @@ func (w *walker) zip(f *os.File, size int64) error {
 			}
 		}
 		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dir walks an unpacked bundle: the folder is the top folder (its name is the bundle's), every
+// file under it an entry. Links, devices and other special files are refused as in an archive.
+func (w *walker) dir(root string) error {
+	w.top = filepath.Base(filepath.Clean(root))
+	var files []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == root {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			return unsafef("link %q: bundles hold no links", rel)
+		case d.IsDir():
+			_, err := w.name(w.top+"/"+rel, true)
+			return err
+		case !d.Type().IsRegular():
+			return unsafef("%q is not a regular file", rel)
+		}
+		files = append(files, rel)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return unsafef("empty bundle folder %s", root)
+	}
+	for _, rel := range files {
+		name, err := w.name(w.top+"/"+rel, false)
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(filepath.Join(root, filepath.FromSlash(rel)))
+		if err != nil {
+			return err
+		}
+		st, err := f.Stat()
+		if err == nil && st.Size() > w.lim.MaxEntrySize {
+			err = unsafef("%s is larger than %d bytes", name, w.lim.MaxEntrySize)
+		}
+		if err == nil {
+			le := w.bounded(name, st.Size(), f)
+			if err = w.fn(Entry{Name: name, Size: st.Size()}, le); err == nil {
+				_, err = io.Copy(io.Discard, le)
+			}
+		}
+		f.Close()
 		if err != nil {
 			return err
 		}

@@ -63,11 +63,11 @@ func Read(p string, lim ReadLimits) (*Contents, error) {
 			c.Hashes[e.Name] = FileEntry{Path: e.Name, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
 			switch e.Name {
 			case "manifest.json":
-				var m Manifest
-				if err := json.Unmarshal(meta, &m); err != nil {
-					manErr = fmt.Errorf("manifest.json: %v", err)
+				m, err := parseManifest(meta)
+				if err != nil {
+					manErr = err
 				} else {
-					c.Manifest = &m
+					c.Manifest = m
 				}
 			case "environment.json":
 				json.Unmarshal(meta, &c.Environment)
@@ -100,6 +100,27 @@ func Read(p string, lim ReadLimits) (*Contents, error) {
 		return nil, unsafef("no manifest.json in %s", p)
 	}
 	return c, nil
+}
+
+// parseManifest reads manifest.json: an object of the schema this casefile reads. A newer
+// schema is refused with a clear message rather than read half right; null or a manifest
+// without id and time is refused as malformed.
+func parseManifest(data []byte) (*Manifest, error) {
+	var m *Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("manifest.json: %v", err)
+	}
+	switch {
+	case m == nil:
+		return nil, fmt.Errorf("manifest.json is null, not an object")
+	case m.SchemaVersion > SchemaVersion:
+		return nil, fmt.Errorf("manifest.json has schema_version %d; this casefile reads version %d (made by a newer casefile: upgrade to read it)", m.SchemaVersion, SchemaVersion)
+	case m.SchemaVersion < 1:
+		return nil, fmt.Errorf("manifest.json has no valid schema_version (got %d)", m.SchemaVersion)
+	case m.BundleID == "" || m.CreatedAt.IsZero():
+		return nil, fmt.Errorf("manifest.json lacks bundle_id or created_at")
+	}
+	return m, nil
 }
 
 type limitedBuf struct {

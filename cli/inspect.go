@@ -34,19 +34,20 @@ func newInspectCmd() *cobra.Command {
 }
 
 func printInspect(w io.Writer, s bundle.Summary) {
+	// Everything shown comes from the bundle: escape control characters (termSafe).
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "bundle:\t%s\n", s.Bundle)
-	fmt.Fprintf(tw, "id:\t%s\n", s.BundleID)
+	fmt.Fprintf(tw, "bundle:\t%s\n", termSafe(s.Bundle))
+	fmt.Fprintf(tw, "id:\t%s\n", termSafe(s.BundleID))
 	fmt.Fprintf(tw, "created:\t%s\n", s.CreatedAt)
 	if s.Ticket != "" {
-		fmt.Fprintf(tw, "ticket:\t%s\n", s.Ticket)
+		fmt.Fprintf(tw, "ticket:\t%s\n", termSafe(s.Ticket))
 	}
-	fmt.Fprintf(tw, "host:\t%s\n", s.Host)
+	fmt.Fprintf(tw, "host:\t%s\n", termSafe(s.Host))
 	if s.OS != "" {
-		fmt.Fprintf(tw, "os:\t%s\n", s.OS)
+		fmt.Fprintf(tw, "os:\t%s\n", termSafe(s.OS))
 	}
-	fmt.Fprintf(tw, "tool:\tcasefile %s\n", s.Tool)
-	fmt.Fprintf(tw, "spec:\t%s\n", s.Spec)
+	fmt.Fprintf(tw, "tool:\tcasefile %s\n", termSafe(s.Tool))
+	fmt.Fprintf(tw, "spec:\t%s\n", termSafe(s.Spec))
 	fmt.Fprintf(tw, "files:\t%d (%s, %d truncated)\n", s.Files, humanBytes(s.Bytes), s.Truncated)
 	fmt.Fprintf(tw, "redacted:\t%d values", s.Redacted)
 	if s.Dropped > 0 {
@@ -59,14 +60,14 @@ func printInspect(w io.Writer, s bundle.Summary) {
 	}
 	sort.Strings(rules)
 	for _, r := range rules {
-		fmt.Fprintf(tw, "\t  %s: %d\n", r, s.ByRule[r])
+		fmt.Fprintf(tw, "\t  %s: %d\n", termSafe(r), s.ByRule[r])
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "COLLECTOR\tSTATUS\tTIME\tFILES\tNOTE")
 	for _, c := range s.Collectors {
-		fmt.Fprintf(tw, "%s\t%s\t%.1fs\t%d\t%s\n", c.Name, c.Status, float64(c.DurationMS)/1000, c.Files, c.Error)
+		fmt.Fprintf(tw, "%s\t%s\t%.1fs\t%d\t%s\n", termSafe(c.Name), termSafe(c.Status), float64(c.DurationMS)/1000, c.Files, termSafe(c.Error))
 	}
 	tw.Flush()
 }
@@ -95,7 +96,7 @@ func newVerifyCmd() *cobra.Command {
 				fmt.Fprintf(c.OutOrStdout(), "%s: ok, %d files match the manifest\n", args[0], len(b.Manifest.Files))
 			} else {
 				for _, p := range probs {
-					fmt.Fprintln(c.OutOrStdout(), p.String())
+					fmt.Fprintln(c.OutOrStdout(), termSafe(p.String()))
 				}
 			}
 			if len(probs) > 0 {

@@ -110,7 +110,7 @@ func printSummary(w io.Writer, results []collectors.Result) {
 		if len(note) > 100 {
 			note = note[:97] + "..."
 		}
-		rows = append(rows, []string{r.Name, string(r.Status), fmt.Sprintf("%.1fs", float64(r.DurationMS)/1000), fmt.Sprint(len(r.Files)), note})
+		rows = append(rows, []string{termSafe(r.Name), string(r.Status), fmt.Sprintf("%.1fs", float64(r.DurationMS)/1000), fmt.Sprint(len(r.Files)), termSafe(note)})
 	}
 	if !isTerminal(w) {
 		for _, row := range rows {
