@@ -2,7 +2,6 @@ package cli
 
 import (
 	"io"
-	"os"
 
 	"golang.org/x/sys/windows"
 )
@@ -12,11 +11,12 @@ import (
 // w now takes escape sequences; when it does not (an old console, output not to a console), the
 // caller draws nothing live. Windows Terminal has it on already.
 func enableVT(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	// w is the run's redacting stream; terminalFd finds the console behind it.
+	fd, ok := terminalFd(w)
 	if !ok {
 		return false
 	}
-	h := windows.Handle(f.Fd())
+	h := windows.Handle(fd)
 	var mode uint32
 	if err := windows.GetConsoleMode(h, &mode); err != nil {
 		return false
