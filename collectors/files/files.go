@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -104,7 +103,9 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("%s: %s", pat, describe(err)))
 			recs = append(recs, Record{Source: pat, Error: describe(err)})
-			continue
+			if len(ents) == 0 {
+				continue
+			}
 		}
 		if len(ents) == 0 {
 			recs = append(recs, Record{Source: pat, Skipped: SkipNotFound})
@@ -176,22 +177,36 @@ func (c *Collector) expand(pat string) ([]entry, error) {
 			return nil, err
 		}
 		if _, err := os.Lstat(c.host(abs)); err != nil {
+			// A path that does not exist but is a pattern (--add '/var/log/acme/**/*.log') is
+			// expanded; one that matches nothing is the missing path it was.
+			if !collectors.HasGlobMeta(pat) {
+				return nil, err
+			}
+			if out, gerr := c.glob(abs); len(out) > 0 || gerr != nil {
+				return out, gerr
+			}
 			return nil, err
 		}
 		return c.walk(abs, out), nil
 	}
-	matches, err := filepath.Glob(c.host(pat))
-	if err != nil {
+	return c.glob(pat)
+}
+
+// glob expands a pattern ("**" matches folders at any depth); a folder it matches is walked.
+// When the pattern's walk hits its bound, what it found is returned with the error.
+func (c *Collector) glob(pat string) ([]entry, error) {
+	var out []entry
+	matches, err := collectors.Glob(c.host(pat), c.root)
+	if err != nil && !errors.Is(err, collectors.ErrGlobLimit) {
 		return nil, fmt.Errorf("bad pattern %q: %w", pat, err)
 	}
-	sort.Strings(matches)
 	for _, m := range matches {
 		if len(out) >= MaxFilesPerSource {
 			break
 		}
 		out = c.walk(c.unroot(m), out)
 	}
-	return out, nil
+	return out, err
 }
 
 // walk appends p, or the files under p when it is a folder (not a symlink to one), up to

@@ -21,7 +21,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -272,12 +271,13 @@ func (s *fileSource) expand() ([]*hostFile, []error) {
 				full = abs
 			}
 		}
-		matches, err := filepath.Glob(full)
+		matches, err := collectors.Glob(full, s.root)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("glob %q: %w", g, err))
-			continue
+			if len(matches) == 0 {
+				continue
+			}
 		}
-		sort.Strings(matches)
 		for _, m := range matches {
 			fi, err := os.Stat(m)
 			if err != nil {
@@ -305,7 +305,7 @@ func (s *fileSource) expand() ([]*hostFile, []error) {
 	return out, errs
 }
 
-func hasMeta(glob string) bool { return strings.ContainsAny(glob, `*?[`) }
+func hasMeta(glob string) bool { return collectors.HasGlobMeta(glob) }
 
 func liveRoot(root string) bool { return root == "" || root == "/" || root == `\` }
 
