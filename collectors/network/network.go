@@ -10,8 +10,9 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/spec"
@@ -177,18 +178,16 @@ func joinLimit(s []string, n int) string {
 // runAll runs fn over every check with bounded concurrency; results keep the spec's order.
 func runAll[C any, R any](ctx context.Context, env Env, checks []C, fn func(context.Context, C, Env) R) []R {
 	out := make([]R, len(checks))
-	sem := make(chan struct{}, env.concurrency())
-	var wg sync.WaitGroup
+	// Not errgroup.WithContext: one check failing must not cancel the others.
+	var g errgroup.Group
+	g.SetLimit(env.concurrency())
 	for i, c := range checks {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
+		g.Go(func() error {
 			out[i] = fn(ctx, c, env)
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	g.Wait()
 	return out
 }
 
