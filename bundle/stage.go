@@ -246,6 +246,9 @@ type stagedFile struct {
 	closed bool
 	err    error
 	tail   *tailSpool // set for a file that keeps its newest part (bundle/tail.go)
+	// mu serialises Write, Close and abort: the runner aborts the files of a collector it gave
+	// up on while that collector may still be writing; its writes then fail.
+	mu sync.Mutex
 }
 
 // capWriter receives redacted bytes and applies the file, collector and bundle caps.
@@ -307,6 +310,8 @@ func (s *Stage) bundleRoom() int64 {
 func (sf *stagedFile) Name() string { return sf.entry.Path }
 
 func (sf *stagedFile) Write(p []byte) (int, error) {
+	sf.mu.Lock()
+	defer sf.mu.Unlock()
 	if sf.err != nil {
 		return 0, sf.err
 	}
@@ -322,6 +327,8 @@ func (sf *stagedFile) Write(p []byte) (int, error) {
 
 // Close finishes redaction. If the redactor failed, the file is dropped (fail closed).
 func (sf *stagedFile) Close() error {
+	sf.mu.Lock()
+	defer sf.mu.Unlock()
 	if sf.closed {
 		return nil
 	}
@@ -372,6 +379,8 @@ func (sf *stagedFile) Close() error {
 
 // abort discards a file whose writer will not be closed normally.
 func (sf *stagedFile) abort() {
+	sf.mu.Lock()
+	defer sf.mu.Unlock()
 	if !sf.closed {
 		sf.closed = true
 		sf.f.Close()

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,7 +52,23 @@ type Runner struct {
 	Sink func(c Collector) RunSink
 	// Progress, when set, is called (from the runner's goroutines, serialised) on start and end.
 	Progress func(Event)
+	// Budget bounds the memory collectors hold in buffers (collectors.Budget); it reaches them
+	// through their context (BudgetFrom). Default: a budget of DefaultBudget per Run.
+	Budget *Budget
+	// MaxAbandoned bounds the collectors that ignored their timeout and still run (default 4).
+	// Their sinks are finished, so their writes fail, but their goroutines cannot be stopped from
+	// outside; once this many linger, the runner starts no more collectors and records each one
+	// it did not start as failed, so that stuck goroutines do not pile up (in the daemon too).
+	MaxAbandoned int
+
+	lingering atomic.Int32 // abandoned collectors whose Collect has not returned yet
 }
+
+// DefaultMaxAbandoned is the default of Runner.MaxAbandoned.
+const DefaultMaxAbandoned = 4
+
+// Lingering reports how many abandoned collectors are still running.
+func (r *Runner) Lingering() int { return int(r.lingering.Load()) }
 
 // Run runs every collector and returns one result each, sorted by name. It returns ctx.Err() when
 // the parent context was cancelled (the results are then incomplete and should not be shipped).
@@ -63,6 +80,17 @@ func (r *Runner) Run(ctx context.Context, cs []Collector) ([]Result, error) {
 	now := r.Now
 	if now == nil {
 		now = time.Now
+	}
+	if BudgetFrom(ctx) == nil {
+		b := r.Budget
+		if b == nil {
+			b = NewBudget(DefaultBudget)
+		}
+		ctx = WithBudget(ctx, b)
+	}
+	maxAb := r.MaxAbandoned
+	if maxAb <= 0 {
+		maxAb = DefaultMaxAbandoned
 	}
 	sem := make(chan struct{}, n)
 	results := make([]Result, len(cs))
@@ -82,6 +110,13 @@ func (r *Runner) Run(ctx context.Context, cs []Collector) ([]Result, error) {
 		}
 		if ctx.Err() != nil {
 			break
+		}
+		if l := r.Lingering(); l >= maxAb {
+			<-sem
+			results[i] = Result{Name: c.Name(), Family: c.Family(), Start: now().UTC(), Files: []string{},
+				Status: StatusFailed, Error: fmt.Sprintf("not started: %d collectors that ignored their timeout are still running", l)}
+			progress(Event{Name: c.Name(), Done: true, Result: results[i]})
+			continue
 		}
 		wg.Add(1)
 		go func(i int, c Collector) {
@@ -114,7 +149,15 @@ func (r *Runner) runOne(parent context.Context, c Collector, now func() time.Tim
 
 	sink := r.Sink(c)
 	done := make(chan error, 1)
+	// state: 0 running, 1 returned, 2 abandoned by the runner (counted in r.lingering until it
+	// returns).
+	var state atomic.Int32
 	go func() {
+		defer func() {
+			if !state.CompareAndSwap(0, 1) {
+				r.lingering.Add(-1)
+			}
+		}()
 		defer func() {
 			if p := recover(); p != nil {
 				done <- fmt.Errorf("panic: %v\n%s", p, firstFrames(debug.Stack(), 12))
@@ -135,6 +178,9 @@ func (r *Runner) runOne(parent context.Context, c Collector, now func() time.Tim
 		case <-time.After(100 * time.Millisecond):
 			err = ctx.Err()
 			inTime = false
+			if state.CompareAndSwap(0, 2) {
+				r.lingering.Add(1)
+			}
 		}
 	}
 	if ctx.Err() == context.DeadlineExceeded && parent.Err() == nil {
