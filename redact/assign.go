@@ -195,6 +195,19 @@ func (s *scanner) otherKey(w wordAt, p *keyPair) int {
 			return e
 		}
 	}
+	if (sep == sepEq || sep == sepColon && (p.quoted || s.lineStartBefore(w.ws))) && anywhereKey(p.key) {
+		// MY_SECRET_THING=x, "apiKeyValue": "x", KUBECONFIG_DATA: x: a secret word before the
+		// last segment. Numbers, durations, paths, file names, URLs (their credentials are found
+		// by the URL rules), plain words and nested structures stay.
+		if vk := skipSpaces(b, k); vk < n && scalarEnd(b, vk) == 0 && b[vk] != '{' && b[vk] != '[' && b[vk] != '(' {
+			v, e, next := s.value(vk, false, s.lineStartBefore(w.ws))
+			if val := b[v:e]; !benignValue(val) && !isFileName(val) && !plainWord(val) && !camelIdent(val) &&
+				!bytes.Contains(val, []byte("://")) && !looksAssignAt(b, v) {
+				s.add(v, e, RuleKeyValue)
+				return next
+			}
+		}
+	}
 	if s.anon && sep != sepSpace && isUserKey(b[w.i:w.j]) {
 		return s.anonUserValue(k, sep == sepXML)
 	}

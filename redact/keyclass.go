@@ -380,3 +380,34 @@ func containsFold(w []byte, sub string) bool {
 	}
 	return false
 }
+
+// anywhereKey: a kAnywhere word is a segment before the last, or two adjacent such segments
+// joined are one (api_key_value: "apikey"), and the last segment does not describe the secret
+// (kMeta, kCount, kKeep, kDescr): MY_SECRET_THING, KUBECONFIG_DATA, private_key_pem. Or the
+// last segment is a kAnywhere word that is not kStrong (SSHPASS, KUBECONFIG). classifyKey looks
+// at the end of a key only; this is for keys it calls keyNone.
+func anywhereKey(key []byte) bool {
+	if len(key) < 5 || len(key) > 80 {
+		return false
+	}
+	var kb keyBuf
+	kb.split(key)
+	n := kb.n
+	if n == 0 {
+		return false
+	}
+	if last := wordClass(kb.last()); last&(kAnywhere|kStrong) == kAnywhere {
+		return true // a kAnywhere word that classifyKey does not know (SSHPASS, KUBECONFIG)
+	} else if last&(kMeta|kCount|kKeep|kDescr) != 0 {
+		return false
+	}
+	for k := 0; k < n-1; k++ {
+		if wordClass(kb.s(k))&kAnywhere != 0 {
+			return true
+		}
+		if k+1 < n-1 && wordClass(kb.lb[kb.seg[k][0]:kb.seg[k+1][1]])&kAnywhere != 0 {
+			return true
+		}
+	}
+	return false
+}
