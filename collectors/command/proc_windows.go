@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -26,6 +27,7 @@ func killGroup(*exec.Cmd) {}
 //
 // If the job cannot be set up (an old Windows that does not nest jobs, a parent job that forbids
 // it), the command still runs and a timeout kills the process itself, as exec does by default.
+// After a kill, cmd.ProcessState is cleared, so the command's exit code is recorded as null.
 func runProcess(cmd *exec.Cmd, shell bool) error {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
@@ -38,18 +40,24 @@ func runProcess(cmd *exec.Cmd, shell bool) error {
 		cmd.SysProcAttr.CmdLine = line
 	}
 	job, err := newKillJob()
-	if err != nil {
-		return cmd.Run()
+	if err == nil {
+		defer windows.CloseHandle(job)
+		cmd.SysProcAttr.CreationFlags |= windows.CREATE_SUSPENDED
+	} else {
+		job = 0
 	}
-	defer windows.CloseHandle(job)
-	cmd.SysProcAttr.CreationFlags |= windows.CREATE_SUSPENDED
+	var killed atomic.Bool
 	cmd.Cancel = func() error {
 		if cmd.Process == nil {
 			return nil
 		}
-		jerr := windows.TerminateJobObject(job, 1)
-		// Also end the process itself: it may not be in the job (assignment failed) or not
-		// resumed yet.
+		killed.Store(true)
+		var jerr error = windows.ERROR_INVALID_HANDLE
+		if job != 0 {
+			jerr = windows.TerminateJobObject(job, 1)
+		}
+		// Also end the process itself: it may not be in the job (no job, assignment failed) or
+		// not resumed yet.
 		perr := cmd.Process.Kill()
 		if jerr != nil {
 			return perr
@@ -59,17 +67,27 @@ func runProcess(cmd *exec.Cmd, shell bool) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	pid := uint32(cmd.Process.Pid)
-	// Not in the job (assignment failed): Cancel still kills the process itself.
-	_ = assignToJob(job, pid)
-	if err := resumeProcess(pid); err != nil {
-		// A process that cannot be resumed would sit suspended until the timeout.
-		_ = windows.TerminateJobObject(job, 1)
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return fmt.Errorf("resuming the started process: %w", err)
+	if job != 0 {
+		pid := uint32(cmd.Process.Pid)
+		// Not in the job (assignment failed): Cancel still kills the process itself.
+		_ = assignToJob(job, pid)
+		if err := resumeProcess(pid); err != nil {
+			// A process that cannot be resumed would sit suspended until the timeout.
+			_ = windows.TerminateJobObject(job, 1)
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			cmd.ProcessState = nil
+			return fmt.Errorf("resuming the started process: %w", err)
+		}
 	}
-	return cmd.Wait()
+	err = cmd.Wait()
+	if killed.Load() {
+		// A Windows ProcessState always reads Exited, with the code the killer chose; result.json
+		// records exit_code null for a command that did not exit by itself, as a signal-killed
+		// process gives on Unix.
+		cmd.ProcessState = nil
+	}
+	return err
 }
 
 // newKillJob creates an unnamed Job Object that ends its processes when its last handle closes.
