@@ -86,6 +86,9 @@ func Name(ticket, host string, created time.Time, id string) string {
 	return strings.Join(append(parts, id8), "-")
 }
 
+// NameTicket is what a ticket id becomes in a bundle's file name.
+func NameTicket(ticket string) string { return safeName(ticket) }
+
 func safeName(s string) string {
 	s = strings.Trim(nameUnsafe.ReplaceAllString(s, "-"), ".-")
 	if len(s) > 64 {

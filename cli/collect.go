@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"io"
 	"os/user"
+	"path/filepath"
 	"strconv"
 	"time"
 
+	"github.com/casefile/casefile/bundle"
 	"github.com/casefile/casefile/collect"
 	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/spec"
@@ -48,7 +51,7 @@ byte-identical archives.`,
 		Example: `  casefile collect --ticket 4821
   casefile collect --spec vendor.yaml --only network --json
   casefile collect --add /etc/myapp --redact-literal hunter2`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			o.args = os.Args
 			return runCollect(c.Context(), o, streams(c))
@@ -118,11 +121,14 @@ func collectRequest(ctx context.Context, o *collectOptions) (collect.Request, er
 		Literals: o.literals, Domains: o.domains, Anonymize: o.anonymize, AnonymizeMap: o.anonymizeMap,
 		OutDir: o.outDir, Format: o.format, BundleID: o.bundleID, Ticket: o.ticket, Root: o.root,
 		Args: o.args, Environ: os.Environ(), Hostname: host, Username: username,
-		Created: created, Pinned: pinned, Clock: time.Now,
+		Created: created, Pinned: pinned, Clock: time.Now, Owner: sudoOwner(),
 	}, nil
 }
 
 func runCollect(ctx context.Context, o *collectOptions, io *iostreams) (err error) {
+	if abs, err := filepath.Abs(o.outDir); err == nil {
+		o.outDir = abs // the path printed at the end is one the customer can find
+	}
 	defer func() {
 		if err != nil && ctx.Err() != nil {
 			err = withCode(ExitInterrupted, errors.New("interrupted; no bundle was written"))
@@ -169,6 +175,7 @@ func runCollect(ctx context.Context, o *collectOptions, io *iostreams) (err erro
 			fmt.Fprintf(io.err, "; %d files left out because they could not be redacted", len(rep.Dropped))
 		}
 		fmt.Fprintln(io.err)
+		printNextStep(io.err, res)
 		fmt.Fprintln(io.out, res.Path)
 	}
 	if res.Failed() {
@@ -177,12 +184,45 @@ func runCollect(ctx context.Context, o *collectOptions, io *iostreams) (err erro
 	return nil
 }
 
+// printNextStep says where the bundle is, how big, how its name was derived from the ticket when
+// it differs, and what to do with it.
+func printNextStep(w io.Writer, res *collect.Result) {
+	size := int64(0)
+	if st, err := os.Stat(res.Path); err == nil {
+		size = st.Size()
+	}
+	fmt.Fprintf(w, "wrote %s (%s)\n", termSafe(res.Path), humanBytes(size))
+	if t := res.Manifest.Ticket; t != "" {
+		if in := bundle.NameTicket(t); in != t {
+			fmt.Fprintf(w, "ticket %q is %q in the file name (letters, digits and dots kept, at most 64); the manifest keeps it whole\n", t, in)
+		}
+		fmt.Fprintf(w, "next: attach this file to ticket %s, or send it the way your support contact asks\n", termSafe(t))
+	} else {
+		fmt.Fprintln(w, "next: attach this file to your support ticket, or send it the way your support contact asks")
+	}
+}
+
+// sudoOwner is the user who ran casefile through sudo, when root runs it so: the bundle is given
+// to them, so the desktop user can attach it.
+func sudoOwner() *collect.Owner {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	uid, err1 := strconv.Atoi(os.Getenv("SUDO_UID"))
+	gid, err2 := strconv.Atoi(os.Getenv("SUDO_GID"))
+	if err1 != nil || err2 != nil || uid <= 0 {
+		return nil
+	}
+	return &collect.Owner{UID: uid, GID: gid}
+}
+
 // creationTime is now, or SOURCE_DATE_EPOCH when set (then pinned: durations read 0).
 func creationTime() (time.Time, bool, error) {
 	if v, ok := os.LookupEnv("SOURCE_DATE_EPOCH"); ok && v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return time.Time{}, false, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since 1970 as an integer", v)
+		// JSON times end at year 9999 (RFC 3339); later ones would fail after collecting.
+		if err != nil || n < 0 || n > 253402300799 {
+			return time.Time{}, false, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since 1970 as an integer, up to 253402300799 (year 9999)", v)
 		}
 		return time.Unix(n, 0).UTC(), true, nil
 	}

@@ -82,7 +82,7 @@ func newVerifyCmd() *cobra.Command {
 			b, err := bundle.Read(args[0], bundle.DefaultReadLimits)
 			if err != nil {
 				if asJSON {
-					writeJSON(c.OutOrStdout(), map[string]any{"bundle": args[0], "ok": false, "error": err.Error()})
+					writeJSON(c.OutOrStdout(), map[string]any{"bundle": args[0], "ok": false, "error": err.Error(), "exit_code": ExitError})
 				}
 				return fmt.Errorf("%s: %w", args[0], err)
 			}

@@ -142,6 +142,7 @@ type redactingWriter struct {
 	w    io.WriteCloser
 	tty  bool
 	fd   uintptr
+	n    int64 // bytes written to it (before redaction)
 }
 
 func newRedactingWriter(dst io.Writer, eng *redact.Engine, name string) *redactingWriter {
@@ -156,6 +157,7 @@ func newRedactingWriter(dst io.Writer, eng *redact.Engine, name string) *redacti
 func (r *redactingWriter) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.n += int64(len(p))
 	return r.w.Write(p)
 }
 
@@ -164,6 +166,13 @@ func (r *redactingWriter) use(eng *redact.Engine) {
 	defer r.mu.Unlock()
 	r.w.Close()
 	r.w = eng.NewWriter(r.dst, r.name)
+}
+
+// written reports whether anything was written.
+func (r *redactingWriter) written() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n > 0
 }
 
 // Close flushes what the redactor holds (a last line without a newline).

@@ -34,11 +34,23 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetIn(stdin)
 	root.SetOut(ios.out)
 	root.SetErr(ios.err)
-	err = root.ExecuteContext(withStreams(ctx, ios))
+	harden(root) // after SetOut: cobra's completion command keeps the writer it finds now
+	cmd, err := root.ExecuteContextC(withStreams(ctx, ios))
 	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		err = withCode(ExitInterrupted, err)
 	}
 	code := exitCode(err)
+	if err != nil && jsonMode(cmd) && !ios.out.written() {
+		// One shape for errors in --json mode, on stdout where the document was expected.
+		msg := err.Error()
+		var ee *exitError
+		if errors.As(err, &ee) && ee.Err == nil {
+			msg = ""
+		}
+		if msg != "" || code != ExitPartial {
+			writeJSON(ios.out, jsonError{Error: msg, ExitCode: code})
+		}
+	}
 	var ee *exitError
 	if err != nil && !(errors.As(err, &ee) && ee.Err == nil) {
 		if code == ExitInterrupted && !errors.As(err, &ee) {
@@ -92,4 +104,19 @@ to attach to a support ticket.
 	}
 	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 	return root
+}
+
+// jsonError is what a command run with --json prints on stdout when it fails before printing
+// its document: {"error": "...", "exit_code": N}.
+type jsonError struct {
+	Error    string `json:"error"`
+	ExitCode int    `json:"exit_code"`
+}
+
+func jsonMode(c *cobra.Command) bool {
+	if c == nil {
+		return false
+	}
+	f := c.Flags().Lookup("json")
+	return f != nil && f.Value.String() == "true"
 }

@@ -42,7 +42,7 @@ func newSpecCmd() *cobra.Command {
 	pr := &cobra.Command{
 		Use:   "print",
 		Short: "Print the effective spec (--spec FILE|URL, else embedded, else built-in default)",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			s, _, src, err := spec.Load(c.Context(), from)
 			if err != nil {

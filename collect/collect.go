@@ -64,6 +64,9 @@ type Request struct {
 	Pinned   bool             // Created is pinned (SOURCE_DATE_EPOCH): starts = Created, durations 0
 	Clock    func() time.Time // collector start times when not pinned (default time.Now)
 
+	// Owner, when set, receives the bundle and the anonymization map (the user behind sudo).
+	Owner *Owner
+
 	// Progress, when set, is told when each collector starts and ends (serialised).
 	Progress func(collectors.Event)
 	// Warn, when set, receives warnings (a spec naming a collector this machine lacks). The text
@@ -75,6 +78,9 @@ type Request struct {
 	Registry *collectors.Registry
 	Extra    []collectors.Collector
 }
+
+// Owner is a numeric user and group.
+type Owner struct{ UID, GID int }
 
 // Result is what a collection produced.
 type Result struct {
@@ -212,7 +218,8 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	stage, err := bundle.NewStage(req.OutDir, eng, limits)
 	if err != nil {
-		return nil, err
+		// One rule for the output folder: whatever is wrong with it is a usage error naming it.
+		return nil, badRequest("--out %s: cannot write there (%v); choose a folder you can write to with --out", req.OutDir, errors.Unwrap(err))
 	}
 	defer stage.Cleanup()
 
@@ -260,6 +267,15 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if req.AnonymizeMap != "" {
 		if err := writeAnonMap(req.AnonymizeMap, eng); err != nil {
 			return nil, err
+		}
+	}
+	if o := req.Owner; o != nil {
+		// Under sudo the files belong to the user who asked, so they can attach them.
+		if err := os.Chown(path, o.UID, o.GID); err != nil {
+			return nil, fmt.Errorf("giving %s to uid %d: %w", path, o.UID, err)
+		}
+		if req.AnonymizeMap != "" {
+			os.Chown(req.AnonymizeMap, o.UID, o.GID)
 		}
 	}
 	return &Result{Path: path, Manifest: m, Report: eng.Report(), Engine: eng}, nil

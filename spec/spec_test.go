@@ -75,7 +75,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown top key", head + "colectors: {}\n", "bad.yaml:4: colectors: unknown key"},
 		{"unknown nested key", head + "network:\n  dns:\n    - name: a.example\n      tyeps: [A]\n", "bad.yaml:7: network.dns[0].tyeps: unknown key"},
 		{"suggestion", head + "collectors:\n  maxFileSize: 1MiB\n", `bad.yaml:5: collectors.maxFileSize: unknown key (did you mean "max_file_size"?)`},
-		{"bad duration", head + "collectors:\n  timeout: 30 seconds\n", `bad.yaml:5: collectors.timeout: invalid duration "30 seconds" (examples: 30s, 5m, 24h, 7d)`},
+		{"bad duration", head + "collectors:\n  timeout: 30 seconds\n", `bad.yaml:5: collectors.timeout: invalid duration "30 seconds" (examples: 30s, 5m, 24h, 7d, 1d12h)`},
 		{"bad size", head + "bundle: {max_size: lots}\n", `bad.yaml:4: bundle.max_size: invalid size "lots" (examples: 512KiB, 10MiB, 1GiB)`},
 		{"bad int", head + "network:\n  ping: [{host: h.example, count: four}]\n", `bad.yaml:5: network.ping[0].count: expected an integer, got "four"`},
 		{"bad bool", head + "redact: {anonymize: yes please}\n", `bad.yaml:4: redact.anonymize: expected true or false, got "yes please"`},

@@ -3,6 +3,7 @@ package spec
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -14,24 +15,48 @@ import (
 // Duration is a time.Duration written as "30s", "10m", "24h" or "7d".
 type Duration time.Duration
 
-// ParseDuration accepts Go durations plus a "d" (24h) unit.
+// MaxDuration is the longest duration a spec or flag accepts (10 years): longer ones are
+// refused rather than overflowing time.Duration (about 292 years) into a negative value.
+const MaxDuration = 10 * 365 * 24 * time.Hour
+
+var goDurationShape = regexp.MustCompile(`^([0-9]+(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$`)
+
+// ParseDuration accepts Go durations plus a "d" (24h) unit, alone or first in a compound
+// ("7d", "1d12h").
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
+	bad := fmt.Errorf("invalid duration %q (examples: 30s, 5m, 24h, 7d, 1d12h)", s)
 	if s == "" {
 		return 0, fmt.Errorf("empty duration")
 	}
-	if strings.HasSuffix(s, "d") {
-		n, err := strconv.ParseFloat(strings.TrimSuffix(s, "d"), 64)
-		if err != nil || n < 0 {
-			return 0, fmt.Errorf("invalid duration %q (examples: 30s, 5m, 24h, 7d)", s)
+	var days float64
+	rest := s
+	if i := strings.IndexByte(s, 'd'); i >= 0 {
+		n, err := strconv.ParseFloat(s[:i], 64)
+		if err != nil || n < 0 || strings.ContainsAny(s[:i], "+-eEnN") {
+			return 0, bad
 		}
-		return time.Duration(n * float64(24*time.Hour)), nil
+		days, rest = n, s[i+1:]
+		if days > float64(MaxDuration/(24*time.Hour)) {
+			return 0, fmt.Errorf("duration %q is longer than %d days", s, int(MaxDuration/(24*time.Hour)))
+		}
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("invalid duration %q (examples: 30s, 5m, 24h, 7d)", s)
+	var d time.Duration
+	if rest != "" {
+		var err error
+		if d, err = time.ParseDuration(rest); err != nil || d < 0 || strings.HasPrefix(rest, "+") {
+			if err != nil && goDurationShape.MatchString(rest) {
+				// Well formed, so time.ParseDuration failed on its range.
+				return 0, fmt.Errorf("duration %q is longer than %d days", s, int(MaxDuration/(24*time.Hour)))
+			}
+			return 0, bad
+		}
 	}
-	return d, nil
+	total := time.Duration(days*float64(24*time.Hour)) + d
+	if total > MaxDuration || total < 0 {
+		return 0, fmt.Errorf("duration %q is longer than %d days", s, int(MaxDuration/(24*time.Hour)))
+	}
+	return total, nil
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler.
@@ -63,6 +88,9 @@ var sizeUnits = map[string]int64{
 	"t": 1 << 40, "tib": 1 << 40, "tb": 1000 * 1000 * 1000 * 1000,
 }
 
+// MaxSize is the largest size a spec accepts (1 PiB).
+const MaxSize = 1 << 50
+
 // ParseSize parses a size such as "10MiB".
 func ParseSize(s string) (int64, error) {
 	s = strings.TrimSpace(s)
@@ -75,6 +103,10 @@ func ParseSize(s string) (int64, error) {
 	f, err := strconv.ParseFloat(num, 64)
 	if !ok || err != nil || f < 0 {
 		return 0, fmt.Errorf("invalid size %q (examples: 512KiB, 10MiB, 1GiB)", s)
+	}
+	// Refused rather than wrapped into a negative number.
+	if v := f * float64(mult); v > float64(MaxSize) {
+		return 0, fmt.Errorf("size %q is larger than %s", s, Size(MaxSize))
 	}
 	return int64(f * float64(mult)), nil
 }
