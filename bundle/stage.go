@@ -55,7 +55,7 @@ type Stage struct {
 
 // NewStage makes a staging folder under parent (the output folder, so the final rename is cheap).
 func NewStage(parent string, eng *redact.Engine, limits Limits) (*Stage, error) {
-	dir, err := os.MkdirTemp(parent, ".casefile-tmp-")
+	dir, err := os.MkdirTemp(parent, tempPrefix(stagePrefix))
 	if err != nil {
 		return nil, fmt.Errorf("creating staging folder: %w", err)
 	}

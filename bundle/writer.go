@@ -45,7 +45,7 @@ func (s *Stage) Write(ctx context.Context, m *Manifest, outDir string) (string, 
 
 	top := Name(m.Ticket, m.Host, m.CreatedAt, m.BundleID)
 	final := filepath.Join(outDir, top+ext)
-	tmp, err := os.CreateTemp(outDir, ".casefile-partial-*")
+	tmp, err := os.CreateTemp(outDir, tempPrefix(partialPrefix)+"*")
 	if err != nil {
 		return "", fmt.Errorf("creating bundle: %w", err)
 	}

@@ -188,9 +188,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		return nil, errs
 	}
 	for _, w := range warnings {
-		if req.Warn != nil {
-			req.Warn(eng.String("warning", w))
-		}
+		warn(&req, eng, w)
 	}
 	only := req.Only
 	if len(only) == 0 {
@@ -215,6 +213,19 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		MaxFileSize:      int64(s.Collectors.MaxFileSize),
 		MaxCollectorSize: int64(s.Collectors.MaxCollectorSize),
 		MaxBundleSize:    int64(s.Bundle.MaxSize),
+	}
+	// Leftovers of runs that were killed (SIGKILL, OOM) are removed, and said so.
+	if removed, err := bundle.RemoveStale(req.OutDir); err != nil {
+		warn(&req, eng, err.Error())
+	} else if len(removed) > 0 {
+		warn(&req, eng, fmt.Sprintf("removed %d temporary files of casefile runs that were killed: %s", len(removed), strings.Join(removed, ", ")))
+	}
+	// The map that reverses the pseudonyms must be writable before anything is collected:
+	// a bundle whose map is lost cannot be read back.
+	if req.AnonymizeMap != "" {
+		if err := checkWritable(req.AnonymizeMap); err != nil {
+			return nil, badRequest("--anonymize-map %s: %v", req.AnonymizeMap, err)
+		}
 	}
 	stage, err := bundle.NewStage(req.OutDir, eng, limits)
 	if err != nil {
@@ -287,4 +298,25 @@ func collectorNames(cs []collectors.Collector) string {
 		names = append(names, c.Name())
 	}
 	return strings.Join(names, ", ")
+}
+
+func warn(req *Request, eng *redact.Engine, msg string) {
+	if req.Warn != nil {
+		req.Warn(eng.String("warning", msg))
+	}
+}
+
+// checkWritable checks that the file at p can be written (created, or opened for writing),
+// without changing an existing one.
+func checkWritable(p string) error {
+	if f, err := os.OpenFile(p, os.O_WRONLY, 0); err == nil {
+		return f.Close()
+	}
+	probe := p + ".tmp"
+	f, err := os.OpenFile(probe, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return errors.Unwrap(err)
+	}
+	f.Close()
+	return os.Remove(probe)
 }

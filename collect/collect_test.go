@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/casefile/casefile/bundle"
 	"github.com/casefile/casefile/collectors"
+	"github.com/casefile/casefile/internal/testenv"
 	"github.com/casefile/casefile/spec"
 )
 
@@ -267,5 +269,59 @@ func TestRunCancelledLeavesNothing(t *testing.T) {
 	left, _ := os.ReadDir(req.OutDir)
 	if len(left) != 0 {
 		t.Errorf("left behind: %v", left)
+	}
+}
+
+// A staging folder or partial archive left by a killed run is removed by the next run (and
+// said so); one whose process still runs, or without a process id, is left alone.
+func TestRunRemovesStaleTemporaries(t *testing.T) {
+	s := testSpec(t, "")
+	req := baseRequest(t, s, "x\n")
+	dead := exec.Command(testenv.NeedTool(t, "true"))
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	deadPID := dead.Process.Pid
+	stale := filepath.Join(req.OutDir, fmt.Sprintf(".casefile-tmp-%d-123", deadPID))
+	os.MkdirAll(filepath.Join(stale, "f"), 0o700)
+	os.WriteFile(filepath.Join(stale, "f", "x"), []byte("redacted bytes"), 0o600)
+	partial := filepath.Join(req.OutDir, fmt.Sprintf(".casefile-partial-%d-9", deadPID))
+	os.WriteFile(partial, []byte("half"), 0o600)
+	live := filepath.Join(req.OutDir, fmt.Sprintf(".casefile-tmp-%d-1", os.Getppid()))
+	os.MkdirAll(live, 0o700)
+	old := filepath.Join(req.OutDir, ".casefile-tmp-abc")
+	os.MkdirAll(old, 0o700)
+	var warnings []string
+	req.Warn = func(w string) { warnings = append(warnings, w) }
+	if _, err := Run(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{stale, partial} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s left in place", p)
+		}
+	}
+	for _, p := range []string{live, old} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s removed: %v", p, err)
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "removed 2 temporary files") {
+		t.Errorf("warnings %q", warnings)
+	}
+}
+
+// An anonymization map that cannot be written stops the run before anything is collected.
+func TestRunChecksAnonymizeMapFirst(t *testing.T) {
+	s := testSpec(t, "")
+	req := baseRequest(t, s, "x\n")
+	req.AnonymizeMap = filepath.Join(t.TempDir(), "missing-dir", "map.json")
+	_, err := Run(context.Background(), req)
+	var re *RequestError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "--anonymize-map") {
+		t.Fatalf("err = %v, want a RequestError naming --anonymize-map", err)
+	}
+	if left, _ := os.ReadDir(req.OutDir); len(left) != 0 {
+		t.Errorf("wrote %v", left)
 	}
 }
