@@ -88,6 +88,7 @@ to attach to a support ticket.
 		newRedactCmd(),
 		newCheckCmd(),
 		newManCmd(),
+		newAnalyzeCmd(),
 	)
 	root.AddCommand(&cobra.Command{
 		Use:   "exit-codes",
