@@ -26,3 +26,19 @@ func TestArgumentMistakesExit2(t *testing.T) {
 		}
 	}
 }
+
+// Check arguments no query or connection can use are usage errors, refused before any traffic.
+func TestCheckArgumentsRefusedUpFront(t *testing.T) {
+	long := strings.Repeat("a", 64)
+	for _, args := range [][]string{
+		{"check", "dns", ""}, {"check", "dns", ".."}, {"check", "dns", "a..b"}, {"check", "dns", long + ".test"},
+		{"check", "dns", strings.Repeat("abcdefgh.", 30) + "test"},
+		{"check", "tcp", ":18080"}, {"check", "tcp", "127.0.0.1:99999"}, {"check", "ping", ""}, {"check", "trace", ""},
+		{"check", "ping", "a b"}, {"check", "http", "http://127.0.0.1:1/", "--json-equals", "x"},
+	} {
+		var out, errb bytes.Buffer
+		if code := Run(context.Background(), args, strings.NewReader(""), &out, &errb); code != ExitUsage {
+			t.Errorf("casefile %q: exit %d, want %d (%s)", args, code, ExitUsage, errb.String())
+		}
+	}
+}

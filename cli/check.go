@@ -83,6 +83,9 @@ func newCheckDNSCmd(o *checkOptions) *cobra.Command {
 			if err := o.validate(c); err != nil {
 				return err
 			}
+			if err := checkDNSName(args[0]); err != nil {
+				return usageError("%q: %v", args[0], err)
+			}
 			chk := spec.DNSCheck{Name: args[0], Servers: servers, Types: types, NXDomainProbe: nxd, Timeout: spec.Duration(o.timeout)}
 			for _, s := range servers {
 				h, port, err := net.SplitHostPort(s)
@@ -125,6 +128,9 @@ func newCheckPingCmd(o *checkOptions) *cobra.Command {
 			if p.Port < 1 || p.Port > 65535 {
 				return usageError("--port must be between 1 and 65535, got %d", p.Port)
 			}
+			if err := checkHostArg(args[0]); err != nil {
+				return usageError("%q: %v", args[0], err)
+			}
 			p.Host, p.Interval, p.Timeout = args[0], spec.Duration(interval), spec.Duration(o.timeout)
 			r := network.Ping(c.Context(), p, network.Env{})
 			return finish(c, o, network.PingDoc{Results: []network.PingResult{r}}, []network.PingResult{r}, renderPing)
@@ -158,6 +164,9 @@ func newCheckTraceCmd(o *checkOptions) *cobra.Command {
 			if t.Port < 0 || t.Port > 65535 || c.Flags().Changed("port") && t.Port == 0 {
 				return usageError("--port must be between 1 and 65535, got %d", t.Port)
 			}
+			if err := checkHostArg(args[0]); err != nil {
+				return usageError("%q: %v", args[0], err)
+			}
 			t.Host, t.Timeout = args[0], spec.Duration(o.timeout)
 			r := network.Traceroute(c.Context(), t, network.Env{})
 			return finish(c, o, network.TraceDoc{Results: []network.TraceResult{r}}, []network.TraceResult{r}, renderTrace)
@@ -178,9 +187,12 @@ func newCheckTCPCmd(o *checkOptions) *cobra.Command {
 			if err := o.validate(c); err != nil {
 				return err
 			}
-			_, port, err := net.SplitHostPort(args[0])
+			host, port, err := net.SplitHostPort(args[0])
 			if err != nil || port == "" {
 				return usageError("%q: want HOST:PORT", args[0])
+			}
+			if err := checkHostArg(host); err != nil {
+				return usageError("%q: %v", args[0], err)
 			}
 			if !validPort(port) {
 				return usageError("%q: port %q: want a number from 1 to 65535", args[0], port)
@@ -202,6 +214,9 @@ func newCheckHTTPCmd(o *checkOptions) *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := o.validate(c); err != nil {
 				return err
+			}
+			if h.JSONEquals != "" && h.JSONField == "" {
+				return usageError("--json-equals needs --json-field (the dotted field whose value must equal it)")
 			}
 			if c.Flags().Changed("expect-status") && (h.ExpectStatus < 100 || h.ExpectStatus > 599) {
 				return usageError("--expect-status %d: want an HTTP status from 100 to 599", h.ExpectStatus)
@@ -451,7 +466,11 @@ func renderHTTP(w io.Writer, v any) {
 		if r.Proxy != "" {
 			fmt.Fprintf(w, "proxy: %s (from %s)\n", r.Proxy, r.ProxySource)
 		} else {
-			fmt.Fprintf(w, "proxy: none (%s)\n", r.ProxySource)
+			if r.ProxySource == "" || r.ProxySource == "none" {
+				fmt.Fprintln(w, "proxy: none (no proxy configured)")
+			} else {
+				fmt.Fprintf(w, "proxy: none (%s)\n", r.ProxySource)
+			}
 		}
 		for _, h := range r.Headers {
 			set := "set"
@@ -516,4 +535,40 @@ func validPort(p string) bool {
 	}
 	n, err := strconv.Atoi(p)
 	return err == nil && n > 0 && n < 65536
+}
+
+// checkDNSName refuses names no DNS query can carry: empty (it would query the root), empty
+// labels (".."), a label over 63 bytes or a name over 253.
+func checkDNSName(name string) error {
+	n := strings.TrimSuffix(name, ".")
+	switch {
+	case n == "":
+		return errors.New("want a DNS name (empty would query the root zone)")
+	case len(n) > 253:
+		return fmt.Errorf("a DNS name is at most 253 characters, this one has %d", len(n))
+	}
+	for _, label := range strings.Split(n, ".") {
+		switch {
+		case label == "":
+			return errors.New("a DNS name has no empty labels (\"..\")")
+		case len(label) > 63:
+			return fmt.Errorf("a DNS label is at most 63 characters, %.20s... has %d", label, len(label))
+		}
+	}
+	return nil
+}
+
+// checkHostArg refuses an empty host or one with characters no host name or address has.
+func checkHostArg(host string) error {
+	h := strings.Trim(host, "[]")
+	if h == "" {
+		return errors.New("want a host name or IP address")
+	}
+	if net.ParseIP(h) != nil {
+		return nil
+	}
+	if strings.ContainsAny(h, " /@?#\\") {
+		return errors.New("not a host name or IP address")
+	}
+	return checkDNSName(h)
 }

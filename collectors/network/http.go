@@ -111,7 +111,10 @@ type BodyCheck struct {
 	JSONField  string `json:"json_field,omitempty"`
 	JSONFound  bool   `json:"json_found,omitempty"`
 	JSONEquals string `json:"json_equals,omitempty"`
-	JSONMatch  *bool  `json:"json_match,omitempty"`
+	// JSONValue is the field's value as found (at most 200 bytes), so a failed check says what
+	// the server answered.
+	JSONValue string `json:"json_value,omitempty"`
+	JSONMatch *bool  `json:"json_match,omitempty"`
 	BytesRead  int    `json:"bytes_read"`
 }
 
@@ -276,7 +279,7 @@ func HTTP(ctx context.Context, c spec.HTTPCheck, env Env) HTTPResult {
 			res.OK, res.ErrorClass, res.Error = false, h.classify(ctx, err), "reading body: "+err.Error()
 		}
 		if res.OK && ((res.Body.RegexMatch != nil && !*res.Body.RegexMatch) || (res.Body.JSONMatch != nil && !*res.Body.JSONMatch)) {
-			res.OK, res.ErrorClass, res.Error = false, "body", "body check failed"
+			res.OK, res.ErrorClass, res.Error = false, "body", bodyFailure(res.Body)
 		}
 	}
 	h.finishTimings(start)
@@ -286,13 +289,19 @@ func HTTP(ctx context.Context, c spec.HTTPCheck, env Env) HTTPResult {
 	return res
 }
 
-// shownURL is raw with any password in it replaced by "xxxxx".
-func shownURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
+// shownURL is raw with any password in it replaced by a marker, also when it does not parse.
+func shownURL(raw string) string { return spec.RedactURL(raw) }
+
+// bodyFailure says which body check failed and what was found instead.
+func bodyFailure(b *BodyCheck) string {
+	switch {
+	case b.RegexMatch != nil && !*b.RegexMatch:
+		return fmt.Sprintf("body does not match %q (%d bytes read)", b.Regex, b.BytesRead)
+	case !b.JSONFound:
+		return fmt.Sprintf("body has no JSON field %q", b.JSONField)
+	default:
+		return fmt.Sprintf("JSON field %s is %q, expected %q", b.JSONField, b.JSONValue, b.JSONEquals)
 	}
-	return u.Redacted()
 }
 
 // localAt maps a monotonic instant to the injectable clock.
@@ -530,7 +539,12 @@ func checkBody(c spec.HTTPCheck, body []byte) *BodyCheck {
 		if json.Unmarshal(body, &v) == nil {
 			v, b.JSONFound = jsonPath(v, c.JSONField)
 			if b.JSONFound {
-				ok = c.JSONEquals == "" || jsonString(v) == c.JSONEquals
+				got := jsonString(v)
+				ok = c.JSONEquals == "" || got == c.JSONEquals
+				if len(got) > 200 {
+					got = strings.ToValidUTF8(got[:200], "") + "…"
+				}
+				b.JSONValue = got
 			}
 		}
 		b.JSONMatch = &ok

@@ -455,7 +455,29 @@ func TestHTTPURLPasswordNotStored(t *testing.T) {
 	u := strings.Replace(srv.URL, "http://", "http://bob:hunter2-pw@", 1) + "/x"
 	r := HTTP(context.Background(), spec.HTTPCheck{URL: u, ExpectStatus: 200}, Env{Getenv: func(string) string { return "" }})
 	b, _ := json.Marshal(r)
-	if !r.OK || strings.Contains(string(b), "hunter2") || !strings.Contains(r.URL, "bob:xxxxx@") {
+	if !r.OK || strings.Contains(string(b), "hunter2") || !strings.Contains(r.URL, "bob:[REDACTED:url-password]@") {
 		t.Fatalf("%s", b)
+	}
+}
+
+// A failed body check says what the server answered.
+func TestHTTPBodyFailureSaysWhatWasFound(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, `{"data": {"status": "degraded"}}`)
+	}))
+	defer srv.Close()
+	env := Env{Getenv: func(string) string { return "" }}
+	for _, tc := range []struct {
+		c    spec.HTTPCheck
+		want string
+	}{
+		{spec.HTTPCheck{URL: srv.URL, JSONField: "data.status", JSONEquals: "ok"}, `JSON field data.status is "degraded", expected "ok"`},
+		{spec.HTTPCheck{URL: srv.URL, JSONField: "data.missing"}, `body has no JSON field "data.missing"`},
+		{spec.HTTPCheck{URL: srv.URL, BodyRegex: "healthy"}, `body does not match "healthy"`},
+	} {
+		r := HTTP(context.Background(), tc.c, env)
+		if r.OK || r.ErrorClass != "body" || !strings.Contains(r.Error, tc.want) {
+			t.Errorf("%+v: ok %v class %q error %q, want %q", tc.c, r.OK, r.ErrorClass, r.Error, tc.want)
+		}
 	}
 }
