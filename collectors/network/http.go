@@ -115,7 +115,7 @@ type BodyCheck struct {
 	// the server answered.
 	JSONValue string `json:"json_value,omitempty"`
 	JSONMatch *bool  `json:"json_match,omitempty"`
-	BytesRead  int    `json:"bytes_read"`
+	BytesRead int    `json:"bytes_read"`
 }
 
 // TLSInfo describes the TLS session and the server's certificate chain.
