@@ -139,19 +139,17 @@ func TestBigLogWholeProcess(t *testing.T) {
 }
 
 // bigLogGate decides whether the big-log check runs and returns the log size. CASEFILE_BIGLOG=1
-// asks for it, CASEFILE_BIGLOG=0 declines it. Unset, a laptop skips it; under
-// CASEFILE_REQUIRE_ALL=1 the CI must have decided (.ci/run sets it), so unset fails. Asked for
-// without room in the temp folder, it skips on a laptop and fails under CASEFILE_REQUIRE_ALL=1.
+// asks for it (.ci/run does); unset or 0, it is skipped. Asked for but unable to run (too little
+// room in the temp folder), it skips on a laptop and fails under CASEFILE_REQUIRE_ALL=1.
 func bigLogGate(t *testing.T) int64 {
 	switch v := os.Getenv("CASEFILE_BIGLOG"); v {
 	case "1":
 	case "0":
 		t.Skip("CASEFILE_BIGLOG=0: the 2 GiB whole-process check was declined explicitly")
 	case "":
-		if testenv.Strict() {
-			t.Fatal("CASEFILE_REQUIRE_ALL=1 but CASEFILE_BIGLOG is unset: set CASEFILE_BIGLOG=1 to run the 2 GiB whole-process check or CASEFILE_BIGLOG=0 to decline it (.ci/run sets it)")
-		}
-		t.Skip("set CASEFILE_BIGLOG=1 to run the 2 GiB whole-process check")
+		// Not a missing requirement: the check is opt-in (2 GiB of temp space, half a minute);
+		// .ci/run asks for it explicitly.
+		t.Skip("not asked for: set CASEFILE_BIGLOG=1 to run the 2 GiB whole-process check (.ci/run does)")
 	default:
 		t.Fatalf("CASEFILE_BIGLOG=%q: want 1 (run) or 0 (decline)", v)
 	}
