@@ -402,7 +402,11 @@ func anywhereKey(key []byte) bool {
 		return false
 	}
 	for k := 0; k < n-1; k++ {
-		if wordClass(kb.s(k))&kAnywhere != 0 {
+		seg := kb.s(k)
+		if len(seg) < 2 || !anywhereFirst2[first2(seg)] {
+			continue // no kAnywhere word starts like this segment: skip the lookups
+		}
+		if wordClass(seg)&kAnywhere != 0 {
 			return true
 		}
 		if k+1 < n-1 && wordClass(kb.lb[kb.seg[k][0]:kb.seg[k+1][1]])&kAnywhere != 0 {
@@ -411,3 +415,15 @@ func anywhereKey(key []byte) bool {
 	}
 	return false
 }
+
+// anywhereFirst2[first2(w)]: some kAnywhere word starts with w's first two bytes.
+var anywhereFirst2 = func() (t [1 << 10]bool) {
+	for w, c := range keyWords {
+		if c&kAnywhere != 0 {
+			t[first2([]byte(w))] = true
+		}
+	}
+	return t
+}()
+
+func first2(w []byte) int { return int(w[0]&31)<<5 | int(w[1]&31) }
