@@ -27,7 +27,7 @@ func newSpecCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			errs, warnings := collectors.CheckSpecNames(s, all, collect.RuleIDs(s))
+			errs, warnings := collectors.CheckSpecNames(s, all, collect.BuiltinRuleIDs())
 			for _, w := range warnings {
 				fmt.Fprintln(c.ErrOrStderr(), "warning:", w)
 			}

@@ -183,7 +183,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	all = append(all, req.Extra...)
-	errs, warnings := collectors.CheckSpecNames(s, all, RuleIDs(s))
+	errs, warnings := collectors.CheckSpecNames(s, all, BuiltinRuleIDs())
 	if len(errs) > 0 {
 		return nil, errs
 	}

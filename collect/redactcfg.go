@@ -82,13 +82,10 @@ func NewEngine(o RedactOptions) (*redact.Engine, error) {
 	return redact.New(cfg)
 }
 
-// RuleIDs lists every redaction rule id: the built-in ones and the spec's own.
-func RuleIDs(s *spec.Spec) []string {
+// BuiltinRuleIDs lists the redactor's own rule ids.
+func BuiltinRuleIDs() []string {
 	var ids []string
 	for _, r := range redact.Rules() {
-		ids = append(ids, r.ID)
-	}
-	for _, r := range s.Redact.Regexes {
 		ids = append(ids, r.ID)
 	}
 	return ids

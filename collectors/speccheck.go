@@ -13,10 +13,10 @@ var specFamilies = map[string]bool{
 	FamilyCommands: true, FamilyFiles: true, "command": true,
 }
 
-// CheckSpecNames checks the names a spec uses for collectors and redaction rules (ruleIDs lists
-// every rule that exists). A rule id or a family that does not exist is an error. A collector name that does not exist on this machine is
+// CheckSpecNames checks the names a spec uses for collectors and redaction rules (builtinRules
+// lists the redactor's own rule ids; a vendor rule may not reuse one). A rule id or a family that does not exist is an error. A collector name that does not exist on this machine is
 // a warning: a vendor's spec may name collectors of another OS (logs.unified on macOS).
-func CheckSpecNames(s *spec.Spec, cs []Collector, ruleIDs []string) (errs spec.Errors, warnings []string) {
+func CheckSpecNames(s *spec.Spec, cs []Collector, builtinRules []string) (errs spec.Errors, warnings []string) {
 	names := map[string]bool{}
 	for _, c := range cs {
 		names[c.Name()] = true
@@ -55,8 +55,16 @@ func CheckSpecNames(s *spec.Spec, cs []Collector, ruleIDs []string) (errs spec.E
 		check("collectors.timeouts."+n, n)
 	}
 	rules := map[string]bool{}
-	for _, id := range ruleIDs {
+	for _, id := range builtinRules {
 		rules[id] = true
+	}
+	for i, r := range s.Redact.Regexes {
+		if rules[r.ID] {
+			errs = append(errs, s.Problem(fmt.Sprintf("redact.regexes[%d].id", i), "%q is a built-in rule's id; give the vendor rule its own (see 'casefile redact --list-rules')", r.ID))
+		}
+	}
+	for _, r := range s.Redact.Regexes {
+		rules[r.ID] = true
 	}
 	for i, id := range s.Redact.Disable {
 		if !rules[id] {

@@ -9,6 +9,7 @@ import (
 	"path"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -62,10 +63,28 @@ func Parse(name string, data []byte) (*Spec, error) {
 	}
 	var errs Errors
 	checkNode(name, root, reflect.TypeOf(Spec{}), "", &errs)
+	var s Spec
 	if len(errs) > 0 {
+		// A type error does not hide the others: decode what decodes (yaml goes on past a
+		// mismatch), validate that too, and report every problem, structural ones first for a
+		// key, ordered by line.
+		root.Decode(&s)
+		collectRegexLines(root, &s)
+		s.file, s.root = name, root
+		if verr, ok := s.validate(name, root).(Errors); ok {
+			have := map[string]bool{}
+			for _, e := range errs {
+				have[e.Key] = true
+			}
+			for _, e := range verr {
+				if !have[e.Key] && !coveredBy(e.Key, have) {
+					errs = append(errs, e)
+				}
+			}
+		}
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 		return nil, errs
 	}
-	var s Spec
 	if err := root.Decode(&s); err != nil {
 		return nil, &Error{File: name, Line: yamlErrLine(err), Msg: cleanYAMLErr(err)}
 	}
@@ -76,6 +95,20 @@ func Parse(name string, data []byte) (*Spec, error) {
 	}
 	s.applyDefaults()
 	return &s, nil
+}
+
+// coveredBy reports whether key lies under a key that already has a structural error (its
+// zero value after a failed decode would only repeat it).
+func coveredBy(key string, have map[string]bool) bool {
+	if have[""] {
+		return true // the document itself is the wrong shape
+	}
+	for k := range have {
+		if strings.HasPrefix(key, k+".") || strings.HasPrefix(key, k+"[") || strings.HasPrefix(k, key+".") || strings.HasPrefix(k, key+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 var (
@@ -381,6 +414,14 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 			bad(k+".script", "script needs shell: true")
 		case !c.Shell && len(c.Argv) == 0:
 			bad(k+".argv", "argv is required")
+		case c.Shell && c.Script != "" && len(c.Argv) > 0:
+			bad(k+".argv", "give argv or script, not both (with both, argv would be ignored)")
+		}
+		for j, e := range c.Env {
+			name, _, _ := strings.Cut(e, "=")
+			if !envNameRE.MatchString(name) {
+				bad(fmt.Sprintf("%s.env[%d]", k, j), "%q: want NAME (pass this variable) or NAME=value", e)
+			}
 		}
 	}
 	for i, f := range s.Files {
@@ -391,11 +432,15 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 		}
 		checkGlobs(k+".paths", f.Paths, bad)
 	}
+	regexIDs := map[string]bool{}
 	for i, r := range s.Redact.Regexes {
 		k := fmt.Sprintf("redact.regexes[%d]", i)
 		if r.ID == "" || !collectorNameRE.MatchString(r.ID) {
 			bad(k+".id", "an id of lower-case letters, digits, '-', '_' or '.' is required")
+		} else if regexIDs[r.ID] {
+			bad(k+".id", "duplicate id %q (each rule needs its own, so redaction.json can tell them apart)", r.ID)
 		}
+		regexIDs[r.ID] = true
 		if re, err := regexp.Compile(r.Pattern); err != nil {
 			bad(k+".pattern", "invalid regular expression: %v", err)
 		} else if re.MatchString("") {
@@ -477,10 +522,31 @@ func checkName(k, name string, seen map[string]bool, bad func(string, string, ..
 
 func checkGlobs(k string, globs []string, bad func(string, string, ...any)) {
 	for _, g := range globs {
-		if _, err := path.Match(g, ""); err != nil || strings.TrimSpace(g) == "" {
+		switch {
+		case strings.TrimSpace(g) == "":
 			bad(k, "invalid glob %q", g)
+		case !absPath(g):
+			bad(k, "%q is a relative path; a spec names absolute paths (/var/log/acme/*.log, C:\\ProgramData\\Acme\\*.log)", g)
+		default:
+			if _, err := path.Match(filepathSlash(g), ""); err != nil {
+				bad(k, "invalid glob %q", g)
+			}
 		}
 	}
+}
+
+// absPath reports whether p is absolute on some OS casefile runs on: /… , C:\… or C:/…, \\server\….
+func absPath(p string) bool {
+	return strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\\`) ||
+		(len(p) > 2 && (p[0]|0x20) >= 'a' && (p[0]|0x20) <= 'z' && p[1] == ':' && (p[2] == '\\' || p[2] == '/'))
+}
+
+// filepathSlash turns a Windows path's separators into slashes for pattern checking.
+func filepathSlash(p string) string {
+	if len(p) > 1 && p[1] == ':' {
+		return strings.ReplaceAll(p, `\`, "/")
+	}
+	return p
 }
 
 func validHost(h string) bool {

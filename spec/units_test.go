@@ -40,3 +40,33 @@ func TestParseSizeBounds(t *testing.T) {
 		t.Errorf("overflowing max_collector_size: %v", err)
 	}
 }
+
+func TestSpecValidationQA(t *testing.T) {
+	head := "apiVersion: casefile/v1\nkind: Spec\nmetadata: {name: x}\n"
+	for name, tc := range map[string]struct{ body, want string }{
+		"duplicate regex id": {"redact:\n  regexes:\n    - {id: acme, pattern: 'A-[0-9]+'}\n    - {id: acme, pattern: 'B-[0-9]+'}\n", `s.yaml:7: redact.regexes[1].id: duplicate id "acme"`},
+		"bad env name":       {"commands:\n  - {name: c, argv: [true], env: [\"1BAD\", \"\"]}\n", `commands[0].env[0]: "1BAD": want NAME`},
+		"empty env":          {"commands:\n  - {name: c, argv: [true], env: [\"\"]}\n", `commands[0].env[0]: "": want NAME`},
+		"argv and script":    {"commands:\n  - {name: c, shell: true, script: 'echo hi', argv: [echo]}\n", "give argv or script, not both"},
+		"relative log path":  {"logs:\n  - {name: a, paths: [var/log/*.log]}\n", `logs[0].paths: "var/log/*.log" is a relative path`},
+		"relative file path": {"files:\n  - {name: a, paths: [./x.conf]}\n", `files[0].paths: "./x.conf" is a relative path`},
+		"type error and value error": {"collectors: {concurrency: many}\nlogs:\n  - {name: a, paths: [rel.log]}\n",
+			"s.yaml:4: collectors.concurrency: expected an integer"},
+	} {
+		_, err := Parse("s.yaml", []byte(head+tc.body))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", name, err, tc.want)
+		}
+		if name == "type error and value error" && (err == nil || !strings.Contains(err.Error(), `s.yaml:6: logs[0].paths: "rel.log" is a relative path`)) {
+			t.Errorf("a type error hid the other error: %v", err)
+		}
+	}
+	for _, ok := range []string{
+		"logs:\n  - {name: a, paths: ['C:\\ProgramData\\Acme\\*.log', 'D:/logs/*.log', '/var/log/a.log']}\n",
+		"commands:\n  - {name: c, argv: [env], env: [PATH, 'ACME_MODE=debug']}\n",
+	} {
+		if _, err := Parse("s.yaml", []byte(head+ok)); err != nil {
+			t.Errorf("valid spec refused: %v\n%s", err, ok)
+		}
+	}
+}
