@@ -98,5 +98,13 @@ func (t tailFile) Result() collectors.TailResult {
 	return collectors.TailResult{Kept: c.kept, Seen: c.seen, Cut: c.kept < c.seen}
 }
 
-// Abort implements collectors.TailWriter.
-func (t tailFile) Abort() { t.abort() }
+// Abort implements collectors.TailWriter: it discards a file not closed yet (a closed one is
+// kept).
+func (t tailFile) Abort() {
+	t.mu.Lock()
+	closed := t.closed
+	t.mu.Unlock()
+	if !closed {
+		t.abort()
+	}
+}

@@ -39,7 +39,7 @@ type TailWriter interface {
 	Name() string
 	// Result reports what was kept; valid after Close.
 	Result() TailResult
-	// Abort discards the file.
+	// Abort discards the file unless it was closed.
 	Abort()
 }
 

@@ -30,6 +30,9 @@ type Spool struct {
 	seen   int64
 	budget *Budget
 	ctx    context.Context
+	// skipLine: a cut dropped everything up to the store's end in the middle of a line, so what
+	// comes next is the rest of that line and is dropped through its newline.
+	skipLine bool
 }
 
 // NewSpool returns a spool over store (which must be empty) that keeps room bytes and compacts
@@ -58,6 +61,17 @@ func (s *Spool) Write(p []byte) (int, error) {
 		return total, nil
 	}
 	for len(p) > 0 {
+		if s.skipLine {
+			i := bytes.IndexByte(p, '\n')
+			if i < 0 {
+				s.seen += int64(len(p))
+				return total, nil
+			}
+			s.seen += int64(i + 1)
+			p = p[i+1:]
+			s.skipLine = false
+			continue
+		}
 		free := s.room + s.slack - s.size
 		if free <= 0 {
 			if err := s.compact(s.room, false); err != nil {
@@ -123,6 +137,7 @@ func (s *Spool) safeStart(cut int64, final bool, buf []byte) (int64, error) {
 	if prev[0] != '\n' {
 		for {
 			if off >= s.size {
+				s.skipLine = !final
 				return s.size, nil
 			}
 			n, err := s.store.ReadAt(buf[:min(int64(len(buf)), s.size-off)], off)

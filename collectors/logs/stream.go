@@ -159,7 +159,7 @@ func (s *cmdSource) Collect(ctx context.Context, sink collectors.Sink) error {
 	head := &headCut{open: func() (collectors.TailWriter, error) { return collectors.CreateTail(ctx, sink, path, limit) }}
 	defer func() {
 		if head.tw != nil {
-			head.tw.Abort() // no-op once closed
+			head.tw.Abort() // a file not closed (an error on the way) is discarded
 		}
 	}()
 	var out interface{ Write([]byte) (int, error) } = head
