@@ -13,6 +13,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"text/tabwriter"
+	"time"
 
 	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/redact"
@@ -237,12 +238,15 @@ func runRedact(ctx context.Context, o *redactOptions, args []string, stdin io.Re
 func redactTo(ctx context.Context, eng *redact.Engine, path string, stdin io.Reader, w io.Writer, name string) error {
 	var r io.Reader = stdin
 	if path != "-" {
-		f, err := os.Open(path)
+		f, err := openInterruptible(ctx, path)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
 		r = f
+	}
+	if f, ok := r.(*os.File); ok {
+		defer unblockOnCancel(ctx, f)()
 	}
 	// Fail closed on what a text scan cannot redact: compressed or binary input would come out
 	// with its secrets still inside.
@@ -357,4 +361,47 @@ func looksUTF16(b []byte) bool {
 	}
 	half := n / 2
 	return even*10 >= half*9 && odd*10 <= half || odd*10 >= half*9 && even*10 <= half
+}
+
+// openInterruptible opens path, giving up when ctx is done: opening a FIFO blocks until a writer
+// comes, and Ctrl-C must still end casefile.
+func openInterruptible(ctx context.Context, path string) (*os.File, error) {
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(path)
+		ch <- opened{f, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.f, o.err
+	case <-ctx.Done():
+		go func() {
+			// The open may still complete (a writer comes): close what it returns.
+			if o := <-ch; o.f != nil {
+				o.f.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+}
+
+// unblockOnCancel makes a read blocked on f (a stalled pipe or FIFO writer) return once ctx is
+// done: a deadline in the past wakes pollable files; others are closed. Call the result when
+// reading is over.
+func unblockOnCancel(ctx context.Context, f *os.File) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			if f.SetReadDeadline(time.Now()) != nil {
+				f.Close()
+			}
+		case <-done:
+		}
+	}()
+	return func() { close(done) }
 }
