@@ -7,8 +7,10 @@
 // max(window start, end of file - cap), moved forward to a line start. A compressed file (gzip,
 // zstd, bzip2, xz) is read twice: a first pass finds the window start and the decompressed size, the
 // second skips to the same offset and streams the rest. Nothing unredacted is written anywhere
-// but the sink; memory holds only read buffers. Logs read from a command (journalctl, dmesg, log show, wevtutil) keep
-// their newest part in an in-memory ring of at most the file cap.
+// but the sink; memory holds only read buffers. Logs read from a command (journalctl, dmesg, log
+// show, wevtutil) keep their newest part in the bundle file itself: the output passes through the
+// redactor into the staged file, which is cut to its newest lines there (collectors.CreateTail),
+// so no copy of it is held in memory.
 package logs
 
 import (
@@ -455,7 +457,15 @@ func (s *fileSource) write(ctx context.Context, sink collectors.Sink, r io.Reade
 		return err
 	}
 	e.Path = collectors.BundlePath(w, e.Path) // the sink redacts a path that holds a secret
-	n, err := io.CopyBuffer(w, collectors.ContextReader(ctx, r), make([]byte, 256<<10))
+	// The copy buffer counts against the run's memory budget (collectors.Budget).
+	const bufSize = 256 << 10
+	b := collectors.BudgetFrom(ctx)
+	if err := b.Acquire(ctx, bufSize); err != nil {
+		w.Close()
+		return err
+	}
+	defer b.Release(bufSize)
+	n, err := io.CopyBuffer(w, collectors.ContextReader(ctx, r), make([]byte, bufSize))
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
