@@ -65,6 +65,10 @@ func NewStage(parent string, eng *redact.Engine, limits Limits) (*Stage, error) 
 // Dir is the staging folder.
 func (s *Stage) Dir() string { return s.dir }
 
+// ContentDir is the folder holding the staged (redacted) files under their bundle paths, for
+// readers such as the analyzers.
+func (s *Stage) ContentDir() string { return filepath.Join(s.dir, "f") }
+
 // Cleanup removes the staging folder and everything in it.
 func (s *Stage) Cleanup() error { return os.RemoveAll(s.dir) }
 

@@ -20,6 +20,8 @@ type Summary struct {
 	Redacted   int            `json:"redacted"`
 	ByRule     map[string]int `json:"redacted_by_rule,omitempty"`
 	Dropped    int            `json:"dropped_files"`
+	// Findings: null when the bundle has no findings.json (made by an older casefile).
+	Findings []FindingRow `json:"findings"`
 }
 
 // CollectorRow is one collector in a Summary; Error holds the first line of its error.
@@ -63,6 +65,7 @@ func Summarize(b *Contents) Summary {
 	if b.Redaction != nil {
 		s.ByRule = b.Redaction.ByRule
 	}
+	s.Findings = b.Findings
 	return s
 }
 

@@ -37,7 +37,18 @@ type Contents struct {
 	Manifest    *Manifest
 	Environment map[string]any
 	Redaction   *redact.Report
-	Hashes      map[string]FileEntry // by path, as found in the archive
+	// Findings are findings.json's entries; nil when the bundle has none (an older casefile).
+	Findings []FindingRow
+	Hashes   map[string]FileEntry // by path, as found in the archive
+}
+
+// FindingRow is what a summary shows of one finding (findings.json holds more: detail,
+// evidence, next step; see package analyze).
+type FindingRow struct {
+	ID       string `json:"id"`
+	Severity string `json:"severity"`
+	Title    string `json:"title"`
+	Target   string `json:"target,omitempty"`
 }
 
 // Read reads a bundle once: metadata documents into memory (bounded), every file hashed.
@@ -48,7 +59,7 @@ func Read(p string, lim ReadLimits) (*Contents, error) {
 		h := sha256.New()
 		var meta []byte
 		var dst io.Writer = h
-		isMeta := e.Name == "manifest.json" || e.Name == "environment.json" || e.Name == "redaction.json"
+		isMeta := e.Name == "manifest.json" || e.Name == "environment.json" || e.Name == "redaction.json" || e.Name == "findings.json"
 		if isMeta {
 			if e.Size > lim.MaxMetaSize {
 				return unsafef("%s is larger than %d bytes", e.Name, lim.MaxMetaSize)
@@ -71,6 +82,16 @@ func Read(p string, lim ReadLimits) (*Contents, error) {
 				}
 			case "environment.json":
 				json.Unmarshal(meta, &c.Environment)
+			case "findings.json":
+				var f struct {
+					Findings []FindingRow `json:"findings"`
+				}
+				if json.Unmarshal(meta, &f) == nil {
+					c.Findings = f.Findings
+					if c.Findings == nil {
+						c.Findings = []FindingRow{}
+					}
+				}
 			case "redaction.json":
 				var rep redact.Report
 				if json.Unmarshal(meta, &rep) == nil {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/casefile/casefile/analyze"
 	"github.com/casefile/casefile/bundle"
 	"github.com/casefile/casefile/collect"
 	"github.com/casefile/casefile/collectors"
@@ -170,6 +171,7 @@ func runCollect(ctx context.Context, o *collectOptions, io *iostreams) (err erro
 		}
 	} else {
 		printSummary(io.err, m.Collectors)
+		printFindingRows(io.err, findingRows(res.Findings), false)
 		fmt.Fprintf(io.err, "redacted %d values in %d files", rep.Total, rep.Files)
 		if len(rep.Dropped) > 0 {
 			fmt.Fprintf(io.err, "; %d files left out because they could not be redacted", len(rep.Dropped))
@@ -182,6 +184,14 @@ func runCollect(ctx context.Context, o *collectOptions, io *iostreams) (err erro
 		return withCode(ExitPartial, nil)
 	}
 	return nil
+}
+
+func findingRows(f analyze.Findings) []bundle.FindingRow {
+	rows := []bundle.FindingRow{}
+	for _, x := range f.Findings {
+		rows = append(rows, bundle.FindingRow{ID: x.ID, Severity: string(x.Severity), Title: x.Title, Target: x.Target})
+	}
+	return rows
 }
 
 // printNextStep says where the bundle is, how big, how its name was derived from the ticket when

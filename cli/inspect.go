@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/casefile/casefile/bundle"
@@ -64,6 +65,7 @@ func printInspect(w io.Writer, s bundle.Summary) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
+	printFindingRows(w, s.Findings, true)
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "COLLECTOR\tSTATUS\tTIME\tFILES\tNOTE")
 	for _, c := range s.Collectors {
@@ -120,4 +122,29 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// printFindingRows lists findings, most severe first, with a blank line after; info findings
+// only when all is true. A bundle without findings.json says how to get them.
+func printFindingRows(w io.Writer, rows []bundle.FindingRow, all bool) {
+	if rows == nil {
+		fmt.Fprintln(w, "findings: none recorded (an older casefile made this bundle; run 'casefile analyze BUNDLE')")
+		fmt.Fprintln(w)
+		return
+	}
+	counts := map[string]int{}
+	var shown []bundle.FindingRow
+	for _, f := range rows {
+		counts[f.Severity]++
+		if all || f.Severity == "critical" || f.Severity == "warning" {
+			shown = append(shown, f)
+		}
+	}
+	fmt.Fprintf(w, "findings: %d critical, %d warning, %d info\n", counts["critical"], counts["warning"], counts["info"])
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, f := range shown {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", strings.ToUpper(termSafe(f.Severity)), termSafe(f.ID), termSafe(f.Title))
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
 }

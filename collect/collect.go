@@ -7,12 +7,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/casefile/casefile/analyze"
 	"github.com/casefile/casefile/bundle"
 	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/internal/buildinfo"
@@ -90,6 +93,8 @@ type Result struct {
 	// Engine is the redaction engine the bundle was made with (its literals and rules), for
 	// redacting whatever the caller prints about this run.
 	Engine *redact.Engine
+	// Findings are the bundle's findings.json.
+	Findings analyze.Findings
 }
 
 // Failed reports whether a collector failed or timed out (exit code 3).
@@ -271,6 +276,12 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		Limits:        limits,
 		Collectors:    results,
 	}
+	// Analysis reads what was staged (redacted, as the bundle holds it) and the collectors'
+	// results, never the live machine; findings.json is staged like every file.
+	findings := analyzeStage(stage, m)
+	if err := stage.WriteJSON("findings.json", findings, "casefile"); err != nil {
+		return nil, err
+	}
 	path, err := stage.Write(ctx, m, req.OutDir)
 	if err != nil {
 		return nil, err
@@ -289,7 +300,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 			os.Chown(req.AnonymizeMap, o.UID, o.GID)
 		}
 	}
-	return &Result{Path: path, Manifest: m, Report: eng.Report(), Engine: eng}, nil
+	return &Result{Path: path, Manifest: m, Report: eng.Report(), Engine: eng, Findings: findings}, nil
 }
 
 func collectorNames(cs []collectors.Collector) string {
@@ -319,4 +330,39 @@ func checkWritable(p string) error {
 	}
 	f.Close()
 	return os.Remove(probe)
+}
+
+// analyzeStage runs the built-in analyzers over the staged files, with manifest.json (not staged
+// until the archive is written) taken from m.
+func analyzeStage(stage *bundle.Stage, m *bundle.Manifest) analyze.Findings {
+	man, _ := json.Marshal(m)
+	return analyze.Analyze(overlay{base: analyze.DirSource(stage.ContentDir()), files: analyze.MapSource{"manifest.json": man}})
+}
+
+// overlay is a Source whose files override the base's.
+type overlay struct {
+	base  analyze.Source
+	files analyze.MapSource
+}
+
+func (o overlay) ReadFile(p string) ([]byte, error) {
+	if b, ok := o.files[p]; ok {
+		return b, nil
+	}
+	return o.base.ReadFile(p)
+}
+
+func (o overlay) List() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range [][]string{o.files.List(), o.base.List()} {
+		for _, p := range l {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

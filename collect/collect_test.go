@@ -156,6 +156,23 @@ func TestRunInjectedFacts(t *testing.T) {
 	if strings.Join(env.CommandLine, " ") != "casefile collect --redact-literal [REDACTED:literal]" {
 		t.Errorf("command_line %q", env.CommandLine)
 	}
+	// Findings are computed at collection time from what was staged: the failed collector is one,
+	// and its error text is redacted there too.
+	var findings struct {
+		Findings []struct{ ID, Severity, Title, Detail, Target string } `json:"findings"`
+	}
+	if err := json.Unmarshal(fs["findings.json"], &findings); err != nil {
+		t.Fatalf("findings.json: %v", err)
+	}
+	found := false
+	for _, f := range findings.Findings {
+		if f.ID == "collector.failed" && f.Target == "network.fake" {
+			found = true
+		}
+	}
+	if !found || len(res.Findings.Findings) != len(findings.Findings) {
+		t.Errorf("findings %+v; result holds %d", findings.Findings, len(res.Findings.Findings))
+	}
 	// redaction.json counts every redaction, the manifest's included.
 	var rep struct {
 		Total  int                       `json:"total"`
