@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -317,8 +318,12 @@ func (c *Collector) copyOne(ctx context.Context, sink collectors.Sink, p string,
 		return r
 	}
 	defer f.Close()
-	// Read what is there now; a file growing while read is cut at the size seen here.
+	// Read what is there now; a file growing while read is cut at the size seen here. A file that
+	// reports no size (/proc, some /sys files) may still have content: it is read until EOF.
 	size := st.Size()
+	if size == 0 {
+		size = unknownSize
+	}
 	head := make([]byte, sniffLen)
 	n, err := f.ReadAt(head, 0)
 	if err != nil && err != io.EOF {
@@ -370,8 +375,14 @@ func (c *Collector) decompressedName(bp, hp string, used map[string]bool) string
 	return bp
 }
 
+// unknownSize stands for the size of a file that reports none: it is read until EOF.
+const unknownSize = math.MaxInt64
+
 // copyPlain copies a text file, keeping its newest maxFile bytes from a safe line start.
 func (c *Collector) copyPlain(ctx context.Context, sink collectors.Sink, f *os.File, size, maxFile int64, bp string, r *Record) error {
+	if size == unknownSize {
+		return c.keepHead(ctx, sink, io.NewSectionReader(f, 0, size), maxFile, bp, r)
+	}
 	start := int64(0)
 	if size > maxFile {
 		var err error
@@ -449,6 +460,19 @@ func (c *Collector) copyDecoded(ctx context.Context, sink collectors.Sink, f *os
 	if start > 0 {
 		r.Truncated, r.Kept, r.Seen = true, total-start, total
 		sink.SetTruncated(bp, total-start, total)
+	}
+	return nil
+}
+
+// keepHead copies the head of src that fits in maxFile bytes and records a cut.
+func (c *Collector) keepHead(ctx context.Context, sink collectors.Sink, src io.Reader, maxFile int64, bp string, r *Record) error {
+	kept, seen, err := copyHead(ctx, sink, bp, src, maxFile, r)
+	if err != nil {
+		return err
+	}
+	if kept < seen {
+		r.Truncated, r.Kept, r.Seen = true, kept, seen
+		sink.SetTruncated(bp, kept, seen)
 	}
 	return nil
 }
