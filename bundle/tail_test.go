@@ -86,6 +86,10 @@ func TestTailKeepsNewestRedacted(t *testing.T) {
 				b.WriteString("[ 1.0] " + strings.ReplaceAll(strings.TrimSuffix(key, "\n"), "\n", "\n[ 1.0] ") + "\n")
 			case 1:
 				fmt.Fprintf(&b, "%d login password=Secret%dValue%d\n", i, i, r.Int())
+			case 2:
+				for _, l := range strings.Split(strings.TrimSuffix(key, "\n"), "\n") {
+					fmt.Fprintf(&b, "{\"MESSAGE\":%q}\n", l)
+				}
 			default:
 				fmt.Fprintf(&b, "%d line %s\n", i, strings.Repeat("x", r.Intn(120)))
 			}
@@ -115,6 +119,11 @@ func TestTailKeepsNewestRedacted(t *testing.T) {
 		}
 		if bytes.Contains(got, []byte("PRIVATE KEY-----")) || bytes.Contains(got, []byte("Secret")) {
 			t.Fatalf("trial %d: secret in the kept part", trial)
+		}
+		for _, l := range strings.Split(key, "\n")[1:] {
+			if len(l) > 40 && bytes.Contains(got, []byte(l)) {
+				t.Fatalf("trial %d: key body line in the kept part", trial)
+			}
 		}
 		sum := sha256.Sum256(got)
 		if e.Size != int64(len(got)) || e.SHA256 != hex.EncodeToString(sum[:]) || !e.Truncated || e.BytesKept != e.Size || e.BytesSeen != int64(len(whole)) {

@@ -258,9 +258,10 @@ var redactionMark = []byte("[REDACTED:")
 // bytes a key is already one marker, but a sink that cannot spool redacted bytes keeps raw ones),
 // then a leading run of lines that hold redaction markers, when a line without one ends it within
 // win. A marker never holds a newline, so a cut on a line start never splits one; the run rule
-// keeps a span of marked lines (a YAML block scalar under a password key, a key split over JSON
-// lines) whole or not at all, so the kept part does not start with markers whose context was cut
-// away.
+// keeps a span of marked lines (a YAML block scalar under a password key: one marker a line) whole
+// or not at all, so the kept part does not start with markers whose key was cut away. (A key split
+// over JSON lines leaves one marked line and then lines whose value was emptied; a cut among those
+// keeps empty values, never key material.)
 func spoolHead(win []byte, atEOF bool) int {
 	n := pemCut(win, atEOF)
 	for off := n; off < len(win); {
