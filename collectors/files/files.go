@@ -73,6 +73,8 @@ type Record struct {
 	Seen         int64     `json:"bytes_seen,omitempty"` // text bytes of the source when cut (after decompression)
 	Skipped      string    `json:"skipped,omitempty"`
 	Error        string    `json:"error,omitempty"`
+
+	note string // a cut the collector's status reports (partial)
 }
 
 // Reasons recorded in Record.Skipped.
@@ -96,7 +98,7 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 		maxFile = c.maxFile
 	}
 	var recs []Record
-	var errs []string
+	var errs, notes []string
 	seen := map[string]bool{}
 	used := map[string]bool{}
 	for _, pat := range c.patterns {
@@ -131,6 +133,9 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 			if r.Error != "" {
 				errs = append(errs, fmt.Sprintf("%s: %s", r.Source, r.Error))
 			}
+			if r.note != "" {
+				notes = append(notes, r.note)
+			}
 			recs = append(recs, r)
 		}
 	}
@@ -149,8 +154,8 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 	switch {
 	case len(errs) > 0 && copied == 0:
 		return errors.New(strings.Join(errs, "; "))
-	case len(errs) > 0:
-		return collectors.Partial(errors.New(strings.Join(errs, "; ")))
+	case len(errs) > 0 || len(notes) > 0:
+		return collectors.Partial(errors.New(strings.Join(append(errs, notes...), "; ")))
 	case copied == 0 && found > 0:
 		return collectors.Skip("none of the %d files matched by %s could be copied (see index.json)", found, strings.Join(c.patterns, ", "))
 	case copied == 0:
@@ -389,6 +394,10 @@ func (c *Collector) copyPlain(ctx context.Context, sink collectors.Sink, f *os.F
 		if start, err = collectors.TailStartAt(f, size-maxFile, size); err != nil {
 			return err
 		}
+		if start >= size {
+			// The newest part holds no whole line (a one-line JSON document): keep the head.
+			return c.keepHead(ctx, sink, io.NewSectionReader(f, 0, size), maxFile, bp, r)
+		}
 	}
 	if err := write(ctx, sink, bp, io.NewSectionReader(f, start, size-start), r); err != nil {
 		return err
@@ -453,6 +462,14 @@ func (c *Collector) copyDecoded(ctx context.Context, sink collectors.Sink, f *os
 			return err
 		}
 		start = min(start, total)
+		if start >= total {
+			// The newest part holds no whole line: keep the head of the text.
+			done()
+			if text, done, err = openText(ctx, f, size, kind, enc); err != nil {
+				return err
+			}
+			return c.keepHead(ctx, sink, text, maxFile, bp, r)
+		}
 	}
 	if err := write(ctx, sink, bp, io.LimitReader(text, total-start), r); err != nil {
 		return err
@@ -473,6 +490,7 @@ func (c *Collector) keepHead(ctx context.Context, sink collectors.Sink, src io.R
 	if kept < seen {
 		r.Truncated, r.Kept, r.Seen = true, kept, seen
 		sink.SetTruncated(bp, kept, seen)
+		r.note = fmt.Sprintf("%s: longer than the cap (%d bytes) with no line end in its last part: kept its first %d of %d bytes", r.Source, maxFile, kept, seen)
 	}
 	return nil
 }

@@ -138,11 +138,25 @@ func TestTailCutAtEveryOffset(t *testing.T) {
 	size := len(data)
 	for off := 1; off < size; off++ {
 		sink, idx, err := collect(t, eng, root, "/etc/app/app.log", int64(size-off))
+		want := expectStart(data, key, off)
+		got, _ := sink.File("files/app/etc/app/app.log")
+		if want == size {
+			// No whole line in the newest part: the head is kept instead (longline_test.go).
+			kept, seen, ok := sink.Truncated("files/app/etc/app/app.log")
+			if !collectors.IsPartial(err) || !ok || seen != int64(size) || kept <= 0 || kept > int64(size-off) {
+				t.Fatalf("cut at %d: %v, truncation %d/%d %v", off, err, kept, seen, ok)
+			}
+			if exp := eng.String("etc/app/app.log", string(data[:kept])); string(got) != exp {
+				t.Fatalf("cut at %d: head got\n%q\nwant\n%q", off, got, exp)
+			}
+			if l := leaked(string(got), words); l != "" {
+				t.Fatalf("cut at %d: %q shipped in\n%s", off, l, got)
+			}
+			continue
+		}
 		if err != nil {
 			t.Fatalf("cut at %d: %v", off, err)
 		}
-		want := expectStart(data, key, off)
-		got, _ := sink.File("files/app/etc/app/app.log")
 		if exp := eng.String("etc/app/app.log", string(data[want:])); string(got) != exp {
 			t.Fatalf("cut at %d: got\n%q\nwant (from %d)\n%q", off, got, want, exp)
 		}
@@ -332,11 +346,22 @@ func TestUTF16CapCutsTranscodedText(t *testing.T) {
 	writeFile(t, root, "etc/app.conf", utf16Bytes(text, false))
 	for off := 1; off < len(text); off++ {
 		sink, _, err := collect(t, eng, root, "/etc/app.conf", int64(len(text)-off))
+		got, _ := sink.File("files/app/etc/app.conf")
+		want := nextLineStart([]byte(text), off)
+		if want == len(text) {
+			// No whole line in the newest part: the head of the text is kept instead.
+			kept, _, ok := sink.Truncated("files/app/etc/app.conf")
+			if !collectors.IsPartial(err) || !ok || kept <= 0 {
+				t.Fatalf("cut at %d: %v, truncation %d %v", off, err, kept, ok)
+			}
+			if exp := eng.String("x", text[:kept]); string(got) != exp {
+				t.Fatalf("cut at %d: head got %q want %q", off, got, exp)
+			}
+			continue
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, _ := sink.File("files/app/etc/app.conf")
-		want := nextLineStart([]byte(text), off)
 		if exp := eng.String("x", text[want:]); string(got) != exp {
 			t.Fatalf("cut at %d: got %q want %q", off, got, exp)
 		}
