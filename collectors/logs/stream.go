@@ -156,6 +156,13 @@ func (s *cmdSource) Collect(ctx context.Context, sink collectors.Sink) error {
 		limit = headroom(sc)
 	}
 	path := "logs/" + s.name + "/" + s.file
+	// headCut holds the output's first CutLookahead bytes (plus one pipe read): budgeted.
+	const headHold = 2 * collectors.CutLookahead
+	budget := collectors.BudgetFrom(ctx)
+	if err := budget.Acquire(ctx, headHold); err != nil {
+		return err
+	}
+	defer budget.Release(headHold)
 	head := &headCut{open: func() (collectors.TailWriter, error) { return collectors.CreateTail(ctx, sink, path, limit) }}
 	defer func() {
 		if head.tw != nil {
