@@ -19,12 +19,11 @@ const (
 
 // keyPair is what follows a word that may be a key.
 type keyPair struct {
-	key    []byte // the key, with leading underscores (b[ws:j])
-	k      int    // where the value (or, with sepSpace, the next word) starts
-	sep    int    // sepNone, sepEq, sepColon, sepSpace or sepXML
-	quoted bool   // the key is closed by a quote ("password": ...)
-	flag   bool   // the key is a command-line flag (-p, --password)
-	pctEq  bool   // the separator is a URL-encoded '=' (%3D)
+	k      int  // where the value (or, with sepSpace, the next word) starts
+	sep    int  // sepNone, sepEq, sepColon, sepSpace or sepXML
+	quoted bool // the key is closed by a quote ("password": ...)
+	flag   bool // the key is a command-line flag (-p, --password)
+	pctEq  bool // the separator is a URL-encoded '=' (%3D)
 }
 
 // detectKeyStructure handles a word that does not start with a digit as a possible key: it finds
@@ -57,7 +56,7 @@ func (s *scanner) detectKeyStructure(w wordAt) int {
 			return e
 		}
 	}
-	p := keyPair{key: b[w.ws:j], flag: flag}
+	p := keyPair{flag: flag}
 	if k < n && (b[k] == '"' || b[k] == '\'') {
 		k++
 		p.quoted = true
@@ -166,7 +165,7 @@ func (s *scanner) keyValue(w wordAt, p *keyPair) int {
 	if w.shape == 0 && ws == i && len(s.e.extraKeys) == 0 && !plainWordMaybeKey(wd) && !(s.anon && sep != sepSpace && isUserKey(wd)) {
 		return j // a plain lowercase word that is no sensitive key
 	}
-	cls := classifyKey(p.key, s.e.extraKeys)
+	cls := classifyKey(b[ws:j], s.e.extraKeys)
 	switch {
 	case cls == keyNone:
 		return s.otherKey(w, p)
@@ -180,7 +179,7 @@ func (s *scanner) keyValue(w wordAt, p *keyPair) int {
 // segments (secret_key_base) can still hold one; with anonymize, user keys hold user names.
 func (s *scanner) otherKey(w wordAt, p *keyPair) int {
 	b, n, k, sep := s.b, s.n, p.k, p.sep
-	if (sep == sepEq || sep == sepColon) && secretNamedKey(p.key) {
+	if (sep == sepEq || sep == sepColon) && secretNamedKey(b[w.ws:w.j]) {
 		// secret_key_base: <long hex>
 		vk := skipSpaces(b, k)
 		v, e := s.valueRun(vk)
@@ -190,12 +189,12 @@ func (s *scanner) otherKey(w wordAt, p *keyPair) int {
 			return e
 		}
 		// SECRET_KEY_BASE=x: any value but a path, a file name, a boolean or a small number
-		if secretKeyNamed(p.key) && len(val) > 0 && !isFileName(val) && (!benignValue(val) || numericSecret([]byte("secret_key"), val, vk < n && (b[vk] == '"' || b[vk] == '\''))) {
+		if secretKeyNamed(b[w.ws:w.j]) && len(val) > 0 && !isFileName(val) && (!benignValue(val) || numericSecret([]byte("secret_key"), val, vk < n && (b[vk] == '"' || b[vk] == '\''))) {
 			s.add(v, e, RuleKeyValue)
 			return e
 		}
 	}
-	if (sep == sepEq || sep == sepColon && (p.quoted || s.lineStartBefore(w.ws))) && anywhereKey(p.key) {
+	if (sep == sepEq || sep == sepColon && (p.quoted || s.lineStartBefore(w.ws))) && anywhereKey(b[w.ws:w.j]) {
 		// MY_SECRET_THING=x, "apiKeyValue": "x", KUBECONFIG_DATA: x: a secret word before the
 		// last segment. Numbers, durations, paths, file names, URLs (their credentials are found
 		// by the URL rules), plain words and nested structures stay.

@@ -90,14 +90,17 @@ func (s *scanner) word(ws, i int) int {
 	}
 	w := wordAt{ws: ws, i: i, j: j, shape: shape}
 	m := s.candidates(w)
-	for m != 0 {
-		d := bits.TrailingZeros32(m)
-		m &= m - 1
-		if next := detectors[d].run(s, w); next > 0 {
+	// the detectors before the terminal ones, in order; most words have none
+	for rest := m &^ (1<<detNumber | 1<<detKey); rest != 0; rest &= rest - 1 {
+		if next := detectors[bits.TrailingZeros32(rest)].run(s, w); next > 0 {
 			return next
 		}
 	}
-	return j // not reached: a terminal detector always handles the word
+	// the terminal detectors, called directly (exactly one applies)
+	if m&(1<<detNumber) != 0 {
+		return s.detectNumberWord(w)
+	}
+	return s.detectKeyStructure(w)
 }
 
 // candidates is the set of detectors whose cheap precondition holds for w (bit k: detectors[k]).

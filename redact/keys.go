@@ -383,8 +383,53 @@ var keySuffixes = [...]struct {
 	{"sessionid", kStrong},
 }
 
-// wordClass is the classes of one lowercase segment.
-func wordClass(seg []byte) keyClass { return keyWords[string(seg)] }
+// wordClass is the classes of one lowercase segment. It reads wordIndex, an open-addressing
+// copy of keyWords that is cheaper to probe than the map on the scanner's hot path.
+func wordClass(seg []byte) keyClass {
+	if len(seg) == 0 || len(seg) > maxKeyWord {
+		return 0
+	}
+	for h := wordHash(seg); ; h = (h + 1) & (len(wordIndex) - 1) {
+		e := &wordIndex[h]
+		if e.cls == 0 {
+			return 0
+		}
+		if e.w == string(seg) {
+			return e.cls
+		}
+	}
+}
+
+const maxKeyWord = 24
+
+// wordIndex holds every keyWords entry at wordHash(word) or the next free slots; it is at most
+// a seventh full, so a probe ends after a slot or two.
+var wordIndex = func() (t [2048]struct {
+	w   string
+	cls keyClass
+}) {
+	for w, c := range keyWords {
+		if len(w) > maxKeyWord || c == 0 || 4*len(keyWords) > len(t) {
+			panic("redact: key word table does not fit its index: " + w)
+		}
+		h := wordHash([]byte(w))
+		for t[h].cls != 0 {
+			h = (h + 1) & (len(t) - 1)
+		}
+		t[h].w, t[h].cls = w, c
+	}
+	return t
+}()
+
+// wordHash is FNV-1a over w, folded to the index size.
+func wordHash(w []byte) int {
+	h := uint32(2166136261)
+	for _, c := range w {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return int((h ^ h>>11 ^ h>>22) & 2047)
+}
 
 // suffixClass is the classes that seg gets from the suffixes it ends with (and is longer than).
 func suffixClass(seg []byte) keyClass {
