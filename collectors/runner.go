@@ -60,15 +60,32 @@ type Runner struct {
 	// outside; once this many linger, the runner starts no more collectors and records each one
 	// it did not start as failed, so that stuck goroutines do not pile up (in the daemon too).
 	MaxAbandoned int
+	// Abandoned counts the abandoned collectors still running. A process that makes a Runner per
+	// collection (the daemon) passes one for its lifetime, so that the bound spans collections;
+	// nil: this Runner's own count.
+	Abandoned *Abandoned
 
-	lingering atomic.Int32 // abandoned collectors whose Collect has not returned yet
+	own Abandoned
 }
+
+// Abandoned counts collectors that ignored their timeout and whose Collect has not returned yet.
+type Abandoned struct{ n atomic.Int32 }
+
+// Count reports how many are still running.
+func (a *Abandoned) Count() int { return int(a.n.Load()) }
 
 // DefaultMaxAbandoned is the default of Runner.MaxAbandoned.
 const DefaultMaxAbandoned = 4
 
+func (r *Runner) abandoned() *Abandoned {
+	if r.Abandoned != nil {
+		return r.Abandoned
+	}
+	return &r.own
+}
+
 // Lingering reports how many abandoned collectors are still running.
-func (r *Runner) Lingering() int { return int(r.lingering.Load()) }
+func (r *Runner) Lingering() int { return r.abandoned().Count() }
 
 // Run runs every collector and returns one result each, sorted by name. It returns ctx.Err() when
 // the parent context was cancelled (the results are then incomplete and should not be shipped).
@@ -149,13 +166,13 @@ func (r *Runner) runOne(parent context.Context, c Collector, now func() time.Tim
 
 	sink := r.Sink(c)
 	done := make(chan error, 1)
-	// state: 0 running, 1 returned, 2 abandoned by the runner (counted in r.lingering until it
+	// state: 0 running, 1 returned, 2 abandoned by the runner (counted in r.abandoned() until it
 	// returns).
 	var state atomic.Int32
 	go func() {
 		defer func() {
 			if !state.CompareAndSwap(0, 1) {
-				r.lingering.Add(-1)
+				r.abandoned().n.Add(-1)
 			}
 		}()
 		defer func() {
@@ -179,7 +196,7 @@ func (r *Runner) runOne(parent context.Context, c Collector, now func() time.Tim
 			err = ctx.Err()
 			inTime = false
 			if state.CompareAndSwap(0, 2) {
-				r.lingering.Add(1)
+				r.abandoned().n.Add(1)
 			}
 		}
 	}

@@ -55,4 +55,19 @@ func TestRunnerBoundsAbandoned(t *testing.T) {
 	if err != nil || res[0].Status != collectors.StatusOK || budgetSeen == nil || budgetSeen.Limit() != collectors.DefaultBudget {
 		t.Fatalf("second run: %+v %v, budget %v", res, err, budgetSeen)
 	}
+
+	// A count shared by runners (one per collection, as the daemon makes them) spans them.
+	shared := &collectors.Abandoned{}
+	release2 := make(chan struct{})
+	defer close(release2)
+	stuck := fn("stuck", func(ctx context.Context, s collectors.Sink) error { <-release2; return nil })
+	mk := func() *collectors.Runner {
+		return &collectors.Runner{MaxAbandoned: 1, Abandoned: shared, Timeout: func(string) time.Duration { return 30 * time.Millisecond }}
+	}
+	if res, _, _ := run(t, context.Background(), mk(), stuck); res[0].Status != collectors.StatusTimedOut || shared.Count() != 1 {
+		t.Fatalf("first runner: %+v, count %d", res, shared.Count())
+	}
+	if res, _, _ := run(t, context.Background(), mk(), later); res[0].Status != collectors.StatusFailed {
+		t.Fatalf("second runner started a collector while one lingers: %+v", res)
+	}
 }
