@@ -2,8 +2,10 @@ package spec
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"path"
@@ -464,6 +466,7 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 			s.checkHTTP(k+".http", m.HTTP, bad)
 		}
 	}
+	s.checkAnalyzers(bad)
 	if s.Bundle.Format != "" && !formats[s.Bundle.Format] {
 		bad("bundle.format", "must be tar.gz, tar.zst or zip, got %q", s.Bundle.Format)
 	}
@@ -618,3 +621,276 @@ func (s *Spec) Marshal() ([]byte, error) {
 
 // ErrTooLarge is returned when a spec source exceeds MaxSpecSize.
 var ErrTooLarge = errors.New("spec too large")
+
+// --- analyzers: the vendor's own findings -------------------------------------------------
+
+// ReservedFindingPrefixes are the first segments of the built-in finding ids (tls.expired,
+// log.burst); a spec analyzer's id may not start with one, so it can never take a built-in
+// finding's id, now or when a later version adds one to the family.
+var ReservedFindingPrefixes = []string{
+	"analyze", "clock", "collector", "disk", "dns", "http", "kernel", "load", "log", "memory",
+	"mtu", "ping", "proxy", "service", "tcp", "tls", "trace",
+}
+
+// IsReservedFindingID reports whether id is in a built-in finding family.
+func IsReservedFindingID(id string) bool {
+	fam, _, _ := strings.Cut(id, ".")
+	for _, p := range ReservedFindingPrefixes {
+		if fam == p {
+			return true
+		}
+	}
+	return false
+}
+
+// FieldOps are the operators of an analyzer's op; WhereOps those of a where clause.
+var (
+	FieldOps = []string{"==", "!=", "<", "<=", ">", ">=", "contains", "matches", "exists", "absent"}
+	WhereOps = []string{"==", "!=", "<=", ">=", "<", ">", "=~"}
+)
+
+// Cond is one comparison of a where clause: the record's Field, Op, and a JSON scalar Value
+// (string, float64, bool or nil for null).
+type Cond struct {
+	Field string
+	Op    string
+	Value any
+}
+
+var (
+	fieldPathRE   = regexp.MustCompile(`^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$`)
+	findingIDRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$`)
+	severities    = map[string]bool{"critical": true, "warning": true, "info": true}
+	orderingOps   = map[string]bool{"<": true, "<=": true, ">": true, ">=": true}
+	valuelessOps  = map[string]bool{"exists": true, "absent": true}
+	whereOpsOrder = []string{"==", "!=", "<=", ">=", "=~", "<", ">"}
+)
+
+// ValidFieldPath reports whether p is a dotted field path (timings_ms.total, tls.chain.0.days_left).
+func ValidFieldPath(p string) bool { return fieldPathRE.MatchString(p) }
+
+// ParseWhere parses a where clause: comparisons `field OP literal` joined by `&&`. OP is one of
+// WhereOps; the literal is a JSON scalar ("api", 200, 1.5, true, false, null) or, for =~, a
+// quoted regular expression.
+func ParseWhere(expr string) ([]Cond, error) {
+	var out []Cond
+	for _, term := range splitAnd(expr) {
+		term = strings.TrimSpace(term)
+		i := 0
+		for i < len(term) && (term[i] == '.' || term[i] == '_' || term[i] == '-' || term[i] >= '0' && term[i] <= '9' || term[i]|0x20 >= 'a' && term[i]|0x20 <= 'z') {
+			i++
+		}
+		field := term[:i]
+		if !ValidFieldPath(field) {
+			return nil, fmt.Errorf("%q: want FIELD OP VALUE (name == \"api\"), the field a dotted path", term)
+		}
+		rest := strings.TrimSpace(term[i:])
+		op := ""
+		for _, o := range whereOpsOrder {
+			if strings.HasPrefix(rest, o) {
+				op = o
+				break
+			}
+		}
+		if op == "" {
+			return nil, fmt.Errorf("%q: unknown operator (want one of %s)", term, strings.Join(WhereOps, " "))
+		}
+		lit := strings.TrimSpace(rest[len(op):])
+		v, err := parseLiteral(lit)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %v", term, err)
+		}
+		switch {
+		case orderingOps[op]:
+			if _, ok := v.(float64); !ok {
+				return nil, fmt.Errorf("%q: %s needs a number", term, op)
+			}
+		case op == "=~":
+			str, ok := v.(string)
+			if !ok {
+				return nil, fmt.Errorf("%q: =~ needs a quoted regular expression", term)
+			}
+			if _, err := regexp.Compile(str); err != nil {
+				return nil, fmt.Errorf("%q: invalid regular expression: %v", term, err)
+			}
+		}
+		out = append(out, Cond{Field: field, Op: op, Value: v})
+	}
+	return out, nil
+}
+
+// splitAnd splits expr on && outside quoted strings.
+func splitAnd(expr string) []string {
+	var parts []string
+	var quote byte
+	start := 0
+	for i := 0; i < len(expr); i++ {
+		c := expr[i]
+		switch {
+		case quote != 0 && c == '\\':
+			i++
+		case quote != 0 && c == quote:
+			quote = 0
+		case quote == 0 && (c == '"' || c == '\''):
+			quote = c
+		case quote == 0 && c == '&' && i+1 < len(expr) && expr[i+1] == '&':
+			parts = append(parts, expr[start:i])
+			start = i + 2
+			i++
+		}
+	}
+	return append(parts, expr[start:])
+}
+
+// parseLiteral reads a JSON scalar; a single-quoted string is taken literally.
+func parseLiteral(lit string) (any, error) {
+	if lit == "" {
+		return nil, errors.New("a value is missing")
+	}
+	if len(lit) >= 2 && lit[0] == '\'' && lit[len(lit)-1] == '\'' {
+		return lit[1 : len(lit)-1], nil
+	}
+	var v any
+	if err := json.Unmarshal([]byte(lit), &v); err != nil {
+		return nil, fmt.Errorf("%s is not a value (quote strings: \"api\")", lit)
+	}
+	switch v.(type) {
+	case string, float64, bool, nil:
+		return v, nil
+	}
+	return nil, fmt.Errorf("%s: want a string, number, true, false or null", lit)
+}
+
+// ScalarValue turns an analyzer's YAML value into a JSON scalar (string, float64, bool, nil).
+func ScalarValue(v any) (any, bool) {
+	switch x := v.(type) {
+	case nil, string, bool, float64:
+		return x, true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	case float32:
+		return float64(x), true
+	}
+	return nil, false
+}
+
+func (s *Spec) checkAnalyzers(bad func(string, string, ...any)) {
+	ids := map[string]bool{}
+	for i, a := range s.Analyzers {
+		k := fmt.Sprintf("analyzers[%d]", i)
+		switch {
+		case a.ID == "":
+			bad(k+".id", "an id is required (vendor.what, e.g. acme.api-slow)")
+		case !findingIDRE.MatchString(a.ID):
+			bad(k+".id", "invalid id %q: want lower-case dotted words with your own prefix (acme.api-slow)", a.ID)
+		case IsReservedFindingID(a.ID):
+			fam, _, _ := strings.Cut(a.ID, ".")
+			bad(k+".id", "%q is in the built-in %q findings (ids %s.*); give it your own prefix (acme.%s)", a.ID, fam, fam, strings.TrimPrefix(a.ID, fam+"."))
+		case ids[a.ID]:
+			bad(k+".id", "duplicate id %q", a.ID)
+		}
+		ids[a.ID] = true
+		if !severities[a.Severity] {
+			bad(k+".severity", "must be critical, warning or info, got %q", a.Severity)
+		}
+		if strings.TrimSpace(a.Title) == "" {
+			bad(k+".title", "a title is required")
+		}
+		fileKind, regexKind := a.File != "", len(a.Files) > 0 || a.Regex != ""
+		switch {
+		case fileKind && regexKind:
+			bad(k, "give file (a condition on a JSON field) or files and regex (lines of collected files), not both")
+			continue
+		case !fileKind && !regexKind:
+			bad(k, "file (with field, op and value) or files and regex is required")
+			continue
+		}
+		if fileKind {
+			if !fs.ValidPath(a.File) || a.File == "." || !strings.HasSuffix(a.File, ".json") {
+				bad(k+".file", "%q: want the bundle path of a JSON document (network/http.json)", a.File)
+			}
+			if a.Records != "" && !ValidFieldPath(a.Records) {
+				bad(k+".records", "%q is not a dotted field path", a.Records)
+			}
+			if a.Where != "" {
+				if _, err := ParseWhere(a.Where); err != nil {
+					bad(k+".where", "%v", err)
+				}
+			}
+			if !ValidFieldPath(a.Field) {
+				bad(k+".field", "%q: a dotted field path is required (timings_ms.total)", a.Field)
+			}
+			v, scalar := ScalarValue(a.Value)
+			switch {
+			case !contains(FieldOps, a.Op):
+				bad(k+".op", "unknown operator %q (want one of %s)", a.Op, strings.Join(FieldOps, " "))
+			case valuelessOps[a.Op]:
+				if a.Value != nil {
+					bad(k+".value", "%s takes no value", a.Op)
+				}
+			case !scalar:
+				bad(k+".value", "want a string, number, true or false")
+			case a.Value == nil:
+				bad(k+".value", "a value is required for %s", a.Op)
+			case orderingOps[a.Op]:
+				if _, ok := v.(float64); !ok {
+					bad(k+".value", "%s needs a number, got %q", a.Op, fmt.Sprint(a.Value))
+				}
+			case a.Op == "contains" || a.Op == "matches":
+				str, ok := v.(string)
+				if !ok {
+					bad(k+".value", "%s needs a string", a.Op)
+				} else if a.Op == "matches" {
+					if _, err := regexp.Compile(str); err != nil {
+						bad(k+".value", "invalid regular expression: %v", err)
+					}
+				}
+			}
+			if a.MinCount != 0 {
+				bad(k+".min_count", "only for files and regex")
+			}
+			continue
+		}
+		if len(a.Files) == 0 {
+			bad(k+".files", "at least one bundle-path glob is required (logs/app/*.log)")
+		}
+		for j, g := range a.Files {
+			if !fs.ValidPath(g) || g == "." {
+				bad(fmt.Sprintf("%s.files[%d]", k, j), "%q: want a bundle-path glob without a leading / (logs/app/*.log)", g)
+			} else if _, err := path.Match(g, ""); err != nil {
+				bad(fmt.Sprintf("%s.files[%d]", k, j), "invalid glob %q", g)
+			}
+		}
+		if a.Regex == "" {
+			bad(k+".regex", "a regular expression is required")
+		} else if re, err := regexp.Compile(a.Regex); err != nil {
+			bad(k+".regex", "invalid regular expression: %v", err)
+		} else if re.MatchString("") {
+			bad(k+".regex", "matches the empty string (every line would count)")
+		}
+		if a.MinCount < 0 {
+			bad(k+".min_count", "must be 1 or more")
+		}
+		for _, f := range []struct {
+			key string
+			set bool
+		}{{"records", a.Records != ""}, {"where", a.Where != ""}, {"field", a.Field != ""}, {"op", a.Op != ""}, {"value", a.Value != nil}} {
+			if f.set {
+				bad(k+"."+f.key, "only for file analyzers (a condition on a JSON field)")
+			}
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -30,6 +30,8 @@ type Spec struct {
 	Environment EnvironmentCfg `yaml:"environment,omitempty" json:"environment,omitempty"`
 	Bundle      BundleCfg      `yaml:"bundle" json:"bundle"`
 	Upload      *Upload        `yaml:"upload,omitempty" json:"upload,omitempty"`
+	// Analyzers are the vendor's own findings (docs/findings.md, "Spec analyzers").
+	Analyzers []Analyzer `yaml:"analyzers,omitempty" json:"analyzers,omitempty"`
 
 	file string     // where it was read from, for Problem
 	root *yaml.Node // its YAML, for line numbers
@@ -182,6 +184,35 @@ type Monitor struct {
 	TCP      *TCPCheck  `yaml:"tcp,omitempty" json:"tcp,omitempty"`
 	DNS      *DNSCheck  `yaml:"dns,omitempty" json:"dns,omitempty"`
 	Ping     *PingCheck `yaml:"ping,omitempty" json:"ping,omitempty"`
+}
+
+// Analyzer is a vendor-defined finding: either a condition on a field of a collected JSON
+// document (File, Where, Field, Op, Value) or a regular expression over collected files (Files,
+// Regex, MinCount). The finding it gives has ID, Severity, Title, Detail and NextStep.
+type Analyzer struct {
+	ID       string `yaml:"id" json:"id"`
+	Severity string `yaml:"severity" json:"severity"`
+	Title    string `yaml:"title" json:"title"`
+	Detail   string `yaml:"detail,omitempty" json:"detail,omitempty"`
+	NextStep string `yaml:"next_step,omitempty" json:"next_step,omitempty"`
+
+	// File is a bundle path of a JSON document (network/http.json). Records, when set, is the
+	// dotted path of the list whose elements are checked (default: "results" when the document
+	// has that list, else the document itself). Where keeps the records that satisfy every
+	// comparison (`name == "api" && status != 200`); Field Op Value is the condition that
+	// makes a finding, one per record.
+	File    string `yaml:"file,omitempty" json:"file,omitempty"`
+	Records string `yaml:"records,omitempty" json:"records,omitempty"`
+	Where   string `yaml:"where,omitempty" json:"where,omitempty"`
+	Field   string `yaml:"field,omitempty" json:"field,omitempty"`
+	Op      string `yaml:"op,omitempty" json:"op,omitempty"`
+	Value   any    `yaml:"value,omitempty" json:"value,omitempty"`
+
+	// Files are bundle-path globs (logs/app/**/*.log); Regex is matched against each line;
+	// the finding is made when at least MinCount lines match (default 1).
+	Files    []string `yaml:"files,omitempty" json:"files,omitempty"`
+	Regex    string   `yaml:"regex,omitempty" json:"regex,omitempty"`
+	MinCount int      `yaml:"min_count,omitempty" json:"min_count,omitempty"`
 }
 
 // BundleCfg configures the archive.
