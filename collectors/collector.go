@@ -121,6 +121,11 @@ type Options struct {
 	Logs []string
 	// Since is the log window from --since (0: the spec's or the default).
 	Since time.Duration
+	// SinceTime is an absolute window start (--since 2026-11-30T08:00:00Z); when set it overrides
+	// Since and every source's own window.
+	SinceTime time.Time
+	// Until is the window's end (--until); zero leaves it open. Log lines after it are left out.
+	Until time.Time
 	// Now is the collection time.
 	Now time.Time
 	// Redactor redacts values a collector records in structured form, where the sink's stream

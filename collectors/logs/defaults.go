@@ -20,10 +20,13 @@ func fixtureSkip(name string) collectors.Collector {
 func defaultFiles(opts collectors.Options, caps capSet, name string, globs []string) *fileSource {
 	return &fileSource{
 		name: name, globs: globs, root: opts.Root, now: nowOf(opts),
-		since: windowOf(opts), maxFile: caps.file, maxTotal: caps.collector,
+		since: windowOf(opts), sinceAt: opts.SinceTime, until: opts.Until, maxFile: caps.file, maxTotal: caps.collector,
 	}
 }
 
 func windowStartOf(opts collectors.Options) time.Time {
+	if !opts.SinceTime.IsZero() {
+		return opts.SinceTime
+	}
 	return nowOf(opts).Add(-windowOf(opts))
 }

@@ -54,7 +54,7 @@ func Collectors(opts collectors.Options) ([]collectors.Collector, error) {
 		}
 		out = append(out, &fileSource{
 			name: l.Name, globs: l.Paths, root: opts.Root, now: nowOf(opts),
-			since: since, maxFile: maxFile, maxTotal: caps.collector,
+			since: since, sinceAt: opts.SinceTime, until: opts.Until, maxFile: maxFile, maxTotal: caps.collector,
 		})
 	}
 	if len(opts.Logs) > 0 {
@@ -65,7 +65,7 @@ func Collectors(opts collectors.Options) ([]collectors.Collector, error) {
 		names[name] = true
 		out = append(out, &fileSource{
 			name: name, globs: opts.Logs, root: opts.Root, now: nowOf(opts),
-			since: windowOf(opts), maxFile: caps.file, maxTotal: caps.collector,
+			since: windowOf(opts), sinceAt: opts.SinceTime, until: opts.Until, maxFile: caps.file, maxTotal: caps.collector,
 		})
 	}
 	for _, c := range osDefaults(opts, caps) {
@@ -145,10 +145,17 @@ type FileEntry struct {
 	ModTime    time.Time `json:"mod_time"`
 	Compressed string    `json:"compressed,omitempty"`
 	Timestamps bool      `json:"timestamps"` // the window was cut on line timestamps, not just mtime
-	Offset     int64     `json:"offset"`     // where the collected part starts (decompressed bytes)
-	Kept       int64     `json:"bytes_kept"`
-	Seen       int64     `json:"bytes_seen"` // bytes inside the window
-	Truncated  bool      `json:"truncated"`
+	// Format is the timestamp format detected from the file's first lines ("iso8601",
+	// "apache-access@field3": the family and, when not at the line start, where in the line).
+	Format string `json:"format,omitempty"`
+	// FormatsTried lists the families tried when none was recognised.
+	FormatsTried []string `json:"formats_tried,omitempty"`
+	// OutOfOrder: sampled timestamps went backwards, so the window was found by a linear scan.
+	OutOfOrder bool  `json:"out_of_order,omitempty"`
+	Offset     int64 `json:"offset"` // where the collected part starts (decompressed bytes)
+	Kept       int64 `json:"bytes_kept"`
+	Seen       int64 `json:"bytes_seen"` // bytes inside the window
+	Truncated  bool  `json:"truncated"`
 }
 
 // Index is what a file-log collector writes beside the logs: which files it found and what it did
@@ -158,6 +165,7 @@ type Index struct {
 	Globs       []string    `json:"globs,omitempty"`
 	Command     []string    `json:"command,omitempty"`
 	Since       time.Time   `json:"since"`
+	Until       time.Time   `json:"until,omitzero"`
 	MaxFileSize int64       `json:"max_file_size"`
 	MaxTotal    int64       `json:"max_total"`
 	Files       []FileEntry `json:"files"`
@@ -172,6 +180,8 @@ type fileSource struct {
 	root     string
 	now      time.Time
 	since    time.Duration
+	sinceAt  time.Time // absolute window start (--since TIME), overrides since
+	until    time.Time // window end (--until); zero: open
 	maxFile  int64
 	maxTotal int64
 	loc      *time.Location // zone of timestamps without one (default: local)
@@ -187,7 +197,11 @@ func (s *fileSource) Collect(ctx context.Context, sink collectors.Sink) error {
 	}
 	order(files)
 	since := s.now.Add(-s.since)
-	idx := Index{Source: s.name, Globs: s.globs, Since: since.UTC(), Files: []FileEntry{}}
+	if !s.sinceAt.IsZero() {
+		since = s.sinceAt
+	}
+	win := window{since: since, until: s.until}
+	idx := Index{Source: s.name, Globs: s.globs, Since: since.UTC(), Until: s.until.UTC(), Files: []FileEntry{}}
 	maxFile := s.maxFile
 	if sc := sink.MaxFileSize(); sc > 0 && maxFile >= sc {
 		maxFile = headroom(sc)
@@ -210,7 +224,7 @@ func (s *fileSource) Collect(ctx context.Context, sink collectors.Sink) error {
 			e.Status, e.Reason = "cap_reached", "the collector's size cap was reached by newer files"
 		default:
 			e.Path = s.outPath(f.rel, used)
-			if err := s.collectFile(ctx, sink, f, since, min(maxFile, budget), &e); err != nil {
+			if err := s.collectFile(ctx, sink, f, win, min(maxFile, budget), &e); err != nil {
 				e.Status, e.Reason = "failed", err.Error()
 				if errors.Is(err, fs.ErrPermission) {
 					e.Status = "unreadable"
@@ -224,6 +238,11 @@ func (s *fileSource) Collect(ctx context.Context, sink collectors.Sink) error {
 				e.Path = ""
 			}
 			budget -= e.Kept
+			if e.Status == "collected" && len(e.FormatsTried) > 0 {
+				// Say so where people look: the collector's status and its note.
+				errs = append(errs, fmt.Errorf("%s: no timestamps recognised (tried: %s); kept the newest %d bytes",
+					f.rel, strings.Join(e.FormatsTried, ", "), e.Kept))
+			}
 		}
 		idx.Files = append(idx.Files, e)
 	}
@@ -323,7 +342,7 @@ func (s *fileSource) rel(p string) string {
 }
 
 // collectFile writes the window of one file, at most limit bytes of its newest part.
-func (s *fileSource) collectFile(ctx context.Context, sink collectors.Sink, f *hostFile, since time.Time, limit int64, e *FileEntry) error {
+func (s *fileSource) collectFile(ctx context.Context, sink collectors.Sink, f *hostFile, win window, limit int64, e *FileEntry) error {
 	fh, err := os.Open(f.path)
 	if err != nil {
 		return err
@@ -337,7 +356,7 @@ func (s *fileSource) collectFile(ctx context.Context, sink collectors.Sink, f *h
 	// collector never chases a busy writer and its output stays within the cap.
 	size := fi.Size()
 	e.Size = size
-	head := make([]byte, 8<<10)
+	head := make([]byte, detectBytes)
 	n, err := fh.ReadAt(head, 0)
 	if err != nil && err != io.EOF {
 		return err
@@ -349,45 +368,58 @@ func (s *fileSource) collectFile(ctx context.Context, sink collectors.Sink, f *h
 	}
 	switch c := collectors.Compression(head); c {
 	case "":
-		if collectors.IsBinary(head) {
+		if collectors.IsBinary(head[:min(len(head), 8<<10)]) {
 			e.Status, e.Reason = "binary", "not a text file"
 			return nil
 		}
-		return s.copyPlain(ctx, sink, fh, size, since, limit, p, e)
+		detect(head, p, e)
+		return s.copyPlain(ctx, sink, fh, size, win, limit, p, e)
 	case "gzip", "zstd", "bzip2", "xz":
 		e.Compressed = c
-		return s.copyCompressed(ctx, sink, c, fh, since, limit, p, e)
+		return s.copyCompressed(ctx, sink, c, fh, win, limit, p, e)
 	default:
 		e.Status, e.Reason, e.Compressed = "binary", c+"-compressed files are not read", c
 		return nil
 	}
 }
 
-func (s *fileSource) copyPlain(ctx context.Context, sink collectors.Sink, fh *os.File, size int64, since time.Time, limit int64, p *tsParser, e *FileEntry) error {
-	ws, stamped, err := windowStart(fh, size, since, p)
+func (s *fileSource) copyPlain(ctx context.Context, sink collectors.Sink, fh *os.File, size int64, win window, limit int64, p *tsParser, e *FileEntry) error {
+	sp, err := findSpan(fh, size, win, p)
 	if err != nil {
 		return err
 	}
-	e.Timestamps = stamped
+	e.Timestamps, e.OutOfOrder = sp.stamped, sp.outOfOrder
+	ws, end := sp.start, sp.end
 	cut := ws
-	if size-ws > limit {
-		cut = size - limit
+	if end-ws > limit {
+		cut = end - limit
 	}
 	// Whether the cut is the window start or the cap's, the kept part must not start inside a
 	// line or a private-key block.
-	start, err := collectors.TailStartAt(fh, cut, size)
+	start, err := collectors.TailStartAt(fh, cut, end)
 	if err != nil {
 		return err
 	}
-	e.Offset, e.Seen = start, size-ws
-	if start >= size {
+	e.Offset, e.Seen = start, end-ws
+	if start >= end {
 		e.Status, e.Reason = "outside_window", "no lines inside the window"
-		if ws < size {
+		if ws < end {
 			e.Status, e.Reason = "cap_reached", "no whole line fits in the cap"
 		}
 		return nil
 	}
-	return s.write(ctx, sink, io.NewSectionReader(fh, start, size-start), e)
+	return s.write(ctx, sink, io.NewSectionReader(fh, start, end-start), e)
+}
+
+// detect decides the file's timestamp format from its head and records it in the index entry.
+func detect(head []byte, p *tsParser, e *FileEntry) {
+	p.format = detectFormat(head, p)
+	if p.format == nil {
+		p.format = unrecognised
+		e.FormatsTried = familyNames()
+		return
+	}
+	e.Format = p.format.String()
 }
 
 // decompress opens a decompressing reader over the whole file. xz is read here with
@@ -408,7 +440,7 @@ func decompress(kind string, fh *os.File) (io.ReadCloser, error) {
 
 // copyCompressed reads a compressed file twice: once to find the window start and the size, once
 // to stream the part to keep.
-func (s *fileSource) copyCompressed(ctx context.Context, sink collectors.Sink, kind string, fh *os.File, since time.Time, limit int64, p *tsParser, e *FileEntry) error {
+func (s *fileSource) copyCompressed(ctx context.Context, sink collectors.Sink, kind string, fh *os.File, win window, limit int64, p *tsParser, e *FileEntry) error {
 	zr, err := decompress(kind, fh)
 	if err != nil {
 		return fmt.Errorf("%s: %w", kind, err)
@@ -420,16 +452,19 @@ func (s *fileSource) copyCompressed(ctx context.Context, sink collectors.Sink, k
 		e.Status, e.Reason = "binary", "not a text file (after decompression)"
 		return nil
 	}
-	ws, total, stamped, err := gzWindow(collectors.ContextReader(ctx, br), since, p)
+	peek, _ := br.Peek(detectBytes)
+	detect(peek, p, e)
+	sp, _, err := scanSpan(collectors.ContextReader(ctx, br), win, p, false)
 	if err != nil {
 		return fmt.Errorf("%s: %w", kind, err)
 	}
-	e.Timestamps, e.Seen = stamped, total-ws
+	ws, end := sp.start, sp.end
+	e.Timestamps, e.OutOfOrder, e.Seen = sp.stamped, sp.outOfOrder, end-ws
 	want := ws
-	if total-ws > limit {
-		want = total - limit
+	if end-ws > limit {
+		want = end - limit
 	}
-	if want >= total {
+	if want >= end {
 		e.Status, e.Reason = "outside_window", "no lines inside the window"
 		return nil
 	}
@@ -442,12 +477,12 @@ func (s *fileSource) copyCompressed(ctx context.Context, sink collectors.Sink, k
 	if err != nil {
 		return fmt.Errorf("%s: %w", kind, err)
 	}
-	if start >= total {
+	if start >= end {
 		e.Status, e.Reason = "cap_reached", "no whole line fits in the cap"
 		return nil
 	}
 	e.Offset = start
-	return s.write(ctx, sink, io.LimitReader(rest, total-start), e)
+	return s.write(ctx, sink, io.LimitReader(rest, end-start), e)
 }
 
 // write streams r into the bundle file e.Path and records what was kept.

@@ -9,39 +9,42 @@ import (
 const tsScan = 160
 
 // tsParser reads the timestamp at or near the start of a log line. Formats without a year
-// (syslog, klog) take it from ref: the year that puts the time at or before ref (plus a day of
-// slack for clock skew). Formats without a zone are read in loc.
+// (syslog, klog, logcat) take it from ref: the year that puts the time at or before ref (plus a
+// day of slack for clock skew), so a file written on January 2nd reads "Dec 31" as last year.
+// Formats without a zone are read in loc.
+//
+// When format is set (detected per file by detectFormat), only that format is tried, only at its
+// position in the line: a date inside a message is never taken for the line's time. Without it
+// (command output filtered as it streams) parse tries the common formats at the start of the line
+// and a little further in.
 type tsParser struct {
-	ref time.Time
-	loc *time.Location
+	ref    time.Time
+	loc    *time.Location
+	format *tsFormat
 }
 
-// parse returns the line's timestamp. It recognises, at the start of the line (after an optional
-// syslog "<PRI>" and version, "[" or a short prefix such as a level or JSON key):
+// parse returns the line's timestamp.
+func (p *tsParser) parse(line []byte) (time.Time, bool) {
+	if p.format != nil {
+		return p.format.at(p, line)
+	}
+	return p.guess(line)
+}
+
+// guess reads a timestamp without a detected format. It recognises, at the start of the line
+// (after an optional syslog "<PRI>" and version, "[" or a short prefix such as a level or JSON
+// key):
 //
 //	2026-11-27T10:38:54Z, 2026-11-27T10:38:54.123+01:00, 2026-11-27 10:38:54,123 (RFC 3339,
 //	journald short-iso, Java/log4j, Python), 2026/11/27 10:38:54.123 (Go's log package),
 //	Nov 27 10:38:54 (syslog), I1127 10:38:54.123456 (klog/glog), Nov 27, 2026 10:38:54 AM
 //	(java.util.logging), [27/Nov/2026:10:38:54 +0000] (nginx/Apache access logs),
 //	[Fri Nov 27 10:38:54.123456 2026] (Apache error logs, ctime).
-func (p *tsParser) parse(line []byte) (time.Time, bool) {
+func (p *tsParser) guess(line []byte) (time.Time, bool) {
 	if len(line) > tsScan {
 		line = line[:tsScan]
 	}
-	i := 0
-	// Syslog priority and RFC 5424 version: "<34>1 ".
-	if len(line) > 0 && line[0] == '<' {
-		j := 1
-		for j < len(line) && j < 5 && isDigit(line[j]) {
-			j++
-		}
-		if j < len(line) && line[j] == '>' {
-			i = j + 1
-			if i+1 < len(line) && isDigit(line[i]) && line[i+1] == ' ' {
-				i += 2
-			}
-		}
-	}
+	i := skipPRI(line)
 	if i < len(line) && line[i] == '[' {
 		i++
 	}
@@ -177,26 +180,6 @@ func month(b []byte) int {
 	return 0
 }
 
-// syslog parses "Mmm dd hh:mm:ss" and "Mmm  d hh:mm:ss".
-func (p *tsParser) syslog(b []byte) (time.Time, bool) {
-	if len(b) < 15 || b[3] != ' ' || b[9] != ':' || b[12] != ':' || b[6] != ' ' {
-		return time.Time{}, false
-	}
-	mon := month(b)
-	dd := b[4:6]
-	if dd[0] == ' ' {
-		dd = dd[1:]
-	}
-	day, ok1 := num(dd)
-	hh, ok2 := num(b[7:9])
-	mm, ok3 := num(b[10:12])
-	ss, ok4 := num(b[13:15])
-	if mon == 0 || !(ok1 && ok2 && ok3 && ok4) || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 {
-		return time.Time{}, false
-	}
-	return p.withYear(mon, day, hh, mm, ss, 0), true
-}
-
 // klog parses glog/klog's "MMDD hh:mm:ss.uuuuuu" (after the severity letter).
 func (p *tsParser) klog(b []byte) (time.Time, bool) {
 	if len(b) < 13 || b[4] != ' ' || b[7] != ':' || b[10] != ':' {
@@ -239,34 +222,16 @@ func (p *tsParser) ctime(b []byte) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	b = b[4:]
-	if _, ok := p.syslog(b); !ok {
-		return time.Time{}, false
-	}
-	mon := month(b)
-	dd := b[4:6]
-	if dd[0] == ' ' {
-		dd = dd[1:]
-	}
-	day, _ := num(dd)
-	hh, _ := num(b[7:9])
-	mm, _ := num(b[10:12])
-	ss, _ := num(b[13:15])
-	i := 15
-	nsec := 0
-	if i < len(b) && b[i] == '.' {
-		i++
-		scale := 100000000
-		for i < len(b) && isDigit(b[i]) {
-			nsec += int(b[i]-'0') * scale
-			scale /= 10
-			i++
-		}
-	}
-	if i+5 > len(b) || b[i] != ' ' {
-		return time.Time{}, false
-	}
-	year, ok := num(b[i+1 : i+5])
+	mon, day, i, ok := monthDay(b)
 	if !ok {
+		return time.Time{}, false
+	}
+	hh, mm, ss, nsec, j, ok := clock(b, i)
+	if !ok || j+5 > len(b) || b[j] != ' ' {
+		return time.Time{}, false
+	}
+	year, ok := num(b[j+1 : j+5])
+	if !ok || !ends(b, j+5) {
 		return time.Time{}, false
 	}
 	return time.Date(year, time.Month(mon), day, hh, mm, ss, nsec, p.loc), true

@@ -92,49 +92,157 @@ func probe(r io.ReaderAt, size, off int64, p *tsParser) (start int64, t time.Tim
 	return first, time.Time{}, false, nil
 }
 
-// windowStart returns the offset of the first line of a seekable file that belongs to the window
-// [since, ...), found by binary search on line timestamps (log files are appended in time order;
-// where they are not, the search still lands on a line boundary and the cut is approximate).
-// Untimestamped lines belong to the timestamped line before them. stamped reports whether the
-// file has timestamps at all; when it has none, the whole file is in the window (the caller has
-// already checked its modification time).
-func windowStart(r io.ReaderAt, size int64, since time.Time, p *tsParser) (start int64, stamped bool, err error) {
+// window is the time range kept: [since, until]; a zero until leaves it open (up to now).
+type window struct{ since, until time.Time }
+
+// in reports whether t is inside the window.
+func (w window) in(t time.Time) bool {
+	return !t.Before(w.since) && (w.until.IsZero() || !t.After(w.until))
+}
+
+// span is the part of a file that holds the window: [start, end) in (decompressed) bytes, both on
+// line starts. Lines without a timestamp belong to the timestamped line before them, so the span
+// starts at a timestamped line (or at 0) and ends where the first entry after the window starts.
+type span struct {
+	start, end int64
+	stamped    bool // the file has timestamps in its format (else the span is the whole file)
+	outOfOrder bool // sampled timestamps went backwards: the span was found by a linear scan
+}
+
+// orderSamples is how many points of a seekable file are sampled to check it is in time order.
+const orderSamples = 16
+
+// orderSlack is how far back a sampled timestamp may go before the file counts as out of order:
+// threads of one process write lines slightly out of order, concatenated logs of several nodes go
+// back by hours.
+const orderSlack = time.Minute
+
+// findSpan returns the span of a seekable file that belongs to the window. Log files are appended
+// in time order, so the span is found by binary searches on line timestamps (about 31 probes of a
+// few KiB for 2 GiB). A file not in time order (several nodes' logs concatenated: timestamps
+// sampled at orderSamples points go backwards) is scanned line by line instead, and the span runs
+// from its first line inside the window to the end of its last one, in file order. A file with no
+// timestamps in its format is all span (the caller has already checked its modification time).
+func findSpan(r io.ReaderAt, size int64, w window, p *tsParser) (span, error) {
 	_, t0, ok, err := probe(r, size, 0, p)
 	if err != nil || !ok {
-		return 0, false, err
+		return span{start: 0, end: size}, err
 	}
-	if !t0.Before(since) {
-		return 0, true, nil
+	ordered, err := inOrder(r, size, t0, p)
+	if err != nil {
+		return span{}, err
 	}
+	if !ordered {
+		sp, _, err := scanSpan(io.NewSectionReader(r, 0, size), w, p, true)
+		sp.outOfOrder = true
+		return sp, err
+	}
+	sp := span{start: 0, end: size, stamped: true}
+	if !w.until.IsZero() && t0.After(w.until) {
+		sp.end = 0
+		return sp, nil
+	}
+	if t0.Before(w.since) {
+		sp.start, err = search(r, size, p, func(t time.Time) bool { return !t.Before(w.since) })
+		if err != nil {
+			return sp, err
+		}
+	}
+	if !w.until.IsZero() {
+		sp.end, err = search(r, size, p, func(t time.Time) bool { return t.After(w.until) })
+		if err != nil {
+			return sp, err
+		}
+	}
+	sp.end = max(sp.end, sp.start)
+	return sp, nil
+}
+
+// inOrder samples the first timestamped line at orderSamples evenly spaced offsets and reports
+// whether their times never go back by more than orderSlack.
+func inOrder(r io.ReaderAt, size int64, t0 time.Time, p *tsParser) (bool, error) {
+	latest := t0
+	for i := int64(1); i < orderSamples; i++ {
+		_, t, ok, err := probe(r, size, size*i/orderSamples, p)
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			continue
+		}
+		if t.Before(latest.Add(-orderSlack)) {
+			return false, nil
+		}
+		if t.After(latest) {
+			latest = t
+		}
+	}
+	return true, nil
+}
+
+// search returns the start of the first timestamped line whose time satisfies in (a predicate that
+// is false, then true, along a file in time order), found by binary search; size when none does.
+// A probe that finds no timestamp counts as true (the region is kept).
+func search(r io.ReaderAt, size int64, p *tsParser, in func(time.Time) bool) (int64, error) {
 	lo, hi := int64(0), size
 	for lo < hi {
 		mid := lo + (hi-lo)/2
 		_, t, ok, err := probe(r, size, mid, p)
 		if err != nil {
-			return 0, true, err
+			return 0, err
 		}
-		if !ok || !t.Before(since) {
+		if !ok || in(t) {
 			hi = mid
 		} else {
 			lo = mid + 1
 		}
 	}
-	start, _, _, err = probe(r, size, lo, p)
-	return start, true, err
+	start, _, _, err := probe(r, size, lo, p)
+	return start, err
 }
 
-// gzWindow is the first pass over a compressed file: it finds the decompressed offset where the
-// window starts and the decompressed size, holding nothing but a read buffer.
-func gzWindow(r io.Reader, since time.Time, p *tsParser) (start, total int64, stamped bool, err error) {
+// windowStart returns the offset where the window [since, ...) starts in a seekable file and
+// whether the file has timestamps.
+func windowStart(r io.ReaderAt, size int64, since time.Time, p *tsParser) (start int64, stamped bool, err error) {
+	sp, err := findSpan(r, size, window{since: since}, p)
+	return sp.start, sp.stamped, err
+}
+
+// scanSpan reads a stream line by line (a compressed file's first pass, or a plain file not in
+// time order) and returns the window's span and the stream's size, holding nothing but a read
+// buffer. The span starts at the first line inside the window in file order (at 0 when that is
+// the first timestamped line) and ends where the first entry after the last one inside the window
+// starts. With an open-ended window and whole false, the rest of the stream after the start is
+// only counted, not parsed.
+func scanSpan(r io.Reader, w window, p *tsParser, whole bool) (sp span, total int64, err error) {
 	lr := newLineReader(r, 0, 256<<10)
-	found := false
-	for !found {
+	found, inEntry := false, false
+	var latest time.Time
+	sp.end = -1
+	for {
 		ls, head, err := lr.next()
 		if len(head) > 0 {
 			if ts, ok := p.parse(head); ok {
-				stamped = true
-				if !ts.Before(since) {
-					start, found = ls, true
+				if sp.stamped && ts.Before(latest.Add(-orderSlack)) {
+					sp.outOfOrder = true
+				}
+				if !sp.stamped || ts.After(latest) {
+					latest = ts
+				}
+				in := w.in(ts)
+				switch {
+				case in && !found:
+					found = true
+					if sp.stamped {
+						sp.start = ls
+					}
+				case !in && inEntry:
+					sp.end = ls
+				}
+				inEntry = in
+				sp.stamped = true
+				if found && w.until.IsZero() && !whole {
+					break
 				}
 			}
 		}
@@ -142,22 +250,32 @@ func gzWindow(r io.Reader, since time.Time, p *tsParser) (start, total int64, st
 			break
 		}
 		if err != nil {
-			return 0, 0, stamped, err
+			return sp, 0, err
 		}
 	}
-	if found {
+	if found && w.until.IsZero() && !whole {
 		n, err := io.Copy(io.Discard, lr.br)
 		if err != nil {
-			return 0, 0, stamped, err
+			return sp, 0, err
 		}
 		lr.pos += n
+		inEntry = true
 	}
 	total = lr.pos
 	switch {
-	case !stamped:
-		start = 0
+	case !sp.stamped:
+		sp.start, sp.end = 0, total
 	case !found:
-		start = total
+		sp.start, sp.end = total, total
+	case inEntry || sp.end < 0:
+		sp.end = total
 	}
-	return start, total, stamped, nil
+	return sp, total, nil
+}
+
+// gzWindow is the first pass over a compressed file: it finds the decompressed offset where the
+// window starts and the decompressed size.
+func gzWindow(r io.Reader, since time.Time, p *tsParser) (start, total int64, stamped bool, err error) {
+	sp, total, err := scanSpan(r, window{since: since}, p, false)
+	return sp.start, total, sp.stamped, err
 }
