@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,11 +29,12 @@ const MaxFilesPerSource = 10000
 // Collectors builds one collector per spec files entry, plus "files.added" for --add paths.
 func Collectors(opts collectors.Options) ([]collectors.Collector, error) {
 	var out []collectors.Collector
+	fileCap, maxTotal := int64(opts.Spec.Collectors.MaxFileSize), int64(opts.Spec.Collectors.MaxCollectorSize)
 	for _, f := range opts.Spec.Files {
-		out = append(out, &Collector{name: "files." + f.Name, folder: f.Name, patterns: f.Paths, root: opts.Root, maxFile: int64(f.MaxFileSize)})
+		out = append(out, &Collector{name: "files." + f.Name, folder: f.Name, patterns: f.Paths, root: opts.Root, maxFile: int64(f.MaxFileSize), fileCap: fileCap, maxTotal: maxTotal})
 	}
 	if len(opts.Add) > 0 {
-		out = append(out, &Collector{name: "files.added", folder: "added", patterns: opts.Add, root: opts.Root, literal: true})
+		out = append(out, &Collector{name: "files.added", folder: "added", patterns: opts.Add, root: opts.Root, literal: true, fileCap: fileCap, maxTotal: maxTotal})
 	}
 	return out, nil
 }
@@ -44,7 +46,9 @@ type Collector struct {
 	patterns []string
 	root     string
 	maxFile  int64
-	literal  bool // --add paths are paths, not globs; folders are walked
+	literal  bool  // --add paths are paths, not globs; folders are walked
+	fileCap  int64 // the spec's collectors.max_file_size (0: what the sink offers at the start)
+	maxTotal int64 // the spec's collectors.max_collector_size (0: unknown; the sink's room bounds)
 }
 
 // New returns a collector named "files.<name>" over the given globs.
@@ -74,7 +78,23 @@ type Record struct {
 	Skipped      string    `json:"skipped,omitempty"`
 	Error        string    `json:"error,omitempty"`
 
-	note string // a cut the collector's status reports (partial)
+	note  string // a cut the collector's status reports (partial)
+	wrote int64  // bytes handed to the sink (before redaction)
+}
+
+// MarshalJSON writes bytes_kept and bytes_seen whenever the record is truncated, also when a
+// count is 0; otherwise they are left out.
+func (r Record) MarshalJSON() ([]byte, error) {
+	type plain Record
+	out := struct {
+		plain
+		Kept *int64 `json:"bytes_kept,omitempty"`
+		Seen *int64 `json:"bytes_seen,omitempty"`
+	}{plain: plain(r)}
+	if r.Truncated {
+		out.Kept, out.Seen = &r.Kept, &r.Seen
+	}
+	return json.Marshal(out)
 }
 
 // Reasons recorded in Record.Skipped.
@@ -83,61 +103,96 @@ const (
 	SkipBundle   = "casefile bundle"
 	SkipDirLink  = "symlink to a folder (not followed)"
 	SkipNotFound = "no such file"
+	SkipCap      = "left out: the collector's size cap was reached"
 )
 
-// entry is one host path a source expanded to, with the reason it is left out, if any.
+// entry is one host path a source expanded to, with the reason it is left out, if any; or a
+// record made while expanding (a pattern that failed or matched nothing), written as it is.
 type entry struct {
 	path string
 	skip string
+	rec  *Record
 }
 
 // Collect implements collectors.Collector.
 func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
-	maxFile := sink.MaxFileSize()
-	if c.maxFile > 0 && c.maxFile < maxFile {
-		maxFile = c.maxFile
+	// fileCap is the bundle's per-file cap: a sink that offers less is short of collector or
+	// bundle room.
+	fileCap := c.fileCap
+	if fileCap <= 0 {
+		fileCap = sink.MaxFileSize()
 	}
+	perFile := fileCap
+	if c.maxFile > 0 && c.maxFile < perFile {
+		perFile = c.maxFile
+	}
+	plan, errs := c.plan()
+	ix := newIndexPlan(plan, c.indexCap(fileCap))
 	var recs []Record
-	var errs, notes []string
+	var notes []string
 	seen := map[string]bool{}
 	used := map[string]bool{}
-	for _, pat := range c.patterns {
-		ents, err := c.expand(pat)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("%s: %s", pat, describe(err)))
-			recs = append(recs, Record{Source: pat, Error: describe(err)})
-			if len(ents) == 0 {
-				continue
-			}
+	var copiedBytes int64
+	leftOut, capCut := 0, 0
+	for i, e := range plan[:ix.listed] {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		if len(ents) == 0 {
-			recs = append(recs, Record{Source: pat, Skipped: SkipNotFound})
+		ix.pending -= ix.est[i]
+		if e.rec != nil {
+			ix.add(&recs, *e.rec)
 			continue
 		}
-		for _, e := range ents {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if seen[e.path] {
-				continue
-			}
-			seen[e.path] = true
-			if e.skip != "" {
-				recs = append(recs, Record{Source: e.path, Skipped: e.skip})
-				continue
-			}
-			r := c.copyOne(ctx, sink, e.path, maxFile, used)
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if r.Error != "" {
-				errs = append(errs, fmt.Sprintf("%s: %s", r.Source, r.Error))
-			}
-			if r.note != "" {
-				notes = append(notes, r.note)
-			}
-			recs = append(recs, r)
+		if seen[e.path] {
+			continue
 		}
+		seen[e.path] = true
+		if e.skip != "" {
+			ix.add(&recs, Record{Source: e.path, Skipped: e.skip})
+			continue
+		}
+		// Room for this file: the per-file cap, less what the index still needs when the room
+		// left in the collector (or the bundle) is the bound.
+		reserve := ix.reserve(ix.est[i])
+		avail := perFile
+		if m := sink.MaxFileSize(); m < fileCap {
+			avail = min(avail, headroom(m-reserve))
+		}
+		if c.maxTotal > 0 {
+			avail = min(avail, headroom(c.maxTotal-reserve)-copiedBytes)
+		}
+		minKeep := int64(0)
+		if avail < perFile {
+			minKeep = minCutKeep // room nearly spent: no crumbs of files that do not fit
+		}
+		r := c.copyOne(ctx, sink, e.path, max(avail, 0), minKeep, used)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		copiedBytes += r.wrote
+		switch {
+		case r.Skipped == SkipCap:
+			leftOut++
+		case r.Truncated && avail < perFile && r.Kept < r.Seen && r.Seen <= perFile:
+			capCut++
+		}
+		if r.Error != "" {
+			errs = append(errs, fmt.Sprintf("%s: %s", r.Source, r.Error))
+		}
+		if r.note != "" {
+			notes = append(notes, r.note)
+		}
+		ix.add(&recs, r)
+	}
+	if n := len(plan) - ix.listed; n > 0 {
+		recs = append(recs, Record{Source: plan[ix.listed].source(), Skipped: fmt.Sprintf("index size bound reached: this and %d more paths were neither copied nor listed", n-1)})
+		notes = append(notes, fmt.Sprintf("%s neither copied nor listed: index.json reached its size bound (%d bytes)", plural(n, "path"), ix.cap))
+	}
+	if leftOut > 0 {
+		notes = append(notes, fmt.Sprintf("%s left out: the collector's size cap was reached (listed in files/%s/index.json)", plural(leftOut, "file"), c.folder))
+	}
+	if capCut > 0 {
+		notes = append(notes, fmt.Sprintf("%s cut to fit the collector's size cap", plural(capCut, "file")))
 	}
 	if err := sink.WriteJSON(fmt.Sprintf("files/%s/index.json", c.folder), recs); err != nil {
 		return err
@@ -162,6 +217,49 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 		return collectors.Skip("no files matched %s", strings.Join(c.patterns, ", "))
 	}
 	return nil
+}
+
+// plan expands every pattern into the entries to copy, with a record for each pattern that
+// failed or matched nothing, and the errors to report.
+func (c *Collector) plan() ([]entry, []string) {
+	var plan []entry
+	var errs []string
+	for _, pat := range c.patterns {
+		ents, err := c.expand(pat)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %s", pat, describe(err)))
+			plan = append(plan, entry{rec: &Record{Source: pat, Error: describe(err)}})
+			if len(ents) == 0 {
+				continue
+			}
+		}
+		if len(ents) == 0 {
+			plan = append(plan, entry{rec: &Record{Source: pat, Skipped: SkipNotFound}})
+			continue
+		}
+		plan = append(plan, ents...)
+	}
+	return plan, errs
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// headroom leaves room for redaction markers, which can make text longer than its source, under
+// a cap the sink applies to redacted bytes.
+func headroom(n int64) int64 { return n - n/32 }
+
+// indexCap bounds index.json: under the file cap, and at most half the collector's cap.
+func (c *Collector) indexCap(fileCap int64) int64 {
+	n := fileCap
+	if c.maxTotal > 0 {
+		n = min(n, c.maxTotal/2)
+	}
+	return max(n, 0)
 }
 
 // host maps a host path to where it is read from (under the injectable root).
@@ -290,7 +388,13 @@ func (c *Collector) bundlePath(p string) string {
 // sniffLen is how much of a file's start decides whether it is text.
 const sniffLen = 8 << 10
 
-func (c *Collector) copyOne(ctx context.Context, sink collectors.Sink, p string, maxFile int64, used map[string]bool) Record {
+// minCutKeep is the least a file is cut to when the collector's room, not the file cap, is the
+// bound: a file that would keep less is left out (and listed) instead.
+const minCutKeep = 4 << 10
+
+// copyOne copies one host path, keeping at most maxFile bytes of its text. When the file is
+// larger than maxFile and maxFile is under minKeep, it is left out (SkipCap) instead.
+func (c *Collector) copyOne(ctx context.Context, sink collectors.Sink, p string, maxFile, minKeep int64, used map[string]bool) Record {
 	r := Record{Source: p}
 	hp := c.host(p)
 	lst, err := os.Lstat(hp)
@@ -340,6 +444,10 @@ func (c *Collector) copyOne(ctx context.Context, sink collectors.Sink, p string,
 	enc := utf16Kind(head)
 	if kind == "" && enc == "" && isBinary(head) {
 		r.Skipped = SkipBinary
+		return r
+	}
+	if n > 0 && (maxFile <= 0 || maxFile < minKeep && size > maxFile) {
+		r.Skipped = SkipCap // no room left: listed, not written as an empty placeholder
 		return r
 	}
 	bp := c.bundlePath(p)
@@ -484,8 +592,13 @@ func (c *Collector) copyDecoded(ctx context.Context, sink collectors.Sink, f *os
 // keepHead copies the head of src that fits in maxFile bytes and records a cut.
 func (c *Collector) keepHead(ctx context.Context, sink collectors.Sink, src io.Reader, maxFile int64, bp string, r *Record) error {
 	kept, seen, err := copyHead(ctx, sink, bp, src, maxFile, r)
+	r.wrote += kept
 	if err != nil {
 		return err
+	}
+	if kept == 0 && seen > 0 {
+		r.Skipped = SkipCap // nothing of it fits
+		return nil
 	}
 	if kept < seen {
 		r.Truncated, r.Kept, r.Seen = true, kept, seen
@@ -530,7 +643,8 @@ func write(ctx context.Context, sink collectors.Sink, bp string, src io.Reader, 
 		return err
 	}
 	r.Bundle = collectors.BundlePath(w, bp)
-	_, err = io.Copy(w, collectors.ContextReader(ctx, src))
+	n, err := io.Copy(w, collectors.ContextReader(ctx, src))
+	r.wrote += n
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
