@@ -118,31 +118,8 @@ func (s *scanner) detectKeyStructure(w wordAt) int {
 	if p.sep == sepNone {
 		return s.unseparated(w, &p)
 	}
-	return s.keyValue(w, &p)
-}
-
-// unseparated: a key with no separator after it: a quoted pair define('DB_PASSWORD', 'x') or SQL
-// PASSWORD('x').
-func (s *scanner) unseparated(w wordAt, p *keyPair) int {
-	b, n, k := s.b, s.n, p.k
-	if p.quoted && k < n && b[k] == ',' {
-		return s.quotedPair(w.ws, w.i, w.j, k)
-	}
-	if !p.quoted && k+1 < n && b[k] == '(' && (b[k+1] == '\'' || b[k+1] == '"') && passwordKey(b[w.i:w.j]) {
-		// SQL: SET PASSWORD = PASSWORD('x')
-		vs, ve, next := s.value(k+1, false, false)
-		if !benignValue(b[vs:ve]) {
-			s.add(vs, ve, RuleKeyValue)
-		}
-		return next
-	}
-	return w.j
-}
-
-// keyValue decides about the value after a key and its separator.
-func (s *scanner) keyValue(w wordAt, p *keyPair) int {
-	b, n, ws, i, j, k, sep := s.b, s.n, w.ws, w.i, w.j, p.k, p.sep
-	wd := b[i:j]
+	// the value after a key and its separator
+	ws, sep := w.ws, p.sep
 	if sep == sepSpace && (b[k] == '\'' || b[k] == '"') && (passwordKey(wd) || sqlIdentifiedBy(b, i, wd)) {
 		// SQL: ALTER USER bob WITH PASSWORD 'x'; CREATE USER ... IDENTIFIED BY 'x'
 		vs, ve, next := s.value(k, false, false)
@@ -168,11 +145,29 @@ func (s *scanner) keyValue(w wordAt, p *keyPair) int {
 	cls := classifyKey(b[ws:j], s.e.extraKeys)
 	switch {
 	case cls == keyNone:
-		return s.otherKey(w, p)
+		return s.otherKey(w, &p)
 	case sep == sepSpace:
-		return s.spacedValue(w, p, cls)
+		return s.spacedValue(w, &p, cls)
 	}
-	return s.assignedValue(w, p, cls)
+	return s.assignedValue(w, &p, cls)
+}
+
+// unseparated: a key with no separator after it: a quoted pair define('DB_PASSWORD', 'x') or SQL
+// PASSWORD('x').
+func (s *scanner) unseparated(w wordAt, p *keyPair) int {
+	b, n, k := s.b, s.n, p.k
+	if p.quoted && k < n && b[k] == ',' {
+		return s.quotedPair(w.ws, w.i, w.j, k)
+	}
+	if !p.quoted && k+1 < n && b[k] == '(' && (b[k+1] == '\'' || b[k+1] == '"') && passwordKey(b[w.i:w.j]) {
+		// SQL: SET PASSWORD = PASSWORD('x')
+		vs, ve, next := s.value(k+1, false, false)
+		if !benignValue(b[vs:ve]) {
+			s.add(vs, ve, RuleKeyValue)
+		}
+		return next
+	}
+	return w.j
 }
 
 // otherKey: a key that classifyKey does not call sensitive. Keys named after secrets in other

@@ -219,35 +219,38 @@ func classifyKey(word []byte, extra map[string]bool) int {
 		return keyStrong
 	}
 	last := wordClass(kb.last())
-	prev := wordClass(kb.prev())
 	switch {
 	case last&kAuth != 0:
 		return keyAuth
 	case last&kCookie != 0:
 		return keyCookie
 	case last&kKey != 0:
-		if prev&kQualifier != 0 {
+		if wordClass(kb.prev())&kQualifier != 0 {
 			return keyStrong
 		}
 		return keyWeak
 	case string(kb.last()) == "id":
-		if prev&kSession != 0 {
+		if wordClass(kb.prev())&kSession != 0 {
 			return keyStrong
 		}
 		return keyNone
 	case last&kWeak != 0:
 		return keyWeak
 	}
-	if prev&kPublic != 0 {
+	strong := last&kStrong != 0 || kb.n >= 2 && wordClass(kb.joined2())&kStrong != 0
+	suffix := !strong && suffixClass(kb.last())&kStrong != 0
+	if !strong && !suffix && last&kPayload == 0 {
+		return keyNone // nothing below can make it sensitive: spare the lookup of prev
+	}
+	prev := wordClass(kb.prev())
+	switch {
+	case prev&kPublic != 0:
 		return keyNone
-	}
-	if last&kStrong != 0 || kb.n >= 2 && wordClass(kb.joined2())&kStrong != 0 {
+	case strong:
 		return keyStrong
-	}
-	if prev&kPayloadOwner != 0 && last&kPayload != 0 {
+	case prev&kPayloadOwner != 0 && last&kPayload != 0:
 		return keyStrong
-	}
-	if suffixClass(kb.last())&kStrong != 0 {
+	case suffix:
 		return keyStrong
 	}
 	return keyNone
