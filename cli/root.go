@@ -89,6 +89,7 @@ to attach to a support ticket.
 		newCheckCmd(),
 		newManCmd(),
 		newAnalyzeCmd(),
+		newReportCmd(),
 	)
 	root.AddCommand(&cobra.Command{
 		Use:   "exit-codes",
