@@ -32,9 +32,17 @@ func Builtin() []Analyzer {
 	}
 }
 
-// Analyze runs the built-in analyzers over src and returns the findings in order.
+// Analyze runs the built-in analyzers and the analyzers of the bundle's own spec.yaml (its
+// analyzers: section) over src and returns the findings in order. Collection and
+// `casefile analyze` both call it, so both give the same findings for a bundle.
 func Analyze(src Source) Findings {
-	return Run(src, Builtin())
+	rules, problems := bundleSpecAnalyzers(src)
+	fs := Run(src, append(Builtin(), rules...))
+	if len(problems) > 0 {
+		fs.Findings = append(fs.Findings, problems...)
+		Sort(fs.Findings)
+	}
+	return fs
 }
 
 // Run runs the given analyzers over src. An analyzer that panics (a malformed document it did
