@@ -49,6 +49,7 @@ type Collector struct {
 	literal  bool  // --add paths are paths, not globs; folders are walked
 	fileCap  int64 // the spec's collectors.max_file_size (0: what the sink offers at the start)
 	maxTotal int64 // the spec's collectors.max_collector_size (0: unknown; the sink's room bounds)
+	maxFiles int   // files one source may copy (0: MaxFilesPerSource)
 }
 
 // New returns a collector named "files.<name>" over the given globs.
@@ -104,6 +105,7 @@ const (
 	SkipDirLink  = "symlink to a folder (not followed)"
 	SkipNotFound = "no such file"
 	SkipCap      = "left out: the collector's size cap was reached"
+	SkipPseudo   = "pseudo file system"
 )
 
 // entry is one host path a source expanded to, with the reason it is left out, if any; or a
@@ -141,6 +143,9 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 		ix.pending -= ix.est[i]
 		if e.rec != nil {
 			ix.add(&recs, *e.rec)
+			if e.rec.note != "" {
+				notes = append(notes, e.rec.note)
+			}
 			continue
 		}
 		if seen[e.path] {
@@ -304,27 +309,59 @@ func (c *Collector) glob(pat string) ([]entry, error) {
 	if err != nil && !errors.Is(err, collectors.ErrGlobLimit) {
 		return nil, fmt.Errorf("bad pattern %q: %w", pat, err)
 	}
-	for _, m := range matches {
-		if len(out) >= MaxFilesPerSource {
+	for i, m := range matches {
+		if len(out) >= c.fileLimit() {
+			out = append(out, c.limitEntry(pat, len(matches)-i))
 			break
 		}
 		out = c.walk(c.unroot(m), out)
+		if n := len(out); n > 0 && out[n-1].rec != nil && out[n-1].rec.note != "" {
+			break // the walk hit the limit and said so
+		}
 	}
 	return out, err
 }
 
-// walk appends p, or the files under p when it is a folder (not a symlink to one), up to
-// MaxFilesPerSource entries in all.
+// fileLimit is how many files one source may copy.
+func (c *Collector) fileLimit() int {
+	if c.maxFiles > 0 {
+		return c.maxFiles
+	}
+	return MaxFilesPerSource
+}
+
+// limitEntry records that a source stopped at the file limit, with how many more matches (0:
+// unknown, the rest of a folder) were not looked at.
+func (c *Collector) limitEntry(source string, more int) entry {
+	what := "files after it were not looked at"
+	if more > 0 {
+		what = fmt.Sprintf("%d more matches were not looked at", more)
+	}
+	return entry{rec: &Record{
+		Source:  source,
+		Skipped: fmt.Sprintf("file limit reached: the first %d files were taken, %s", c.fileLimit(), what),
+		note:    fmt.Sprintf("%s: stopped at the limit of %d files per source (%s)", source, c.fileLimit(), what),
+	}}
+}
+
+// walk appends p, or the files under p when it is a folder (not a symlink to one), up to the
+// file limit in all; a walk that reaches it ends with a record that says so. A folder on a
+// pseudo file system (/proc, /sys, /dev, and on Linux any proc, sysfs, cgroup, debugfs, tracefs
+// ... mount) is listed and not entered, unless p itself is inside one: the customer named it.
 func (c *Collector) walk(p string, out []entry) []entry {
 	st, err := os.Lstat(c.host(p))
 	if err != nil || !st.IsDir() {
 		return append(out, entry{path: p}) // copyOne records what it is, or why it is unreadable
 	}
-	filepath.WalkDir(c.host(p), func(hp string, d fs.DirEntry, err error) error {
-		if len(out) >= MaxFilesPerSource {
-			return fs.SkipAll
-		}
+	named := c.pseudo(p, true) != ""
+	top := c.host(p)
+	hit := false
+	filepath.WalkDir(top, func(hp string, d fs.DirEntry, err error) error {
 		if err != nil {
+			if len(out) >= c.fileLimit() {
+				hit = true
+				return fs.SkipAll
+			}
 			out = append(out, entry{path: c.unroot(hp)}) // recorded as unreadable by copyOne
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
@@ -332,7 +369,19 @@ func (c *Collector) walk(p string, out []entry) []entry {
 			return nil
 		}
 		if d.IsDir() {
-			return nil // symlinked folders are not followed: WalkDir does not follow them
+			// Symlinked folders are not followed: WalkDir does not follow them.
+			if hp == top || named {
+				return nil
+			}
+			if kind := c.pseudo(c.unroot(hp), false); kind != "" {
+				out = append(out, entry{path: c.unroot(hp), skip: fmt.Sprintf("%s (%s): not walked; name a path inside it to collect from it", SkipPseudo, kind)})
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if len(out) >= c.fileLimit() {
+			hit = true
+			return fs.SkipAll
 		}
 		e := entry{path: c.unroot(hp)}
 		if isBundle(d.Name()) {
@@ -341,7 +390,25 @@ func (c *Collector) walk(p string, out []entry) []entry {
 		out = append(out, e)
 		return nil
 	})
+	if hit {
+		out = append(out, c.limitEntry(p, 0))
+	}
 	return out
+}
+
+// pseudoDirs are the folders a walk does not enter by their path (on every OS).
+var pseudoDirs = []string{"/proc", "/sys", "/dev"}
+
+// pseudo names the pseudo file system a host path is on: by its path (/proc, /sys, /dev, or
+// inside one when within is set), else by the type the file system reports (Linux).
+func (c *Collector) pseudo(p string, within bool) string {
+	clean := filepath.ToSlash(filepath.Clean(p))
+	for _, d := range pseudoDirs {
+		if clean == d || within && strings.HasPrefix(clean, d+"/") {
+			return strings.TrimPrefix(d, "/")
+		}
+	}
+	return pseudoFS(c.host(p))
 }
 
 // isBundle reports whether a file name is that of a casefile bundle: an earlier run's output
