@@ -33,6 +33,8 @@ type tsFamily struct {
 	// gate, when set, must accept the sampled head for the family to be considered (a W3C
 	// header says the times are UTC).
 	gate func(head [][]byte) bool
+	// dateOnly: the family gives days, not times; the window is widened to whole days.
+	dateOnly bool
 	// fields, when set, is how many fields from the line start the timestamp may start in (an
 	// epoch or a US date further in is more likely an id or a message).
 	fields int
@@ -47,9 +49,9 @@ var families = []*tsFamily{
 	{name: "iso8601", example: "2026-11-27T10:38:54.250+01:00, 2026-11-27 10:38:54,123, 2026/11/27 10:38:54", parse: (*tsParser).iso},
 	{name: "dashed-dotted", example: "2005-06-03-15.42.50.675872", parse: (*tsParser).dashDot},
 	{name: "dotted", example: "2005.06.03 15:42:50", parse: (*tsParser).dotted},
+	{name: "ctime", example: "[Fri Nov 27 10:38:54.123456 2026] (Apache error log)", parse: (*tsParser).ctime},
 	{name: "syslog-year", example: "Nov 27 2026 10:38:54, 2026 Nov 27 10:38:54", parse: (*tsParser).syslogYear},
 	{name: "syslog", example: "Nov 27 10:38:54 (year inferred)", parse: (*tsParser).syslog},
-	{name: "ctime", example: "[Fri Nov 27 10:38:54.123456 2026] (Apache error log)", parse: (*tsParser).ctime},
 	{name: "java-util-logging", example: "Nov 27, 2026 10:38:54 PM", parse: (*tsParser).jul},
 	{name: "apache-access", example: "192.0.2.7 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\"", parse: (*tsParser).clf},
 	{name: "klog", example: "I1127 10:38:54.123456 (year inferred)", parse: (*tsParser).klogLetter},
@@ -59,7 +61,7 @@ var families = []*tsFamily{
 	{name: "bracketed-time", example: "[10.30 16:49:06] chrome.exe - x (year inferred)", parse: (*tsParser).monthDotDay},
 	{name: "windows-event", example: "Information,11/27/2026 10:38:54 AM,Service Control Manager,7036 (Event Viewer CSV/TXT export)", parse: (*tsParser).usDate, fields: 2},
 	{name: "epoch", example: "1700000000 x, 1700000000.123 x, 1700000000123 x (seconds or milliseconds)", parse: (*tsParser).epoch, fields: 2},
-	{name: "dotted-date", example: "2005.06.03 (day only, read as midnight)", parse: (*tsParser).dottedDate},
+	{name: "dotted-date", example: "2005.06.03 (day only, read as midnight)", parse: (*tsParser).dottedDate, dateOnly: true},
 }
 
 // familyNames lists every family, for "tried: ..." notes.

@@ -100,6 +100,21 @@ func (w window) in(t time.Time) bool {
 	return !t.Before(w.since) && (w.until.IsZero() || !t.After(w.until))
 }
 
+// forFormat widens the window to whole days (in p's zone) for a format that gives only days, so
+// a line dated today is kept by a window that started this morning.
+func (w window) forFormat(p *tsParser) window {
+	if p.format == nil || p.format.fam == nil || !p.format.fam.dateOnly {
+		return w
+	}
+	y, m, d := w.since.In(p.loc).Date()
+	w.since = time.Date(y, m, d, 0, 0, 0, 0, p.loc)
+	if !w.until.IsZero() {
+		y, m, d = w.until.In(p.loc).Date()
+		w.until = time.Date(y, m, d+1, 0, 0, 0, -1, p.loc)
+	}
+	return w
+}
+
 // span is the part of a file that holds the window: [start, end) in (decompressed) bytes, both on
 // line starts. Lines without a timestamp belong to the timestamped line before them, so the span
 // starts at a timestamped line (or at 0) and ends where the first entry after the window starts.
@@ -124,6 +139,7 @@ const orderSlack = time.Minute
 // from its first line inside the window to the end of its last one, in file order. A file with no
 // timestamps in its format is all span (the caller has already checked its modification time).
 func findSpan(r io.ReaderAt, size int64, w window, p *tsParser) (span, error) {
+	w = w.forFormat(p)
 	_, t0, ok, err := probe(r, size, 0, p)
 	if err != nil || !ok {
 		return span{start: 0, end: size}, err
@@ -215,6 +231,7 @@ func windowStart(r io.ReaderAt, size int64, since time.Time, p *tsParser) (start
 // starts. With an open-ended window and whole false, the rest of the stream after the start is
 // only counted, not parsed.
 func scanSpan(r io.Reader, w window, p *tsParser, whole bool) (sp span, total int64, err error) {
+	w = w.forFormat(p)
 	lr := newLineReader(r, 0, 256<<10)
 	found, inEntry := false, false
 	var latest time.Time
