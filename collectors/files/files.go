@@ -14,8 +14,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ulikunitz/xz"
 
@@ -131,7 +133,7 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 	plan, errs := c.plan()
 	ix := newIndexPlan(plan, c.indexCap(fileCap))
 	var recs []Record
-	var notes []string
+	var summary, notes []string // what the collector's error says first, and per-file cuts
 	seen := map[string]bool{}
 	used := map[string]bool{}
 	var copiedBytes int64
@@ -144,7 +146,7 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 		if e.rec != nil {
 			ix.add(&recs, *e.rec)
 			if e.rec.note != "" {
-				notes = append(notes, e.rec.note)
+				summary = append(summary, e.rec.note)
 			}
 			continue
 		}
@@ -191,13 +193,13 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 	}
 	if n := len(plan) - ix.listed; n > 0 {
 		recs = append(recs, Record{Source: plan[ix.listed].source(), Skipped: fmt.Sprintf("index size bound reached: this and %d more paths were neither copied nor listed", n-1)})
-		notes = append(notes, fmt.Sprintf("%s neither copied nor listed: index.json reached its size bound (%d bytes)", plural(n, "path"), ix.cap))
+		summary = append(summary, fmt.Sprintf("%s neither copied nor listed: index.json reached its size bound (%d bytes)", plural(n, "path"), ix.cap))
 	}
 	if leftOut > 0 {
-		notes = append(notes, fmt.Sprintf("%s left out: the collector's size cap was reached (listed in files/%s/index.json)", plural(leftOut, "file"), c.folder))
+		summary = append(summary, fmt.Sprintf("%s left out: the collector's size cap was reached (listed in files/%s/index.json)", plural(leftOut, "file"), c.folder))
 	}
 	if capCut > 0 {
-		notes = append(notes, fmt.Sprintf("%s cut to fit the collector's size cap", plural(capCut, "file")))
+		summary = append(summary, fmt.Sprintf("%s cut to fit the collector's size cap", plural(capCut, "file")))
 	}
 	if err := sink.WriteJSON(fmt.Sprintf("files/%s/index.json", c.folder), recs); err != nil {
 		return err
@@ -211,17 +213,49 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 			found++
 		}
 	}
+	// The error is bounded: index.json holds every problem in full.
+	problems := slices.Concat(summary, errs, notes)
+	more := fmt.Sprintf("(see files/%s/index.json)", c.folder)
 	switch {
 	case len(errs) > 0 && copied == 0:
-		return errors.New(strings.Join(errs, "; "))
-	case len(errs) > 0 || len(notes) > 0:
-		return collectors.Partial(errors.New(strings.Join(append(errs, notes...), "; ")))
+		return errors.New(summarize(problems, "; ", more))
+	case len(problems) > 0:
+		return collectors.Partial(errors.New(summarize(problems, "; ", more)))
 	case copied == 0 && found > 0:
-		return collectors.Skip("none of the %d files matched by %s could be copied (see index.json)", found, strings.Join(c.patterns, ", "))
+		return collectors.Skip("none of the %d files matched by %s could be copied (see index.json)", found, summarize(c.patterns, ", ", ""))
 	case copied == 0:
-		return collectors.Skip("no files matched %s", strings.Join(c.patterns, ", "))
+		return collectors.Skip("no files matched %s", summarize(c.patterns, ", ", ""))
 	}
 	return nil
+}
+
+// Bounds of the collector's error text, which inspect prints on one line.
+const (
+	maxProblems    = 20
+	maxProblemText = 300 // characters
+)
+
+// summarize joins the first maxProblems items, each cut to maxProblemText characters, and says
+// how many more there are.
+func summarize(items []string, sep, more string) string {
+	out := make([]string, 0, min(len(items), maxProblems+1))
+	for i, it := range items {
+		if i == maxProblems {
+			out = append(out, strings.TrimSpace(fmt.Sprintf("… and %d more %s", len(items)-i, more)))
+			break
+		}
+		out = append(out, clip(it, maxProblemText))
+	}
+	return strings.Join(out, sep)
+}
+
+// clip cuts s to at most n characters, the last one an ellipsis when cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
 }
 
 // plan expands every pattern into the entries to copy, with a record for each pattern that
