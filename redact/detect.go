@@ -89,27 +89,8 @@ func (s *scanner) word(ws, i int) int {
 		shape |= wordShape[c]
 	}
 	w := wordAt{ws: ws, i: i, j: j, shape: shape}
-	m := s.candidates(w)
-	if m == 1<<detKey && shape == 0 && ws == i && s.plainWordOut(i, j) {
-		return j // key-structure's own first test, done here to spare the call
-	}
-	// the detectors before the terminal ones, in order; most words have none
-	for rest := m &^ (1<<detNumber | 1<<detKey); rest != 0; rest &= rest - 1 {
-		if next := detectors[bits.TrailingZeros32(rest)].run(s, w); next > 0 {
-			return next
-		}
-	}
-	// the terminal detectors, called directly (exactly one applies)
-	if m&(1<<detNumber) != 0 {
-		return s.detectNumberWord(w)
-	}
-	return s.detectKeyStructure(w)
-}
-
-// candidates is the set of detectors whose cheap precondition holds for w (bit k: detectors[k]).
-// Each detector still checks the rest of its conditions itself.
-func (s *scanner) candidates(w wordAt) uint32 {
-	b, n, i, j := s.b, s.n, w.i, w.j
+	// m: the detectors whose cheap precondition holds (bit k: detectors[k]); each detector
+	// still checks the rest of its conditions itself.
 	l := j - i
 	var m uint32
 	if i > 0 && b[i-1] == '$' {
@@ -125,7 +106,7 @@ func (s *scanner) candidates(w wordAt) uint32 {
 	if next == '+' || next == '/' || next == '=' || l >= 86 {
 		m |= 1 << detBase64
 	}
-	if l >= 12 && w.shape&2 != 0 && next != '.' {
+	if l >= 12 && shape&2 != 0 && next != '.' {
 		m |= 1 << detBareBasic
 	}
 	if next == ':' && l >= 8 {
@@ -149,12 +130,25 @@ func (s *scanner) candidates(w wordAt) uint32 {
 	if next == ' ' && l >= 4 && l <= 6 && (b[i]|0x20 == 'b' || b[i]|0x20 == 's') {
 		m |= 1 << detScheme
 	}
-	if b[i] <= '9' && w.ws == i {
+	if b[i] <= '9' && ws == i {
 		m |= 1 << detNumber
 	} else {
 		m |= 1 << detKey
 	}
-	return m
+	if m == 1<<detKey && shape == 0 && ws == i && s.plainWordOut(i, j) {
+		return j // key-structure's own first test, done here to spare the call
+	}
+	// the detectors before the terminal ones, in order; most words have none
+	for rest := m &^ (1<<detNumber | 1<<detKey); rest != 0; rest &= rest - 1 {
+		if next := detectors[bits.TrailingZeros32(rest)].run(s, w); next > 0 {
+			return next
+		}
+	}
+	// the terminal detectors, called directly (exactly one applies)
+	if m&(1<<detNumber) != 0 {
+		return s.detectNumberWord(w)
+	}
+	return s.detectKeyStructure(w)
 }
 
 // plainWordOut: the lowercase word b[i:j] (no separators, no capitals, no leading underscore) is
