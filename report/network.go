@@ -287,18 +287,38 @@ func failNote(ok bool, class, err string) string {
 
 func ms(v float64) string { return trimFloat(v) + " ms" }
 
-// niceCeil rounds v up to 1, 2 or 5 times a power of ten.
-func niceCeil(v float64) float64 {
+// niceScale returns an axis end at or above v and a tick step (1, 2, 2.5 or 5 times a power
+// of ten) giving at most four steps.
+func niceScale(v float64) (end, step float64) {
 	if v <= 0 {
-		return 1
+		v = 1
 	}
-	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if v <= m*p {
-			return m * p
+	raw := v / 4
+	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	step = 10 * p
+	for _, m := range []float64{1, 2, 2.5, 5} {
+		if raw <= m*p {
+			step = m * p
+			break
 		}
 	}
-	return 10 * p
+	return step * math.Ceil(v/step-1e-9), step
+}
+
+// ticks labels the axis from 0 to end; in seconds once the axis reaches 10 s.
+func ticks(end, step float64, x func(float64) float64) []tick {
+	var out []tick
+	for v := 0.0; v <= end+step/2; v += step {
+		l := trimFloat(v) + " ms"
+		if end >= 10000 {
+			l = trimFloat(v/1000) + " s"
+		}
+		if v == 0 {
+			l = "0"
+		}
+		out = append(out, tick{X: x(v), Label: l})
+	}
+	return out
 }
 
 func layoutChart(in []latInput) *latChart {
@@ -313,7 +333,7 @@ func layoutChart(in []latInput) *latChart {
 		}
 		maxV = math.Max(maxV, math.Max(sum, r.max))
 	}
-	scaleMax := niceCeil(maxV)
+	scaleMax, step := niceScale(maxV)
 	c := &latChart{Width: chartW, PlotX: chartLblW, PlotW: chartW - chartLblW - chartValW}
 	x := func(v float64) float64 { return c.PlotX + v/scaleMax*c.PlotW }
 	for i, r := range in {
@@ -342,14 +362,7 @@ func layoutChart(in []latInput) *latChart {
 		c.Rows = append(c.Rows, row)
 	}
 	c.AxisY = float64(chartTop + len(in)*chartRowH + 2)
-	for i := 0; i <= 4; i++ {
-		v := scaleMax * float64(i) / 4
-		l := trimFloat(v)
-		if i == 4 {
-			l += " ms"
-		}
-		c.Ticks = append(c.Ticks, tick{X: x(v), Label: l})
-	}
+	c.Ticks = ticks(scaleMax, step, x)
 	c.Height = int(c.AxisY) + 22
 	return c
 }
@@ -460,7 +473,7 @@ func buildTraces(src analyze.Source) []tracePath {
 			add(n)
 		}
 		if !r.Reached {
-			add(traceNode{Class: "critical", Label: "✕  " + dest + " not reached", Detail: r.EndReason})
+			add(traceNode{Class: "critical", Label: "✕  " + dest + " not reached (" + r.EndReason + ")"})
 		}
 		t.Height = 14 + len(t.Nodes)*traceRowH - 6
 		out = append(out, t)

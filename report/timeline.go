@@ -53,7 +53,7 @@ func buildTimeline(cs []collectorRun) *timeline {
 			pinned = false
 		}
 	}
-	spanMS := niceCeil(math.Max(float64(end.Milliseconds()), 1))
+	spanMS, step := niceScale(math.Max(float64(end.Milliseconds()), 1))
 	t := &timeline{Width: chartW, PlotX: 200, PlotW: chartW - 200 - 110, Pinned: pinned, Collectors: runs}
 	x := func(ms float64) float64 { return t.PlotX + ms/spanMS*t.PlotW }
 	for i, c := range runs {
@@ -72,10 +72,7 @@ func buildTimeline(cs []collectorRun) *timeline {
 		t.Rows = append(t.Rows, r)
 	}
 	t.AxisY = float64(8 + len(runs)*tlRowH + 2)
-	for i := 0; i <= 4; i++ {
-		v := spanMS * float64(i) / 4
-		t.Ticks = append(t.Ticks, tick{X: x(v), Label: trimFloat(v) + " ms"})
-	}
+	t.Ticks = ticks(spanMS, step, x)
 	t.Height = int(t.AxisY) + 22
 	return t
 }
