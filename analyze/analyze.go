@@ -27,6 +27,7 @@ func Builtin() []Analyzer {
 		{"proxy", analyzeProxy},
 		{"mtu", analyzeMTU},
 		{"kernel", analyzeKernel},
+		{"logs", analyzeLogBursts},
 		{"services", analyzeServices},
 		{"collectors", analyzeCollectors},
 	}

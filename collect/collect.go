@@ -336,7 +336,13 @@ func checkWritable(p string) error {
 // until the archive is written) taken from m.
 func analyzeStage(stage *bundle.Stage, m *bundle.Manifest) analyze.Findings {
 	man, _ := json.Marshal(m)
-	return analyze.Analyze(overlay{base: analyze.DirSource(stage.ContentDir()), files: analyze.MapSource{"manifest.json": man}})
+	src := overlay{base: analyze.DirSource(stage.ContentDir()), files: analyze.MapSource{"manifest.json": man}}
+	// Log signatures are staged (through the redactor) first; log.burst reads them. Should
+	// staging fail (a cap), the analyzer computes them from the logs again.
+	if sigs := analyze.Signatures(src); len(sigs.Sources) > 0 {
+		stage.WriteJSON(analyze.SignaturesPath, sigs, "casefile")
+	}
+	return analyze.Analyze(src)
 }
 
 // overlay is a Source whose files override the base's.
