@@ -106,7 +106,7 @@ func pemBodyLine(l []byte, prefix int) bool {
 	if len(t) == 0 {
 		return true
 	}
-	if prefix > 0 && len(t) <= prefix && len(t) >= prefix-4 && (t[len(t)-1] == ':' || t[len(t)-1] == ']' || t[len(t)-1] == '>' || t[len(t)-1] == '|') && bytes.IndexAny(t, " \t0123456789") >= 0 {
+	if prefix > 0 && len(t) <= prefix && len(t) >= prefix-4 && (t[len(t)-1] == ':' || t[len(t)-1] == ']' || t[len(t)-1] == '>' || t[len(t)-1] == '|') && bytes.IndexAny(t, " \t0123456789") >= 0 && !sensitiveBlockKeyLine(t) {
 		return true // a blank line of the block carrying only its log prefix
 	}
 	if bytes.Contains(t, []byte("Proc-Type:")) || bytes.Contains(t, []byte("DEK-Info:")) || bytes.Contains(t, []byte("Comment:")) || bytes.Contains(t, []byte("Version:")) {
@@ -130,4 +130,20 @@ func pemBodyLine(l []byte, prefix int) bool {
 		}
 	}
 	return true
+}
+
+// sensitiveBlockKeyLine: the line is a sensitive YAML key opening a block scalar
+// ("password: |"), which ends an open PEM block rather than being a log prefix of its body.
+func sensitiveBlockKeyLine(t []byte) bool {
+	c := bytes.IndexByte(t, ':')
+	if c < 1 {
+		return false
+	}
+	key := bytes.TrimLeft(t[:c], " \t-")
+	for _, x := range key {
+		if !isKeyChar[x] {
+			return false
+		}
+	}
+	return len(key) > 0 && classifyKey(key, nil) != keyNone && blockIndicator(t, skipSpaces(t, c+1))
 }
