@@ -3,6 +3,7 @@ package logs
 import (
 	"bufio"
 	"io"
+	"sync"
 	"time"
 )
 
@@ -56,6 +57,10 @@ func (l *lineReader) skipLine() error {
 	}
 }
 
+// probeReaders recycles the probes' read buffers: a search makes about 50 probes (order samples
+// and two binary searches), and a 64 KiB allocation each would cost more than the reads.
+var probeReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, probeBuf) }}
+
 // probe finds the first timestamped line starting at or after off (a line starts at 0 or right
 // after a '\n'). It returns that line's start and time. found is false when no timestamp shows
 // up: at end of file start is size; after probeLimit bytes start is the first line start at or
@@ -65,7 +70,10 @@ func probe(r io.ReaderAt, size, off int64, p *tsParser) (start int64, t time.Tim
 	if off > 0 {
 		from = off - 1 // the byte before off tells whether off starts a line
 	}
-	lr := newLineReader(io.NewSectionReader(r, from, size-from), from, probeBuf)
+	br := probeReaders.Get().(*bufio.Reader)
+	defer probeReaders.Put(br)
+	br.Reset(io.NewSectionReader(r, from, size-from))
+	lr := &lineReader{br: br, pos: from}
 	if off > 0 {
 		if err := lr.skipLine(); err != nil {
 			if err == io.EOF {
@@ -143,6 +151,10 @@ func findSpan(r io.ReaderAt, size int64, w window, p *tsParser) (span, error) {
 	_, t0, ok, err := probe(r, size, 0, p)
 	if err != nil || !ok {
 		return span{start: 0, end: size}, err
+	}
+	if !t0.Before(w.since) && w.until.IsZero() {
+		// The first line is inside an open-ended window: the whole file is, whatever its order.
+		return span{start: 0, end: size, stamped: true}, nil
 	}
 	ordered, err := inOrder(r, size, t0, p)
 	if err != nil {
