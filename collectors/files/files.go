@@ -170,7 +170,7 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) error {
 		}
 		minKeep := int64(0)
 		if avail < perFile {
-			minKeep = minCutKeep // room nearly spent: no crumbs of files that do not fit
+			minKeep = min(minCutKeep, perFile/4) // room nearly spent: no crumbs of files that do not fit
 		}
 		r := c.copyOne(ctx, sink, e.path, max(avail, 0), minKeep, used)
 		if err := ctx.Err(); err != nil {
@@ -490,8 +490,9 @@ func (c *Collector) bundlePath(p string) string {
 const sniffLen = 8 << 10
 
 // minCutKeep is the least a file is cut to when the collector's room, not the file cap, is the
-// bound: a file that would keep less is left out (and listed) instead.
-const minCutKeep = 4 << 10
+// bound (a quarter of the file cap when that is less): a file that would keep less is left out
+// (and listed) instead.
+const minCutKeep = 64 << 10
 
 // copyOne copies one host path, keeping at most maxFile bytes of its text. When the file is
 // larger than maxFile and maxFile is under minKeep, it is left out (SkipCap) instead.
