@@ -367,7 +367,7 @@ func (c *Collector) fileLimit() int {
 // limitEntry records that a source stopped at the file limit, with how many more matches (0:
 // unknown, the rest of a folder) were not looked at.
 func (c *Collector) limitEntry(source string, more int) entry {
-	what := "files after it were not looked at"
+	what := "the files after them were not looked at"
 	if more > 0 {
 		what = fmt.Sprintf("%d more matches were not looked at", more)
 	}
