@@ -15,6 +15,7 @@ import (
 	"github.com/casefile/casefile/bundle"
 	"github.com/casefile/casefile/collect"
 	"github.com/casefile/casefile/collectors"
+	"github.com/casefile/casefile/compare"
 	"github.com/casefile/casefile/spec"
 	"github.com/spf13/cobra"
 )
@@ -22,6 +23,7 @@ import (
 type collectOptions struct {
 	ticket       string
 	specRef      string
+	like         string
 	outDir       string
 	format       string
 	only, skip   []string
@@ -61,6 +63,7 @@ byte-identical archives.`,
 	f := c.Flags()
 	f.StringVar(&o.ticket, "ticket", "", "support ticket id, recorded and used in the file name")
 	f.StringVar(&o.specRef, "spec", "", "spec file or https:// URL (default: embedded, else built-in)")
+	f.StringVar(&o.like, "like", "", "run the spec.yaml of this bundle (reproduce a customer's collection here; then casefile diff)")
 	f.StringVarP(&o.outDir, "out", "o", ".", "folder the bundle is written to")
 	f.StringVar(&o.format, "format", "", "archive format: tar.gz, tar.zst or zip (default: the spec's, else tar.gz)")
 	f.StringSliceVar(&o.only, "only", nil, "run only these collectors or families (e.g. network, system.host)")
@@ -107,7 +110,16 @@ func collectRequest(ctx context.Context, o *collectOptions) (collect.Request, er
 	if err := collect.CheckLiterals(o.literals); err != nil {
 		return collect.Request{}, usageError("%v", err)
 	}
-	s, raw, src, err := spec.Load(ctx, o.specRef)
+	if o.like != "" && o.specRef != "" {
+		return collect.Request{}, usageError("--like and --spec both name the spec; give one")
+	}
+	load := spec.Load
+	if o.like != "" {
+		load = func(context.Context, string) (*spec.Spec, []byte, spec.Source, error) {
+			return compare.LikeSpec(o.like)
+		}
+	}
+	s, raw, src, err := load(ctx, o.specRef)
 	if err != nil {
 		return collect.Request{}, err
 	}

@@ -90,6 +90,7 @@ to attach to a support ticket.
 		newManCmd(),
 		newAnalyzeCmd(),
 		newReportCmd(),
+		newDiffCmd(),
 	)
 	root.AddCommand(&cobra.Command{
 		Use:   "exit-codes",
