@@ -665,7 +665,7 @@ func (c *Collector) copyDecoded(ctx context.Context, sink collectors.Sink, f *os
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer func() { done() }() // the text may be opened again below
 	start := int64(0)
 	if total > maxFile {
 		if text, start, err = collectors.SkipToTail(text, total-maxFile); err != nil {
@@ -675,9 +675,12 @@ func (c *Collector) copyDecoded(ctx context.Context, sink collectors.Sink, f *os
 		if start >= total {
 			// The newest part holds no whole line: keep the head of the text.
 			done()
-			if text, done, err = openText(ctx, f, size, kind, enc); err != nil {
+			done = func() {}
+			head, hdone, err := openText(ctx, f, size, kind, enc)
+			if err != nil {
 				return err
 			}
+			text, done = head, hdone
 			return c.keepHead(ctx, sink, text, maxFile, bp, r)
 		}
 	}
