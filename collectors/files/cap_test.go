@@ -174,3 +174,19 @@ func TestRecordKeptZeroIsWritten(t *testing.T) {
 		t.Errorf("%+v %v", r, err)
 	}
 }
+
+// An empty file is copied as the empty file it is (not a placeholder: nothing was left out).
+func TestEmptyFileIsCopied(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, root, "etc/empty.conf", nil)
+	c := &Collector{name: "files.added", folder: "added", patterns: []string{"/etc/empty.conf"}, root: root, literal: true}
+	files, err, problems, read := stageRun(t, c, bundle.Limits{MaxFileSize: 1 << 20})
+	if err != nil || len(problems) > 0 || len(files) != 2 {
+		t.Fatalf("Collect = %v, problems %q, files %+v", err, problems, files)
+	}
+	var idx []Record
+	json.Unmarshal(read("files/added/index.json"), &idx)
+	if len(idx) != 1 || idx[0].Bundle != "files/added/etc/empty.conf" || idx[0].Truncated || idx[0].Skipped != "" {
+		t.Errorf("index %+v", idx)
+	}
+}
