@@ -160,15 +160,22 @@ func (f *tsFormat) at(p *tsParser, line []byte) (time.Time, bool) {
 	if f.fam == nil {
 		return time.Time{}, false
 	}
+	if f.key != "" {
+		// The first occurrence of the key as a whole key (not the end of a longer one).
+		for off := 0; ; {
+			k := bytes.Index(line[off:], []byte(f.key))
+			if k < 0 {
+				return time.Time{}, false
+			}
+			k += off
+			if k == 0 || !isKeyChar(line[k-1]) {
+				return f.fam.parse(p, line[k+len(f.key):])
+			}
+			off = k + 1
+		}
+	}
 	if len(line) > tsScan {
 		line = line[:tsScan]
-	}
-	if f.key != "" {
-		k := bytes.Index(line, []byte(f.key))
-		if k < 0 {
-			return time.Time{}, false
-		}
-		return f.fam.parse(p, line[k+len(f.key):])
 	}
 	i := fieldStart(line, f.field)
 	if i < 0 {
@@ -200,9 +207,6 @@ func detectFormat(head []byte, p *tsParser) *tsFormat {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		if len(line) > tsScan {
-			line = line[:tsScan]
-		}
 		lines = append(lines, line)
 	}
 	if len(lines) == 0 {
@@ -214,8 +218,9 @@ func detectFormat(head []byte, p *tsParser) *tsFormat {
 	}
 	votes := map[anchor]int{}
 	seen := map[anchor]bool{}
-	for _, line := range lines {
+	for _, full := range lines {
 		clear(seen)
+		line := full[:min(len(full), tsScan)]
 		for field := 0; field <= maxAnchorField; field++ {
 			i := fieldStart(line, field)
 			if i < 0 {
@@ -229,27 +234,20 @@ func detectFormat(head []byte, p *tsParser) *tsFormat {
 					seen[anchor{fam: fi, field: field}] = true
 				}
 			}
-			// A key inside the field: `"time":"2026-...`, `time=2026-...`, `ts:1700000000`.
-			fs := i
-			if fs > 0 && isOpen(line[fs-1]) {
-				fs--
+		}
+		// A key anywhere in the line: `"time":"2026-...` (JSON, also at the end of a Docker
+		// json-file line), `time=2026-...`, `ts=1700000000` (logfmt).
+		for k := 1; k < len(full); k++ {
+			key, ok := keyBefore(full, k)
+			if !ok {
+				continue
 			}
-			for k := i; k < len(line) && !isSep(line[k]); k++ {
-				c := line[k]
-				if c != '=' && c != ':' && c != '"' || k+1 >= len(line) {
+			for fi, fam := range families {
+				if gated[fi] {
 					continue
 				}
-				key := line[fs : k+1]
-				if !hasLetter(key) {
-					continue
-				}
-				for fi, fam := range families {
-					if gated[fi] {
-						continue
-					}
-					if _, ok := fam.parse(p, line[k+1:]); ok {
-						seen[anchor{fam: fi, key: string(key)}] = true
-					}
+				if _, ok := fam.parse(p, full[k:]); ok {
+					seen[anchor{fam: fi, key: string(key)}] = true
 				}
 			}
 		}
@@ -287,6 +285,45 @@ func better(a, b anchor) bool {
 		return len(a.key) < len(b.key)
 	}
 	return a.key < b.key
+}
+
+func isKeyChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '@' || c == '-'
+}
+
+// keyBefore returns the key a value at line[k] follows: `"time":"`, `"ts":`, `time="`, `ts=`. The
+// key is a whole word (at the line start or after a non-key character) holding a letter.
+func keyBefore(line []byte, k int) ([]byte, bool) {
+	e := k // the key runs up to e (exclusive), its name ends at n
+	n := k
+	if line[n-1] == '"' {
+		n--
+	}
+	if n < 1 || line[n-1] != '=' && line[n-1] != ':' {
+		return nil, false
+	}
+	n--
+	quoted := n > 0 && line[n-1] == '"'
+	if quoted {
+		n--
+	}
+	s := n
+	for s > 0 && isKeyChar(line[s-1]) {
+		s--
+	}
+	if s == n || !hasLetter(line[s:n]) {
+		return nil, false
+	}
+	if quoted {
+		if s == 0 || line[s-1] != '"' {
+			return nil, false
+		}
+		s--
+	}
+	if s > 0 && isKeyChar(line[s-1]) {
+		return nil, false
+	}
+	return line[s:e], true
 }
 
 func hasLetter(b []byte) bool {

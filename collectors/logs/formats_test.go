@@ -107,6 +107,12 @@ func familySamples() []familySample {
 		{"json-key", "iso8601@key:\"time\":\"", 10 * time.Minute, "", func(t time.Time, i int) string {
 			return fmt.Sprintf("{\"level\":\"info\",\"time\":\"%s\",\"msg\":\"event %d;\"}\n", t.UTC().Format(time.RFC3339Nano), i)
 		}},
+		{"docker-json", "iso8601@key:\"time\":\"", 10 * time.Minute, "", func(t time.Time, i int) string {
+			return fmt.Sprintf("{\"log\":\"GET /api/items?page=%d %s event %d;\\n\",\"stream\":\"stdout\",\"time\":\"%s\"}\n", i, strings.Repeat("a", 200), i, t.UTC().Format(time.RFC3339Nano))
+		}},
+		{"logfmt-end", "iso8601@key:ts=", 10 * time.Minute, "", func(t time.Time, i int) string {
+			return fmt.Sprintf("level=info msg=\"event %d; processed batch\" uptime=%d lastts=2017-05-01T10:00:00Z ts=%s\n", i, 1000+i, t.UTC().Format(time.RFC3339))
+		}},
 		{"level-first", "iso8601@field1", 10 * time.Minute, "", func(t time.Time, i int) string {
 			return fmt.Sprintf("INFO  %s worker ready, event %d;\n", x(t).Format("2006-01-02 15:04:05.000"), i)
 		}},
