@@ -1,8 +1,13 @@
 package analyze
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/casefile/casefile/spec"
 )
 
 const specHTTPDoc = `{
@@ -155,5 +160,28 @@ func TestSpecRulesInvalid(t *testing.T) {
 	fs := Analyze(specSrc("  - {id: tls.mine, files: [x], regex: x, severity: info, title: t}\n", nil)).Findings
 	if len(fs) != 1 || fs[0].ID != "analyze.error" || !strings.Contains(fs[0].Detail, "analyzers[0].id") || fs[0].Evidence[0].Line != 6 {
 		t.Fatalf("%s", dump(fs))
+	}
+}
+
+// Every built-in finding id is in a family the spec reserves, so a spec analyzer can never take
+// one (spec.IsReservedFindingID); the ids are read from this package's sources.
+func TestBuiltinIDsReserved(t *testing.T) {
+	files, _ := filepath.Glob("*.go")
+	idRE := regexp.MustCompile(`(?:ID:|id:|add\()\s*"([a-z_]+\.[a-z_.]+)"`)
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, _ := os.ReadFile(f)
+		for _, m := range idRE.FindAllSubmatch(b, -1) {
+			n++
+			if !spec.IsReservedFindingID(string(m[1])) {
+				t.Errorf("%s: built-in id %q is not in spec.ReservedFindingPrefixes", f, m[1])
+			}
+		}
+	}
+	if n < 30 {
+		t.Errorf("found only %d ids in the sources; the pattern is stale", n)
 	}
 }
