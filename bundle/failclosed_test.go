@@ -108,3 +108,19 @@ func TestStageDropsUnredactablePath(t *testing.T) {
 		}
 	}
 }
+
+func TestFileEntryTruncationFields(t *testing.T) {
+	b, _ := json.Marshal(FileEntry{Path: "a", Truncated: true, BytesKept: 0, BytesSeen: 10})
+	if !strings.Contains(string(b), `"bytes_kept":0`) || !strings.Contains(string(b), `"bytes_seen":10`) {
+		t.Errorf("truncated entry: %s", b)
+	}
+	b, _ = json.Marshal(FileEntry{Path: "a"})
+	if strings.Contains(string(b), "bytes_kept") {
+		t.Errorf("whole entry: %s", b)
+	}
+	var back FileEntry
+	json.Unmarshal([]byte(`{"path":"a","truncated":true,"bytes_kept":0,"bytes_seen":10}`), &back)
+	if !back.Truncated || back.BytesSeen != 10 {
+		t.Errorf("round trip %+v", back)
+	}
+}

@@ -33,6 +33,20 @@ type FileEntry struct {
 	Redactions int    `json:"redactions"`
 }
 
+// MarshalJSON writes bytes_kept and bytes_seen exactly when the file is truncated, 0 included
+// (a file cut to nothing still says so).
+func (f FileEntry) MarshalJSON() ([]byte, error) {
+	type plain FileEntry
+	if !f.Truncated {
+		return json.Marshal(plain(f))
+	}
+	return json.Marshal(struct {
+		plain
+		BytesKept int64 `json:"bytes_kept"`
+		BytesSeen int64 `json:"bytes_seen"`
+	}{plain(f), f.BytesKept, f.BytesSeen})
+}
+
 // Limits bound what a bundle holds.
 type Limits struct {
 	MaxFileSize      int64 `json:"max_file_size"`

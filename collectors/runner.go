@@ -227,7 +227,7 @@ func (r *Runner) runOne(parent context.Context, c Collector, now func() time.Tim
 		if res.Status == StatusOK {
 			res.Status = StatusPartial
 		}
-		res.Error = strings.TrimPrefix(res.Error+"; "+strings.Join(problems, "; "), "; ")
+		res.Error = strings.TrimPrefix(res.Error+"; "+joinProblems(problems), "; ")
 	}
 	return res
 }
@@ -305,4 +305,32 @@ func knownNames(cs []Collector) string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
+}
+
+// Bounds on a collector's error text in the manifest: it is read in summaries and tables, and
+// one collector with thousands of problems must not make it megabytes long.
+const (
+	maxProblems    = 20
+	maxProblemText = 300
+)
+
+// joinProblems joins at most maxProblems problems, each cut to maxProblemText bytes, and says
+// how many more there were.
+func joinProblems(problems []string) string {
+	var parts []string
+	for i, p := range problems {
+		if i == maxProblems {
+			parts = append(parts, fmt.Sprintf("… and %d more", len(problems)-maxProblems))
+			break
+		}
+		if len(p) > maxProblemText {
+			cut := maxProblemText
+			for cut > 0 && p[cut]&0xC0 == 0x80 {
+				cut--
+			}
+			p = p[:cut] + "…"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
 }
