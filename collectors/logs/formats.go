@@ -2,6 +2,7 @@ package logs
 
 import (
 	"bytes"
+	"io"
 	"time"
 )
 
@@ -152,6 +153,41 @@ func fieldStart(line []byte, n int) int {
 	return i
 }
 
+// detect decides a file's format from its head or, when that gives none, from its tail (the
+// newest part, which is what the window keeps), and records it in the index entry. A file with
+// no recognised format gets unrecognised: no line of it has a timestamp.
+func detect(p *tsParser, e *FileEntry, head, tail []byte) {
+	p.format = detectFormat(head, p)
+	if p.format == nil && len(tail) > 0 {
+		p.format = detectFormat(tail, p)
+	}
+	if p.format == nil {
+		p.format = unrecognised
+		e.FormatsTried = familyNames()
+		return
+	}
+	e.Format = p.format.String()
+}
+
+// readTail returns the last detectBytes of a file that were not in its head (read bytes), from
+// its first whole line; nil when the head held the whole file.
+func readTail(r io.ReaderAt, size int64, read int) []byte {
+	if size <= int64(read) {
+		return nil
+	}
+	from := max(int64(read), size-detectBytes)
+	b := make([]byte, size-from)
+	n, err := r.ReadAt(b, from)
+	if err != nil && err != io.EOF {
+		return nil
+	}
+	b = b[:n]
+	if i := bytes.IndexByte(b, '\n'); i >= 0 && from > 0 {
+		b = b[i+1:]
+	}
+	return b
+}
+
 // unrecognised is the format of a file whose head no family reads: no line has a timestamp.
 var unrecognised = &tsFormat{}
 
@@ -194,9 +230,23 @@ type anchor struct {
 // detectLines are used). It returns nil when no format reads enough of them: at least two lines
 // (one when the head has at most three) and at least one line in twenty, so a lone date inside a
 // message of an otherwise unstamped file does not become the file's clock.
+//
+// When the first detectLines lines give no format (a banner, a configuration dump at the top),
+// the next detectLines lines of head are tried, and so on.
 func detectFormat(head []byte, p *tsParser) *tsFormat {
-	var lines [][]byte
-	for len(head) > 0 && len(lines) < detectLines {
+	for len(head) > 0 {
+		var lines [][]byte
+		lines, head = nextLines(head, detectLines)
+		if f := detectIn(lines, p); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// nextLines splits up to n non-empty lines off b.
+func nextLines(head []byte, n int) (lines [][]byte, rest []byte) {
+	for len(head) > 0 && len(lines) < n {
 		i := bytes.IndexByte(head, '\n')
 		line := head
 		if i >= 0 {
@@ -209,6 +259,10 @@ func detectFormat(head []byte, p *tsParser) *tsFormat {
 		}
 		lines = append(lines, line)
 	}
+	return lines, head
+}
+
+func detectIn(lines [][]byte, p *tsParser) *tsFormat {
 	if len(lines) == 0 {
 		return nil
 	}

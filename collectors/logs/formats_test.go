@@ -469,3 +469,21 @@ func BenchmarkDetectFormat(b *testing.B) {
 		detectFormat(data, p)
 	}
 }
+
+// A banner or dump at the top: the format is found further in the head, or in the tail.
+func TestDetectPastBanner(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	for _, bannerLines := range []int{70, 3000} {
+		var b bytes.Buffer
+		for i := 0; i < bannerLines; i++ {
+			fmt.Fprintf(&b, "config.option%d = value %d\n", i, i)
+		}
+		for i := 0; i < 600; i++ {
+			fmt.Fprintf(&b, "%s INFO worker event %d;\n", now.Add(-time.Duration(600-i)*time.Minute).In(zoneX).Format("2006-01-02 15:04:05,000"), i)
+		}
+		e, out, err := collectOne(t, b.Bytes(), now, &fileSource{now: now, since: 2 * time.Hour})
+		if err != nil || e.Format != "iso8601" || !bytes.Contains(out, []byte("event 480;")) || bytes.Contains(out, []byte("event 479;")) {
+			t.Errorf("banner of %d lines: err %v entry %+v, kept from %q", bannerLines, err, e, firstLine(string(out)))
+		}
+	}
+}

@@ -372,7 +372,7 @@ func (s *fileSource) collectFile(ctx context.Context, sink collectors.Sink, f *h
 			e.Status, e.Reason = "binary", "not a text file"
 			return nil
 		}
-		detect(head, p, e)
+		detect(p, e, head, readTail(fh, size, len(head)))
 		return s.copyPlain(ctx, sink, fh, size, win, limit, p, e)
 	case "gzip", "zstd", "bzip2", "xz":
 		e.Compressed = c
@@ -411,17 +411,6 @@ func (s *fileSource) copyPlain(ctx context.Context, sink collectors.Sink, fh *os
 	return s.write(ctx, sink, io.NewSectionReader(fh, start, end-start), e)
 }
 
-// detect decides the file's timestamp format from its head and records it in the index entry.
-func detect(head []byte, p *tsParser, e *FileEntry) {
-	p.format = detectFormat(head, p)
-	if p.format == nil {
-		p.format = unrecognised
-		e.FormatsTried = familyNames()
-		return
-	}
-	e.Format = p.format.String()
-}
-
 // decompress opens a decompressing reader over the whole file. xz is read here with
 // github.com/ulikunitz/xz; the other kinds by collectors.Decompress.
 func decompress(kind string, fh *os.File) (io.ReadCloser, error) {
@@ -453,7 +442,7 @@ func (s *fileSource) copyCompressed(ctx context.Context, sink collectors.Sink, k
 		return nil
 	}
 	peek, _ := br.Peek(detectBytes)
-	detect(peek, p, e)
+	detect(p, e, peek, nil)
 	sp, _, err := scanSpan(collectors.ContextReader(ctx, br), win, p, false)
 	if err != nil {
 		return fmt.Errorf("%s: %w", kind, err)
