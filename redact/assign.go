@@ -338,8 +338,11 @@ func (s *scanner) assignedValue(w wordAt, p *keyPair, cls int) int {
 		// a quoted numeric password, or digits after a password-like key
 	} else if benignValue(val) || (len(wd) == 3 && lower(wd) == "pwd" && len(val) > 0 && (val[0] == '/' || val[0] == '~')) {
 		return next
-	} else if isFileName(val) || plainWord(val) && ambiguousKey(b[ws:j]) && !userKey(b[ws:j], s.e.extraKeys) {
-		return next // a file name (key.json), or a word after x86/PAT:, session:, auth:
+	} else if isFileName(val) && !pathSegment(b, ws) || plainWord(val) && ambiguousKey(b[ws:j]) && !userKey(b[ws:j], s.e.extraKeys) {
+		// a file name (key.json), or a word after x86/PAT:, session:, auth:. Not when the
+		// assignment is itself a path segment (/home/x/password=hunter.txt): then the file is
+		// named after the secret, and its extension is the file's own.
+		return next
 	} else if camelIdent(val) && !secretWordKey(b[ws:j]) && !userKey(b[ws:j], s.e.extraKeys) {
 		return next // an identifier naming a field (API models: "input_token": "nextToken")
 	}
@@ -589,4 +592,9 @@ func sqlIdentifiedBy(b []byte, i int, w []byte) bool {
 	}
 	lo := max(0, i-48)
 	return bytes.Contains(bytes.ToLower(b[lo:i]), []byte("identified "))
+}
+
+// pathSegment reports whether the key starting at ws begins a path segment (follows / or \).
+func pathSegment(b []byte, ws int) bool {
+	return ws > 0 && (b[ws-1] == '/' || b[ws-1] == '\\')
 }
