@@ -4,6 +4,7 @@
 package collect
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -20,6 +21,7 @@ import (
 	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/internal/buildinfo"
 	"github.com/casefile/casefile/redact"
+	"github.com/casefile/casefile/report"
 	"github.com/casefile/casefile/spec"
 	"github.com/google/uuid"
 )
@@ -282,6 +284,9 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if err := stage.WriteJSON("findings.json", findings, "casefile"); err != nil {
 		return nil, err
 	}
+	if err := reportStage(stage, eng, m, findings); err != nil {
+		return nil, err
+	}
 	path, err := stage.Write(ctx, m, req.OutDir)
 	if err != nil {
 		return nil, err
@@ -343,6 +348,34 @@ func analyzeStage(stage *bundle.Stage, m *bundle.Manifest) analyze.Findings {
 		stage.WriteJSON(analyze.SignaturesPath, sigs, "casefile")
 	}
 	return analyze.Analyze(src)
+}
+
+// reportStage stages report.html, rendered from the same staged files as the findings, with
+// manifest.json and redaction.json (both written with the archive) taken from m and eng.
+func reportStage(stage *bundle.Stage, eng *redact.Engine, m *bundle.Manifest, f analyze.Findings) error {
+	// The manifest's free text is redacted value by value when the archive is written, after
+	// this: the page gets a copy redacted the same way now.
+	c := *m
+	c.Collectors = append([]collectors.Result{}, m.Collectors...)
+	for _, p := range []*string{&c.Ticket, &c.Host, &c.Spec.Name, &c.Spec.Source} {
+		if *p != "" {
+			*p = eng.String("report.html", *p)
+		}
+	}
+	for i := range c.Collectors {
+		if c.Collectors[i].Error != "" {
+			c.Collectors[i].Error = eng.String("report.html", c.Collectors[i].Error)
+		}
+	}
+	man, _ := json.Marshal(&c)
+	rep := eng.Report()
+	red, _ := json.Marshal(rep)
+	var buf bytes.Buffer
+	src := overlay{base: analyze.DirSource(stage.ContentDir()), files: analyze.MapSource{"manifest.json": man, "redaction.json": red}}
+	if err := report.Write(&buf, src, f); err != nil {
+		return err
+	}
+	return stage.WriteFile("report.html", buf.Bytes(), "casefile")
 }
 
 // overlay is a Source whose files override the base's.
