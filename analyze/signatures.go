@@ -277,53 +277,83 @@ func looksJSON(s string) bool { return strings.HasPrefix(strings.TrimSpace(s), "
 var (
 	errWords  = map[string]bool{"error": true, "err": true, "fatal": true, "critical": true, "crit": true, "severe": true, "panic": true, "emerg": true, "emergency": true, "alert": true}
 	warnWords = map[string]bool{"warn": true, "warning": true}
-	// A level word in upper case anywhere (ERROR, WARN), or in any case as level=x, "level":"x",
-	// [x], <x>, or followed by a colon (error:, Warning:).
-	upperLevelRE = regexp.MustCompile(`\b(ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE|PANIC|EMERG|ALERT|WARN|WARNING)\b`)
-	kvLevelRE    = regexp.MustCompile(`(?i)(?:\b(?:level|lvl|severity|loglevel|levelname)"?\s*[=:]\s*"?|\[|<)(error|err|fatal|critical|crit|severe|panic|emerg|alert|warn|warning)\b`)
-	colonLevelRE = regexp.MustCompile(`(?i)(?:^|\s)(error|fatal|critical|panic|warning|warn):`)
-	klogRE       = regexp.MustCompile(`^([IWEF])\d{4} \d{2}:\d{2}:\d{2}`)
-	priRE        = regexp.MustCompile(`^<(\d{1,3})>`)
+	klogRE    = regexp.MustCompile(`^([IWEF])\d{4} \d{2}:\d{2}:\d{2}`)
+	priRE     = regexp.MustCompile(`^<(\d{1,3})>`)
 )
 
-// entryLevel is "error", "warning" or "".
+// entryLevel is "error", "warning" or "" for an entry's first line: a syslog <PRI>, klog's
+// letter, else the first level word in its first 300 bytes that is upper case (ERROR, WARN) or,
+// in any case, follows =, [, <, or a quote after : or = (level=error, "level":"warn", [error])
+// or is followed by a colon, ] or > (error:, Warning:).
 func entryLevel(s string) string {
 	head := s
 	if len(head) > 300 {
 		head = head[:300]
 	}
-	if m := priRE.FindStringSubmatch(head); m != nil {
-		pri, _ := strconv.Atoi(m[1])
-		switch sev := pri & 7; {
-		case sev <= 3:
-			return "error"
-		case sev == 4:
-			return "warning"
-		}
-		return ""
-	}
-	if m := klogRE.FindStringSubmatch(head); m != nil {
-		switch m[1] {
-		case "E", "F":
-			return "error"
-		case "W":
-			return "warning"
-		}
-		return ""
-	}
-	for _, re := range []*regexp.Regexp{kvLevelRE, upperLevelRE, colonLevelRE} {
-		if m := re.FindStringSubmatch(head); m != nil {
-			w := strings.ToLower(m[1])
-			if errWords[w] {
+	if head != "" && head[0] == '<' {
+		if m := priRE.FindStringSubmatch(head); m != nil {
+			pri, _ := strconv.Atoi(m[1])
+			switch sev := pri & 7; {
+			case sev <= 3:
 				return "error"
-			}
-			if warnWords[w] {
+			case sev == 4:
 				return "warning"
 			}
+			return ""
 		}
+	}
+	if len(head) > 1 && strings.IndexByte("IWEF", head[0]) >= 0 && isDigitByte(head[1]) {
+		if m := klogRE.FindStringSubmatch(head); m != nil {
+			switch m[1] {
+			case "E", "F":
+				return "error"
+			case "W":
+				return "warning"
+			}
+			return ""
+		}
+	}
+	for i := 0; i < len(head); {
+		if !isLetter(head[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(head) && isLetter(head[j]) {
+			j++
+		}
+		w := head[i:j]
+		if len(w) >= 3 && len(w) <= 9 && (j == len(head) || !isDigitByte(head[j])) && (i == 0 || !isDigitByte(head[i-1]) && head[i-1] != '_') {
+			lw := strings.ToLower(w)
+			isErr, isWarn := errWords[lw], warnWords[lw]
+			if isErr || isWarn {
+				var prev, prev2, next byte
+				if i > 0 {
+					prev = head[i-1]
+				}
+				if i > 1 {
+					prev2 = head[i-2]
+				}
+				if j < len(head) {
+					next = head[j]
+				}
+				if w == strings.ToUpper(w) || prev == '=' || prev == '[' || prev == '<' ||
+					prev == '"' && (prev2 == ':' || prev2 == '=' || prev2 == ' ') && (next == '"') ||
+					next == ':' || next == ']' || next == '>' {
+					if isErr {
+						return "error"
+					}
+					return "warning"
+				}
+			}
+		}
+		i = j
 	}
 	return ""
 }
+
+func isLetter(c byte) bool    { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }
 
 var (
 	isoRE    = regexp.MustCompile(`(\d{4})[-/](\d{2})[-/](\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?`)
@@ -450,14 +480,10 @@ var (
 	uuidRE   = regexp.MustCompile(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`)
 	ipv4RE   = regexp.MustCompile(`\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?::\d+)?\b`)
 	ipv6RE   = regexp.MustCompile(`\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9]+)?\]?(?::\d+)?`)
-	hexRE    = regexp.MustCompile(`(?i)\b0x[0-9a-f]+\b|\b[0-9a-f]*[0-9][0-9a-f]*[a-f][0-9a-f]*\b|\b[0-9a-f]*[a-f][0-9a-f]*[0-9][0-9a-f]*\b`)
 	pathRE   = regexp.MustCompile(`(?:^|[\s=(:])((?:/[^\s/"'()<>,;:]+){2,}/?)`)
-	idRE     = regexp.MustCompile(`[A-Za-z0-9_]*[0-9][A-Za-z0-9_]*`)
 	unitRE   = regexp.MustCompile(`^\d+(?:\.\d+)?[A-Za-z]{1,3}$|^[A-Za-z]{1,3}\d+$`)
-	numRE    = regexp.MustCompile(`\d+(?:\.\d+)?`)
 	tsKeyRE  = regexp.MustCompile(`(?:\b(?:time|ts|timestamp|date|t)=)?["\[]?$`)
 	markerRE = regexp.MustCompile(`\[REDACTED:[a-z0-9._-]+\]`)
-	spaceRE  = regexp.MustCompile(`\s+`)
 )
 
 // Template masks what varies between entries of one kind: quoted values, UUIDs, IP addresses
@@ -470,14 +496,37 @@ func Template(msg string) string {
 	}
 	// Markers are set aside first so their rule names survive.
 	var markers []string
-	s = markerRE.ReplaceAllStringFunc(s, func(m string) string {
-		markers = append(markers, m)
-		return "\x00"
-	})
-	s = quotedRE.ReplaceAllString(s, `"<*>"`)
-	s = uuidRE.ReplaceAllString(s, "<uuid>")
-	s = ipv4RE.ReplaceAllString(s, "<ip>")
-	s = ipv6RE.ReplaceAllStringFunc(s, func(m string) string {
+	if strings.Contains(s, "[REDACTED:") {
+		s = markerRE.ReplaceAllStringFunc(s, func(m string) string {
+			markers = append(markers, m)
+			return "\x00"
+		})
+	}
+	if strings.ContainsAny(s, `"'`) {
+		s = quotedRE.ReplaceAllString(s, `"<*>"`)
+	}
+	if strings.Count(s, "-") >= 4 {
+		s = uuidRE.ReplaceAllString(s, "<uuid>")
+	}
+	if strings.Count(s, ".") >= 3 {
+		s = ipv4RE.ReplaceAllString(s, "<ip>")
+	}
+	if strings.Count(s, ":") >= 2 {
+		s = ipv6ReplaceAll(s)
+	}
+	if strings.Contains(s, "/") {
+		s = pathRE.ReplaceAllStringFunc(s, maskPath)
+	}
+	s = maskTokens(s)
+	s = strings.Join(strings.Fields(s), " ")
+	for _, m := range markers {
+		s = strings.Replace(s, "\x00", m, 1)
+	}
+	return s
+}
+
+func ipv6ReplaceAll(s string) string {
+	return ipv6RE.ReplaceAllStringFunc(s, func(m string) string {
 		h := m
 		if strings.HasPrefix(h, "[") {
 			if i := strings.IndexByte(h, ']'); i > 0 {
@@ -490,36 +539,17 @@ func Template(msg string) string {
 		}
 		return m
 	})
-	s = pathRE.ReplaceAllStringFunc(s, func(m string) string {
-		i := strings.IndexByte(m, '/')
-		segs := strings.Split(m[i:], "/")
-		for j, seg := range segs {
-			if strings.ContainsAny(seg, "0123456789") {
-				segs[j] = "<*>"
-			}
+}
+
+func maskPath(m string) string {
+	i := strings.IndexByte(m, '/')
+	segs := strings.Split(m[i:], "/")
+	for j, seg := range segs {
+		if strings.ContainsAny(seg, "0123456789") {
+			segs[j] = "<*>"
 		}
-		return m[:i] + strings.Join(segs, "/")
-	})
-	s = hexRE.ReplaceAllStringFunc(s, func(m string) string {
-		if strings.HasPrefix(strings.ToLower(m), "0x") || len(m) >= 8 {
-			return "<hex>"
-		}
-		return m
-	})
-	s = idRE.ReplaceAllStringFunc(s, func(m string) string {
-		// Letters and digits mixed (a8f3k2x, req88a) are an identifier; a number with a unit
-		// (5000ms, 2s) or a short name with a number (k0, sda1) keeps its letters.
-		if len(m) >= 6 && strings.IndexFunc(m, func(r rune) bool { return r > '9' }) >= 0 && !unitRE.MatchString(m) {
-			return "<id>"
-		}
-		return m
-	})
-	s = numRE.ReplaceAllString(s, "<n>")
-	s = spaceRE.ReplaceAllString(s, " ")
-	for _, m := range markers {
-		s = strings.Replace(s, "\x00", m, 1)
 	}
-	return s
+	return m[:i] + strings.Join(segs, "/")
 }
 
 // analyzeLogBursts turns the bursts of logs/signatures.json (computed from the logs when the
@@ -559,4 +589,81 @@ func fmtTime(t *time.Time) string {
 		return "unknown"
 	}
 	return t.Format(time.RFC3339)
+}
+
+// maskTokens masks the word tokens ([A-Za-z0-9_] runs) that vary: 0x… and hex strings of 8 or
+// more characters with a digit → <hex>; tokens of 6 or more mixing letters and digits, other
+// than a number with a unit (5000ms) or a short name with a number (sda1) → <id>; the digit
+// runs of the others (with a decimal part) → <n>.
+func maskTokens(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		if !isWord(s[i]) {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		j := i
+		digits, letters, hexOnly := 0, 0, true
+		for j < len(s) && isWord(s[j]) {
+			c := s[j]
+			switch {
+			case isDigitByte(c):
+				digits++
+			default:
+				letters++
+				if !(c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+					hexOnly = false
+				}
+			}
+			j++
+		}
+		tok := s[i:j]
+		switch {
+		case digits == 0:
+			b.WriteString(tok)
+		case len(tok) > 2 && (tok[:2] == "0x" || tok[:2] == "0X") && isHex(tok[2:]):
+			b.WriteString("<hex>")
+		case hexOnly && len(tok) >= 8:
+			b.WriteString("<hex>")
+		case letters > 0 && len(tok) >= 6 && !unitRE.MatchString(tok):
+			b.WriteString("<id>")
+		default:
+			// Digit runs become <n>; "1.5" is one number.
+			for k := 0; k < len(tok); {
+				if !isDigitByte(tok[k]) {
+					b.WriteByte(tok[k])
+					k++
+					continue
+				}
+				for k < len(tok) && isDigitByte(tok[k]) {
+					k++
+				}
+				b.WriteString("<n>")
+			}
+			// A decimal part: ".5" after a number.
+			if j+1 < len(s) && s[j] == '.' && isDigitByte(s[j+1]) && isDigitByte(tok[len(tok)-1]) {
+				j++
+				for j < len(s) && isDigitByte(s[j]) {
+					j++
+				}
+				// A unit glued to the decimals (1.5s) stays.
+			}
+		}
+		i = j
+	}
+	return b.String()
+}
+
+func isWord(c byte) bool { return isLetter(c) || isDigitByte(c) || c == '_' }
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(isDigitByte(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return s != ""
 }
