@@ -144,6 +144,9 @@ func TestDevCorpus(t *testing.T) {
 	}
 	py, err := exec.LookPath("python3")
 	if err != nil {
+		if testenv.Strict() {
+			t.Fatal("python3 (the official scorer) is required by CASEFILE_REQUIRE_ALL=1")
+		}
 		t.Log("python3 not found; official scorer not run")
 		return
 	}
