@@ -342,3 +342,25 @@ func TestRunChecksAnonymizeMapFirst(t *testing.T) {
 		t.Errorf("wrote %v", left)
 	}
 }
+
+// The bundle's spec.yaml keeps the vendor's own rules whole, so it runs again (collect --like).
+func TestSpecYAMLKeepsVendorRules(t *testing.T) {
+	s := testSpec(t, "redact:\n  regexes:\n    - {id: cata, pattern: 'cat[a-z]+'}\n")
+	req := baseRequest(t, s, "catalog\n")
+	req.Only = []string{"system"}
+	res, err := Run(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := bundleFiles(t, res.Path)
+	again, err := spec.Parse("spec.yaml", fs["spec.yaml"])
+	if err != nil {
+		t.Fatalf("bundle spec.yaml does not parse: %v\n%s", err, fs["spec.yaml"])
+	}
+	if len(again.Redact.Regexes) != 1 || again.Redact.Regexes[0].ID != "cata" || again.Redact.Regexes[0].Pattern != "cat[a-z]+" {
+		t.Errorf("rules %+v", again.Redact.Regexes)
+	}
+	if strings.Contains(string(fs["system/fake.txt"]), "catalog") {
+		t.Error("the rule no longer redacts")
+	}
+}

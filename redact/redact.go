@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -65,6 +66,7 @@ type Engine struct {
 	extraKeys map[string]bool
 	literals  [][]byte
 	regexes   []userRegex
+	ruleTexts [][]byte // the vendor rules' ids and patterns, never redacted by those rules
 	anon      bool
 	anonKey   []byte
 	domains   []string
@@ -126,6 +128,10 @@ func New(cfg Config) (*Engine, error) {
 		}
 		p, _ := re.LiteralPrefix()
 		e.regexes = append(e.regexes, userRegex{id: id, re: re, prefix: []byte(p)})
+		// The rule's own text (id, pattern, and the pattern as a quoted YAML/JSON string shows
+		// it) is no secret: a bundle's spec.yaml must keep its rules readable and runnable.
+		q := strconv.Quote(r.Pattern)
+		e.ruleTexts = append(e.ruleTexts, []byte(id), []byte(r.Pattern), []byte(q[1:len(q)-1]))
 	}
 	if e.anon {
 		if len(e.anonKey) == 0 {

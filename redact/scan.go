@@ -259,9 +259,34 @@ func (s *scanner) userRegexes() {
 			if len(m) >= 4 && m[2] >= 0 {
 				st, en = m[2], m[3]
 			}
+			if s.inRuleText(st, en) {
+				continue
+			}
 			s.add(st, en, r.id)
 		}
 	}
+}
+
+// inRuleText reports whether [st, en) lies inside an occurrence of a vendor rule's own id or
+// pattern on this line.
+func (s *scanner) inRuleText(st, en int) bool {
+	for _, t := range s.e.ruleTexts {
+		if len(t) < en-st {
+			continue
+		}
+		from := max(0, en-len(t))
+		for {
+			i := bytes.Index(s.b[from:min(len(s.b), st+len(t))], t)
+			if i < 0 {
+				break
+			}
+			if from+i <= st && from+i+len(t) >= en {
+				return true
+			}
+			from += i + 1
+		}
+	}
+	return false
 }
 
 // resolve sorts and merges overlapping spans; a redaction wins over a pseudonym.
