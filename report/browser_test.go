@@ -145,7 +145,7 @@ func TestReportInChromium(t *testing.T) {
 		t.Errorf("verdict: %q", v)
 	}
 	body := textOf(doc)
-	for _, want := range []string{"ERROR connection to <*> failed after <*> ms", "198.51.100.7", "not reached", "github-token", "Debian GNU/Linux 12 (bookworm)", "web-07", "4821"} {
+	for _, want := range []string{"ERROR connection to <*> failed after <*> ms", "burst: 40 in 60 s", "9120 entries, 412 errors", "198.51.100.7", "not reached", "github-token", "Debian GNU/Linux 12 (bookworm)", "web-07", "4821"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("rendered page lacks %q", want)
 		}

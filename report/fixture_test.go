@@ -56,8 +56,9 @@ func fixture() analyze.MapSource {
     {"ttl": 3, "ip": "", "rtt_ms": [null, null, null]},
     {"ttl": 4, "ip": "198.51.100.7", "rtt_ms": [15.2, 15.9, 16.1], "note": "!X"}],
   "reached": false, "end_reason": "unreachable"}]}`),
-		"logs/signatures.json": []byte(`{"sources": [{"source": "app", "signatures": [
-  {"template": "ERROR connection to <*> failed after <*> ms", "level": "error", "count": 412, "first_seen": "2026-11-27T08:00:01Z", "last_seen": "2026-11-27T10:40:59Z", "example": "ERROR connection to 192.0.2.81:5432 failed after 5000 ms"},
+		"logs/signatures.json": []byte(`{"sources": [{"source": "app", "entries": 9120, "errors": 412, "warnings": 37, "signatures": [
+  {"template": "ERROR connection to <*> failed after <*> ms", "level": "error", "count": 412, "first_seen": "2026-11-27T08:00:01Z", "last_seen": "2026-11-27T10:40:59Z", "example": "ERROR connection to 192.0.2.81:5432 failed after 5000 ms",
+   "burst": {"count": 40, "start": "2026-11-27T10:40:00Z", "end": "2026-11-27T10:40:59Z", "window_s": 60, "baseline_per_window": 0.17, "line": 361}},
   {"template": "WARN retrying request <*>", "level": "warning", "count": 37, "first_seen": "2026-11-27T09:12:00Z", "last_seen": "2026-11-27T10:39:00Z", "example": "WARN retrying request 8f3a"}]}]}`),
 		"redaction.json": []byte(`{"total": 7, "files": 3, "by_rule": {"github-token": 2, "sensitive-key": 4, "url-password": 1}, "by_file": {}, "dropped": {"files/app/secrets.bin": "binary content cannot be redacted"}}`),
 		"findings.json": []byte(`{"findings": [

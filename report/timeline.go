@@ -79,12 +79,13 @@ func buildTimeline(cs []collectorRun) *timeline {
 
 // sigSource is one log source's signatures (logs/signatures.json).
 type sigSource struct {
-	Source string
-	Rows   []sigRow
+	Source  string
+	Summary string
+	Rows    []sigRow
 }
 
 type sigRow struct {
-	Level, Count, First, Last, Template, Example string
+	Level, Count, First, Last, Template, Example, Burst string
 }
 
 // buildSignatures reads logs/signatures.json. Its shape is read tolerantly: any list of objects
@@ -96,6 +97,7 @@ func buildSignatures(src analyze.Source) []sigSource {
 		return nil
 	}
 	bySource := map[string]*sigSource{}
+	summaries := map[string]string{}
 	var order []string
 	var walk func(v any, source string, depth int)
 	walk = func(v any, source string, depth int) {
@@ -111,6 +113,11 @@ func buildSignatures(src analyze.Source) []sigSource {
 					break
 				}
 			}
+			if e, ok := o.num("entries"); ok {
+				errs, _ := o.num("errors")
+				warns, _ := o.num("warnings")
+				summaries[source] = fmt.Sprintf("%s entries, %s errors, %s warnings", trimFloat(e), trimFloat(errs), trimFloat(warns))
+			}
 			if _, ok := x["template"]; ok {
 				s := bySource[source]
 				if s == nil {
@@ -123,6 +130,10 @@ func buildSignatures(src analyze.Source) []sigSource {
 					First: firstStr(o, "first_seen", "first"), Last: firstStr(o, "last_seen", "last"),
 					Template: o.str("template"), Example: firstStr(o, "example", "example_line", "sample"),
 				})
+				if n, ok := o.num("burst.count"); ok {
+					r := &s.Rows[len(s.Rows)-1]
+					r.Burst = fmt.Sprintf("burst: %s in %s s from %s", trimFloat(n), o.str("burst.window_s"), o.str("burst.start"))
+				}
 				return
 			}
 			keys := make([]string, 0, len(x))
@@ -150,7 +161,9 @@ func buildSignatures(src analyze.Source) []sigSource {
 	walk(doc, "", 0)
 	var out []sigSource
 	for _, s := range order {
-		out = append(out, *bySource[s])
+		src := *bySource[s]
+		src.Summary = summaries[s]
+		out = append(out, src)
 	}
 	return out
 }
