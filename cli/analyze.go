@@ -15,8 +15,9 @@ func newAnalyzeCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "analyze BUNDLE",
 		Short: "Compute findings (what is wrong, evidence, next step) from a bundle's collected data",
-		Long: `analyze reads a bundle (any casefile version's) and runs the built-in analyzers over the
-collected files only, never this machine. It prints the findings, most severe first: a table of
+		Long: `analyze reads a bundle (any casefile version's) and runs the built-in analyzers and the
+spec's own analyzers (its spec.yaml's analyzers: section) over the collected files only,
+never this machine. It prints the findings, most severe first: a table of
 SEVERITY, ID and TITLE, then each finding's target, detail, evidence and next step. With --json
 it prints the findings document ({"findings": [...]}, as findings.json holds it).
 
