@@ -36,13 +36,16 @@ type tsFamily struct {
 	gate func(head [][]byte) bool
 	// dateOnly: the family gives days, not times; the window is widened to whole days.
 	dateOnly bool
+	// noYear: the year is inferred from the file's modification time.
+	noYear bool
 	// fields, when set, is how many fields from the line start the timestamp may start in (an
 	// epoch or a US date further in is more likely an id or a message).
 	fields int
 }
 
-// families in order of preference: when two read the same lines, the earlier one is chosen (the
-// more specific shape, then the finer resolution).
+// families in order of preference: when two read the same lines, a family with a year beats one
+// without, a time beats a day, then the earlier one in this list is chosen (the more specific
+// shape first).
 var families = []*tsFamily{
 	{name: "iis-w3c", example: "2023-01-01 00:00:01 W3SVC1 192.0.2.1 GET / - 80 (after a #Fields: header; UTC)", parse: (*tsParser).w3c, gate: w3cHeader},
 	{name: "windows-cbs", example: "2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack", parse: (*tsParser).cbs},
@@ -52,14 +55,15 @@ var families = []*tsFamily{
 	{name: "dotted", example: "2005.06.03 15:42:50", parse: (*tsParser).dotted},
 	{name: "ctime", example: "[Fri Nov 27 10:38:54.123456 2026] (Apache error log)", parse: (*tsParser).ctime},
 	{name: "syslog-year", example: "Nov 27 2026 10:38:54, 2026 Nov 27 10:38:54", parse: (*tsParser).syslogYear},
-	{name: "syslog", example: "Nov 27 10:38:54 (year inferred)", parse: (*tsParser).syslog},
+	{name: "weekday", example: "Thu Nov 27 10:38:54.123 <airportd[93]> (macOS wifi.log; year inferred)", parse: (*tsParser).weekday, noYear: true},
+	{name: "syslog", example: "Nov 27 10:38:54 (year inferred)", parse: (*tsParser).syslog, noYear: true},
 	{name: "java-util-logging", example: "Nov 27, 2026 10:38:54 PM", parse: (*tsParser).jul},
 	{name: "apache-access", example: "192.0.2.7 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\"", parse: (*tsParser).clf},
-	{name: "klog", example: "I1127 10:38:54.123456 (year inferred)", parse: (*tsParser).klogLetter},
+	{name: "klog", example: "I1127 10:38:54.123456 (year inferred)", parse: (*tsParser).klogLetter, noYear: true},
 	{name: "log4j-yy", example: "17/06/09 20:10:40 INFO executor.Executor: x", parse: (*tsParser).yySlash},
 	{name: "compact", example: "081109 203615 148 INFO x, 20171223-22:15:29:606|Step|x", parse: (*tsParser).compact},
-	{name: "logcat", example: "03-17 16:13:38.811  1702  2395 D WindowManager: x (year inferred)", parse: (*tsParser).logcat},
-	{name: "bracketed-time", example: "[10.30 16:49:06] chrome.exe - x (year inferred)", parse: (*tsParser).monthDotDay},
+	{name: "logcat", example: "03-17 16:13:38.811  1702  2395 D WindowManager: x (year inferred)", parse: (*tsParser).logcat, noYear: true},
+	{name: "bracketed-time", example: "[10.30 16:49:06] chrome.exe - x (year inferred)", parse: (*tsParser).monthDotDay, noYear: true},
 	{name: "windows-event", example: "Information,11/27/2026 10:38:54 AM,Service Control Manager,7036 (Event Viewer CSV/TXT export)", parse: (*tsParser).usDate, fields: 2},
 	{name: "epoch", example: "1700000000 x, 1700000000.123 x, 1700000000123 x (seconds or milliseconds)", parse: (*tsParser).epoch, fields: 2},
 	{name: "dotted-date", example: "2005.06.03 (day only, read as midnight)", parse: (*tsParser).dottedDate, dateOnly: true},
@@ -323,9 +327,12 @@ func detectIn(lines [][]byte, p *tsParser) *tsFormat {
 	return &tsFormat{fam: families[best.fam], field: best.field, key: best.key, votes: bestVotes, lines: n}
 }
 
-// better orders anchors with equal votes: family preference, then the earlier field, then a
-// field before a key, then the shorter key.
+// better orders anchors with equal votes: a full date and time first (rank), then family
+// preference, then a field before a key, then the earlier field, then the shorter key.
 func better(a, b anchor) bool {
+	if ra, rb := rank(families[a.fam]), rank(families[b.fam]); ra != rb {
+		return ra < rb
+	}
 	if a.fam != b.fam {
 		return a.fam < b.fam
 	}
@@ -378,6 +385,17 @@ func keyBefore(line []byte, k int) ([]byte, bool) {
 		return nil, false
 	}
 	return line[s:e], true
+}
+
+// rank: 0 for a full date and time, 1 when the year is inferred, 2 for a day only.
+func rank(f *tsFamily) int {
+	switch {
+	case f.dateOnly:
+		return 2
+	case f.noYear:
+		return 1
+	}
+	return 0
 }
 
 func hasLetter(b []byte) bool {
@@ -577,6 +595,24 @@ func (p *tsParser) syslog(b []byte) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return p.withYear(mon, day, hh, mm, ss, nsec), true
+}
+
+// weekday: "Thu Nov 27 10:38:54.123" followed by something other than a year (macOS wifi.log;
+// year inferred).
+func (p *tsParser) weekday(b []byte) (time.Time, bool) {
+	if len(b) < 19 || b[3] != ' ' || !isWeekday(b[:3]) {
+		return time.Time{}, false
+	}
+	return p.syslog(b[4:])
+}
+
+func isWeekday(b []byte) bool {
+	for _, d := range weekdays {
+		if string(b) == d {
+			return true
+		}
+	}
+	return false
 }
 
 // syslogYear: "Nov 27 2026 10:38:54" and "2026 Nov 27 10:38:54".

@@ -53,6 +53,12 @@ func familySamples() []familySample {
 			return fmt.Sprintf("- %d %s R12-M0-N3-C:J07-U01 %s R12-M0-N3-C:J07-U01 RAS KERNEL INFO event %d;\n",
 				t.Unix(), x(t).Format("2006.01.02"), x(t).Format("2006-01-02-15.04.05.000000"), i)
 		}},
+		{"thunderbird", "epoch@field1", 10 * time.Minute, "", func(t time.Time, i int) string {
+			return fmt.Sprintf("- %d %s dn228 %s dn228/dn228 crond[%d]: event %d;\n", t.Unix(), x(t).Format("2006.01.02"), x(t).Format(time.Stamp), 2900+i, i)
+		}},
+		{"weekday", "weekday", 10 * time.Minute, "", func(t time.Time, i int) string {
+			return fmt.Sprintf("%s <airportd[93]> _processScanResult: event %d;\n", x(t).Format("Mon Jan _2 15:04:05.000"), i)
+		}},
 		{"dotted", "dotted", 10 * time.Minute, "", func(t time.Time, i int) string {
 			return fmt.Sprintf("%s kernel: event %d;\n", x(t).Format("2006.01.02 15:04:05"), i)
 		}},
