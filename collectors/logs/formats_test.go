@@ -249,6 +249,9 @@ func TestStrayDateInMessage(t *testing.T) {
 	if e.Status != "collected" || !bytes.Equal(out, u.Bytes()) {
 		t.Fatalf("file with a stray date: %+v, %d of %d bytes (%v)", e, len(out), u.Len(), err)
 	}
+	if want := fmt.Sprintf("no timestamps recognised, kept all %d bytes (tried: ", u.Len()); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("note %v, want %q", err, want)
+	}
 }
 
 // Several nodes' logs concatenated: the window is found by a linear scan.
@@ -311,7 +314,7 @@ func TestUnrecognisedTimestamps(t *testing.T) {
 	if !collectors.IsPartial(err) {
 		t.Fatalf("err %v, want partial", err)
 	}
-	want := fmt.Sprintf("/var/log/app.log: no timestamps recognised (tried: %s); kept the newest %d bytes", strings.Join(familyNames(), ", "), len(out))
+	want := fmt.Sprintf("/var/log/app.log: no timestamps recognised, kept the newest %d of %d bytes (tried: %s)", len(out), len(data), strings.Join(familyNames(), ", "))
 	if !strings.Contains(err.Error(), want) {
 		t.Errorf("note %q, want %q", err, want)
 	}

@@ -240,8 +240,13 @@ func (s *fileSource) Collect(ctx context.Context, sink collectors.Sink) error {
 			budget -= e.Kept
 			if e.Status == "collected" && len(e.FormatsTried) > 0 {
 				// Say so where people look: the collector's status and its note.
-				errs = append(errs, fmt.Errorf("%s: no timestamps recognised (tried: %s); kept the newest %d bytes",
-					f.rel, strings.Join(e.FormatsTried, ", "), e.Kept))
+				// What was kept comes first: the run summary shows the note's first 100 characters.
+				kept := fmt.Sprintf("kept all %d bytes", e.Kept)
+				if e.Truncated {
+					kept = fmt.Sprintf("kept the newest %d of %d bytes", e.Kept, e.Seen)
+				}
+				errs = append(errs, fmt.Errorf("%s: no timestamps recognised, %s (tried: %s)",
+					f.rel, kept, strings.Join(e.FormatsTried, ", ")))
 			}
 		}
 		idx.Files = append(idx.Files, e)
