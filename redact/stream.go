@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 const (
@@ -38,9 +39,10 @@ type stream struct {
 	counts    map[string]int
 	err       error
 	closed    bool
-	enc       int    // encUnknown until the first bytes are seen
-	head      []byte // first bytes, kept until the encoding is known; or a partial UTF-16 unit
-	u8        []byte // transcoding scratch
+	enc       int                   // encUnknown until the first bytes are seen
+	head      []byte                // first bytes, kept until the encoding is known; or a partial UTF-16 unit
+	u8        []byte                // transcoding scratch
+	dec       transform.Transformer // UTF-16 to UTF-8, once the encoding is known
 	// yaml: inside a YAML block scalar under a sensitive key; lines indented deeper than
 	// yamlIndent are its value. yamlLine: a redacted block line goes on in the next window.
 	yaml, yamlLine bool
@@ -90,39 +92,31 @@ func (w *stream) decode(p []byte, final bool) []byte {
 		p = append(w.head, p...)
 		w.head = nil
 	}
+	if w.dec == nil {
+		order := unicode.LittleEndian
+		if w.enc == encUTF16BE {
+			order = unicode.BigEndian
+		}
+		w.dec = unicode.UTF16(order, unicode.IgnoreBOM).NewDecoder()
+	}
+	// The decoder keeps nothing between calls: a unit or surrogate pair cut by the write
+	// boundary comes back as ErrShortSrc and waits in head for the next write.
 	w.u8 = w.u8[:0]
-	i := 0
-	for ; i+1 < len(p); i += 2 {
-		var u uint16
-		if w.enc == encUTF16LE {
-			u = uint16(p[i]) | uint16(p[i+1])<<8
-		} else {
-			u = uint16(p[i])<<8 | uint16(p[i+1])
+	for {
+		if room := 2*len(p) + 16; cap(w.u8)-len(w.u8) < room {
+			w.u8 = append(make([]byte, 0, len(w.u8)+room), w.u8...)
 		}
-		r := rune(u)
-		if utf16.IsSurrogate(r) {
-			if i+3 >= len(p) {
-				if !final {
-					break // keep the high surrogate for the next write
-				}
-				r = utf8.RuneError
-			} else {
-				var u2 uint16
-				if w.enc == encUTF16LE {
-					u2 = uint16(p[i+2]) | uint16(p[i+3])<<8
-				} else {
-					u2 = uint16(p[i+2])<<8 | uint16(p[i+3])
-				}
-				r = utf16.DecodeRune(r, rune(u2))
-				i += 2
-			}
+		nDst, nSrc, err := w.dec.Transform(w.u8[len(w.u8):cap(w.u8)], p, final)
+		w.u8 = w.u8[:len(w.u8)+nDst]
+		p = p[nSrc:]
+		switch err {
+		case transform.ErrShortDst:
+			continue
+		case transform.ErrShortSrc:
+			w.head = append(w.head[:0], p...)
 		}
-		w.u8 = utf8.AppendRune(w.u8, r)
+		return w.u8
 	}
-	if i < len(p) && !final {
-		w.head = append(w.head[:0], p[i:]...)
-	}
-	return w.u8
 }
 
 // zeroPattern: every byte at parity odd (0 or 1) is NUL and the others are not, as in ASCII
