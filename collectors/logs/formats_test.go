@@ -496,3 +496,24 @@ func TestDetectPastBanner(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkParseDetected reads lines with their file's detected format (what probes and scans do).
+func BenchmarkParseDetected(b *testing.B) {
+	lines := [][]byte{
+		[]byte("2026-11-27T10:38:54.250+01:00 x"),
+		[]byte("Nov 27 10:38:54 host sshd[12]: Accepted"),
+		[]byte(`192.0.2.7 - - [27/Nov/2026:10:38:54 +0100] "GET / HTTP/1.1" 200 12`),
+	}
+	ps := make([]*tsParser, len(lines))
+	for i, l := range lines {
+		ps[i] = &tsParser{ref: testNow, loc: time.UTC}
+		ps[i].format = detectFormat(append(append([]byte{}, l...), append([]byte("\n"), l...)...), ps[i])
+		if ps[i].format == nil {
+			b.Fatalf("%q: no format", l)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ps[i%3].parse(lines[i%3])
+	}
+}
