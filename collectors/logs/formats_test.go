@@ -517,3 +517,33 @@ func BenchmarkParseDetected(b *testing.B) {
 		ps[i%3].parse(lines[i%3])
 	}
 }
+
+// collectors.Options.SinceTime and Until reach every file source and the window of the others.
+func TestOptionsSinceTimeUntil(t *testing.T) {
+	since := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	until := time.Date(2026, 11, 30, 9, 30, 0, 0, time.UTC)
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	opts := collectors.Options{Root: t.TempDir(), Now: now, SinceTime: since, Until: until, Logs: []string{"/x/*.log"}}
+	cs, err := Collectors(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range cs {
+		if fs, ok := c.(*fileSource); ok {
+			n++
+			if !fs.sinceAt.Equal(since) || !fs.until.Equal(until) {
+				t.Errorf("%s: window [%v, %v]", c.Name(), fs.sinceAt, fs.until)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no file sources")
+	}
+	if got := windowStartOf(opts); !got.Equal(since) {
+		t.Errorf("windowStartOf %v", got)
+	}
+	if got := windowOf(opts); got != now.Sub(since) {
+		t.Errorf("windowOf %v, want %v", got, now.Sub(since))
+	}
+}

@@ -92,6 +92,11 @@ func capsFrom(opts collectors.Options) capSet {
 }
 
 func windowOf(opts collectors.Options) time.Duration {
+	if !opts.SinceTime.IsZero() {
+		// An absolute start: the sources that take a duration (log show --last, wevtutil's
+		// timediff) look back to it.
+		return max(nowOf(opts).Sub(opts.SinceTime), time.Second)
+	}
 	if opts.Since > 0 {
 		return opts.Since
 	}
