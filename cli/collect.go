@@ -37,6 +37,7 @@ type collectOptions struct {
 	anonymizeMap string
 	domains      []string
 	root         string
+	noAnalysis   bool
 	args         []string
 }
 
@@ -79,6 +80,8 @@ byte-identical archives.`,
 	f.StringVar(&o.anonymizeMap, "anonymize-map", "", "key and token map file (stays on this machine; implies --anonymize); reused and extended when it exists")
 	f.StringVar(&o.root, "root", "/", "read host files under this folder (for testing against fixture trees)")
 	f.MarkHidden("root")
+	f.BoolVar(&o.noAnalysis, "no-analysis", false, "leave out findings, log signatures and report.html (to measure what analysis costs)")
+	f.MarkHidden("no-analysis")
 	return c
 }
 
@@ -134,7 +137,7 @@ func collectRequest(ctx context.Context, o *collectOptions) (collect.Request, er
 		Literals: o.literals, Domains: o.domains, Anonymize: o.anonymize, AnonymizeMap: o.anonymizeMap,
 		OutDir: o.outDir, Format: o.format, BundleID: o.bundleID, Ticket: o.ticket, Root: o.root,
 		Args: o.args, Environ: os.Environ(), Hostname: host, Username: username,
-		Created: created, Pinned: pinned, Clock: time.Now, Owner: sudoOwner(),
+		Created: created, Pinned: pinned, Clock: time.Now, Owner: sudoOwner(), NoAnalysis: o.noAnalysis,
 	}, nil
 }
 

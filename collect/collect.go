@@ -69,6 +69,10 @@ type Request struct {
 	Pinned   bool             // Created is pinned (SOURCE_DATE_EPOCH): starts = Created, durations 0
 	Clock    func() time.Time // collector start times when not pinned (default time.Now)
 
+	// NoAnalysis leaves out findings.json, logs/signatures.json and report.html (for measuring
+	// what analysis costs, and for callers that analyze elsewhere).
+	NoAnalysis bool
+
 	// Owner, when set, receives the bundle and the anonymization map (the user behind sudo).
 	Owner *Owner
 
@@ -280,12 +284,15 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	// Analysis reads what was staged (redacted, as the bundle holds it) and the collectors'
 	// results, never the live machine; findings.json is staged like every file.
-	findings := analyzeStage(stage, m)
-	if err := stage.WriteJSON("findings.json", findings, "casefile"); err != nil {
-		return nil, err
-	}
-	if err := reportStage(stage, eng, m, findings); err != nil {
-		return nil, err
+	var findings analyze.Findings
+	if !req.NoAnalysis {
+		findings = analyzeStage(stage, m)
+		if err := stage.WriteJSON("findings.json", findings, "casefile"); err != nil {
+			return nil, err
+		}
+		if err := reportStage(stage, eng, m, findings); err != nil {
+			return nil, err
+		}
 	}
 	path, err := stage.Write(ctx, m, req.OutDir)
 	if err != nil {
