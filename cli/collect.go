@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/casefile/casefile/analyze"
@@ -30,6 +31,10 @@ type collectOptions struct {
 	add, logs    []string
 	since        time.Duration
 	sinceSet     bool
+	sinceTime    time.Time
+	until        time.Time
+	untilAgo     time.Duration
+	untilSet     bool
 	bundleID     string
 	asJSON       bool
 	literals     []string
@@ -71,7 +76,8 @@ byte-identical archives.`,
 	f.StringSliceVar(&o.skip, "skip", nil, "skip these collectors or families")
 	f.StringArrayVar(&o.add, "add", nil, "also collect this file or folder (repeatable)")
 	f.StringArrayVar(&o.logs, "log", nil, "also collect logs matching this glob (repeatable)")
-	f.Var(&durationFlag{d: &o.since, set: &o.sinceSet}, "since", "log window, e.g. 2h or 7d (default: the spec's, else 24h)")
+	f.Var(&windowFlag{d: &o.since, t: &o.sinceTime, set: &o.sinceSet}, "since", "log window start: a duration back from now (2h, 7d, 1d12h) or a time (2026-11-30T08:00:00Z, 2026-11-30 08:00) (default: the spec's, else 24h)")
+	f.Var(&windowFlag{d: &o.untilAgo, t: &o.until, set: &o.untilSet}, "until", "log window end: a time, or a duration back from now (default: now)")
 	f.StringVar(&o.bundleID, "bundle-id", "", "bundle UUID (default: random)")
 	f.BoolVar(&o.asJSON, "json", false, "print one JSON object with the result on stdout")
 	f.StringArrayVar(&o.literals, "redact-literal", nil, "also redact this exact value (repeatable)")
@@ -107,8 +113,22 @@ func collectRequest(ctx context.Context, o *collectOptions) (collect.Request, er
 	if err != nil {
 		return collect.Request{}, usageError("%v", err)
 	}
-	if o.sinceSet && o.since <= 0 {
+	if o.sinceSet && o.since <= 0 && o.sinceTime.IsZero() {
 		return collect.Request{}, usageError("--since must be longer than 0")
+	}
+	until := o.until
+	if o.untilSet && until.IsZero() {
+		until = created.Add(-o.untilAgo)
+	}
+	since := o.sinceTime
+	if since.IsZero() && o.sinceSet {
+		since = created.Add(-o.since)
+	}
+	if !until.IsZero() && !since.IsZero() && !until.After(since) {
+		return collect.Request{}, usageError("--until (%s) must be after --since (%s)", until.Format(time.RFC3339), since.Format(time.RFC3339))
+	}
+	if !o.sinceTime.IsZero() && o.sinceTime.After(created) {
+		return collect.Request{}, usageError("--since %s is in the future", o.sinceTime.Format(time.RFC3339))
 	}
 	if err := collect.CheckLiterals(o.literals); err != nil {
 		return collect.Request{}, usageError("%v", err)
@@ -133,7 +153,7 @@ func collectRequest(ctx context.Context, o *collectOptions) (collect.Request, er
 	}
 	return collect.Request{
 		Spec: s, SpecRaw: raw, SpecSource: src,
-		Only: o.only, Skip: o.skip, Add: o.add, Logs: o.logs, Since: o.since,
+		Only: o.only, Skip: o.skip, Add: o.add, Logs: o.logs, Since: o.since, SinceTime: o.sinceTime, Until: until,
 		Literals: o.literals, Domains: o.domains, Anonymize: o.anonymize, AnonymizeMap: o.anonymizeMap,
 		OutDir: o.outDir, Format: o.format, BundleID: o.bundleID, Ticket: o.ticket, Root: o.root,
 		Args: o.args, Environ: os.Environ(), Hostname: host, Username: username,
@@ -254,26 +274,41 @@ func creationTime() (time.Time, bool, error) {
 	return time.Now().UTC().Truncate(time.Second), false, nil
 }
 
-// durationFlag is a --flag taking the spec's durations (30s, 2h, 7d).
-type durationFlag struct {
+// windowFlag is --since or --until: a duration back from now (the spec's units: 30s, 2h, 7d,
+// 1d12h) or an absolute time.
+type windowFlag struct {
 	d   *time.Duration
+	t   *time.Time
 	set *bool
 }
 
-func (f *durationFlag) String() string {
-	if f.d == nil || *f.d == 0 {
-		return ""
+// windowTimeLayouts are the absolute forms accepted; without a zone the time is UTC.
+var windowTimeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"}
+
+func (f *windowFlag) String() string {
+	switch {
+	case f.t != nil && !f.t.IsZero():
+		return f.t.Format(time.RFC3339)
+	case f.d != nil && *f.d != 0:
+		return f.d.String()
 	}
-	return f.d.String()
+	return ""
 }
 
-func (f *durationFlag) Set(v string) error {
-	d, err := spec.ParseDuration(v)
-	if err != nil {
+func (f *windowFlag) Set(v string) error {
+	if d, err := spec.ParseDuration(v); err == nil {
+		*f.d, *f.t, *f.set = d, time.Time{}, true
+		return nil
+	} else if v == "" || (v[0] < '0' || v[0] > '9') || !strings.Contains(v, "-") {
 		return err
 	}
-	*f.d, *f.set = d, true
-	return nil
+	for _, l := range windowTimeLayouts {
+		if t, err := time.Parse(l, v); err == nil {
+			*f.t, *f.d, *f.set = t.UTC(), 0, true
+			return nil
+		}
+	}
+	return fmt.Errorf("invalid time %q (examples: 2h, 7d, 2026-11-30T08:00:00Z, 2026-11-30 08:00)", v)
 }
 
-func (f *durationFlag) Type() string { return "duration" }
+func (f *windowFlag) Type() string { return "duration|time" }

@@ -40,6 +40,8 @@ type Request struct {
 	// Add and Logs are files/folders and log globs the customer added; Since the log window.
 	Add, Logs []string
 	Since     time.Duration
+	// SinceTime and Until bound the log window absolutely (--since TIME, --until); zero: open.
+	SinceTime, Until time.Time
 
 	// Literals are extra exact values to redact; Domains extra domains to pseudonymize.
 	Literals []string
@@ -188,7 +190,8 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if reg == nil {
 		reg = DefaultRegistry()
 	}
-	opts := collectors.Options{Spec: s, Root: req.Root, Add: req.Add, Logs: req.Logs, Since: req.Since, Now: req.Created, Redactor: eng}
+	opts := collectors.Options{Spec: s, Root: req.Root, Add: req.Add, Logs: req.Logs, Since: req.Since,
+		SinceTime: req.SinceTime, Until: req.Until, Now: req.Created, Redactor: eng}
 	all, err := reg.Build(opts)
 	if err != nil {
 		return nil, err
