@@ -53,6 +53,13 @@ func init() {
 		r.set = charsets[r.charset]
 		firstByte[r.prefix[0]] = append(firstByte[r.prefix[0]], r)
 		firstTwo[uint16(r.prefix[0])<<8|uint16(r.prefix[1])] = true
+		if len(r.prefix) == 2 {
+			for c := 0; c < 256; c++ {
+				firstThree[prefix3(r.prefix[0], r.prefix[1], byte(c))] = true
+			}
+		} else {
+			firstThree[prefix3(r.prefix[0], r.prefix[1], r.prefix[2])] = true
+		}
 	}
 }
 

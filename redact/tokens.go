@@ -24,12 +24,15 @@ const (
 	csAlnumDot // alnum _ - .
 	csTwitter  // alnum %
 	csTeams    // alnum / _ - @ .
+	csDollar   // alnum _ $ (Braintree)
+	csB64URL   // alnum _ - (base64url, no padding)
+	numCharsets
 )
 
-var charsets [14]*[256]bool
+var charsets [numCharsets]*[256]bool
 
-func buildCharsets() [14]*[256]bool {
-	var out [14]*[256]bool
+func buildCharsets() [numCharsets]*[256]bool {
+	var out [numCharsets]*[256]bool
 	mk := func(f func(b byte) bool) *[256]bool {
 		var t [256]bool
 		for c := 0; c < 256; c++ {
@@ -51,6 +54,8 @@ func buildCharsets() [14]*[256]bool {
 	out[csAlnumDot] = mk(func(b byte) bool { return isWord[b] || b == '-' || b == '.' })
 	out[csTwitter] = mk(func(b byte) bool { return isAlnum[b] || b == '%' })
 	out[csTeams] = mk(func(b byte) bool { return isWord[b] || b == '/' || b == '-' || b == '@' || b == '.' })
+	out[csDollar] = mk(func(b byte) bool { return isWord[b] || b == '$' })
+	out[csB64URL] = mk(func(b byte) bool { return isWord[b] || b == '-' })
 	return out
 }
 
@@ -70,7 +75,14 @@ type tokenRule struct {
 var (
 	firstByte [256][]*tokenRule
 	firstTwo  [1 << 16]bool // first two bytes of some token prefix
+	// firstThree[prefix3(a, b, c)]: some token prefix starts with a, b, c (hashed; a collision
+	// only lets a word through to the full compare)
+	firstThree [1 << 14]bool
 )
+
+func prefix3(a, b, c byte) uint16 {
+	return uint16((uint32(a)*1031 + uint32(b)*37 + uint32(c)) & (1<<14 - 1))
+}
 
 var tokenRules = []*tokenRule{
 	{id: "github-token", desc: "GitHub classic PAT, OAuth, user, server and refresh tokens (ghp_, gho_, ghu_, ghs_, ghr_)", prefix: "ghp_", charset: csAlnum, min: 30},
@@ -174,8 +186,106 @@ var tokenRules = []*tokenRule{
 	{id: "discord-webhook", prefix: "discordapp.com/api/webhooks/", charset: csWebhook, min: 30, keep: true},
 	{id: "teams-webhook", prefix: "webhookb2/", charset: csTeams, min: 30, keep: true},
 	{id: "doppler-token", desc: "Doppler tokens (dp.pt., dp.st., dp.sa.)", prefix: "dp.pt.", charset: csAlnum, min: 40},
-	{id: "doppler-token", prefix: "dp.st.", charset: csAlnumDash, min: 40},
+	{id: "doppler-token", prefix: "dp.st.", charset: csAlnumDot, min: 40},
 	{id: "doppler-token", prefix: "dp.sa.", charset: csAlnum, min: 40},
+	{id: "doppler-token", prefix: "dp.ct.", charset: csAlnumDot, min: 40},
+	{id: "doppler-token", prefix: "dp.scim.", charset: csAlnumDot, min: 40},
+	{id: "doppler-token", prefix: "dp.audit.", charset: csAlnumDot, min: 40},
+	// Providers added from the public rule sets' provider lists (gitleaks and others): each is
+	// a fixed prefix, a body alphabet and a minimum length, and a shape check where the prefix
+	// alone is common in ordinary text.
+	{id: "posthog-key", desc: "PostHog project and personal API keys (phc_, phx_)", prefix: "phc_", charset: csAlnum, min: 40},
+	{id: "posthog-key", prefix: "phx_", charset: csAlnum, min: 40},
+	{id: "groq-key", desc: "Groq API key (gsk_)", prefix: "gsk_", charset: csAlnum, min: 48},
+	{id: "cloudflare-token", desc: "Cloudflare account, user and API tokens (cfat_, cfut_, cfk_) and Origin CA keys (v1.0-)", prefix: "cfat_", charset: csAlnumDash, min: 36},
+	{id: "cloudflare-token", prefix: "cfut_", charset: csAlnumDash, min: 36},
+	{id: "cloudflare-token", prefix: "cfk_", charset: csAlnumDash, min: 36},
+	{id: "cloudflare-token", prefix: "v1.0-", charset: csAlnumDash, min: 160, check: cfOriginCA},
+	{id: "sourcegraph-token", desc: "Sourcegraph access tokens (sgp_, sgp_local_)", prefix: "sgp_", charset: csAlnumUnder, min: 40, check: hexish},
+	{id: "notion-token", desc: "Notion integration tokens (ntn_, secret_ + 43)", prefix: "ntn_", charset: csAlnum, min: 40},
+	{id: "notion-token", prefix: "secret_", charset: csAlnum, min: 43, check: notionLegacy},
+	{id: "easypost-key", desc: "EasyPost production and test API keys (EZAK, EZTK)", prefix: "EZAK", charset: csAlnum, min: 50},
+	{id: "easypost-key", prefix: "EZTK", charset: csAlnum, min: 50},
+	{id: "onepassword-token", desc: "1Password service-account tokens (ops_eyJ) and account secret keys (A3-)", prefix: "ops_eyJ", charset: csB64URL, min: 100},
+	{id: "onepassword-token", prefix: "A3-", charset: csSlack, min: 30, check: opSecretKey},
+	{id: "adobe-secret", desc: "Adobe client secret (p8e-)", prefix: "p8e-", charset: csAlnumDash, min: 32},
+	{id: "airtable-token", desc: "Airtable personal access token (pat + 14 . + 64 hex)", prefix: "pat", charset: csAlnumDot, min: 79, check: airtablePAT},
+	{id: "authress-key", desc: "Authress service client keys (authress_, scauth_)", prefix: "authress_", charset: csAlnumDashEq, min: 40, check: hasAcc},
+	{id: "authress-key", prefix: "scauth_", charset: csAlnumDashEq, min: 40, check: hasAcc},
+	{id: "beamer-key", desc: "Beamer API key (b_ + 44)", prefix: "b_", charset: csAlnumDashEq, min: 44, check: mixedAlnum},
+	{id: "clojars-token", desc: "Clojars deploy token (CLOJARS_)", prefix: "CLOJARS_", charset: csAlnum, min: 60},
+	{id: "defined-networking-key", desc: "Defined Networking API key (dnkey-)", prefix: "dnkey-", charset: csAlnumDash, min: 70},
+	{id: "duffel-token", desc: "Duffel API tokens (duffel_live_, duffel_test_)", prefix: "duffel_live_", charset: csAlnumDashEq, min: 43},
+	{id: "duffel-token", prefix: "duffel_test_", charset: csAlnumDashEq, min: 43},
+	{id: "dropbox-token", desc: "Dropbox short-lived and user access tokens (sl., sl.u.)", prefix: "sl.", charset: csAlnumDashEq, min: 130},
+	{id: "flutterwave-key", desc: "Flutterwave secret and encryption keys (FLWSECK-, FLWSECK_TEST-)", prefix: "FLWSECK-", charset: csAlnumDash, min: 12},
+	{id: "flutterwave-key", prefix: "FLWSECK_TEST", charset: csAlnumDash, min: 12},
+	{id: "frameio-token", desc: "Frame.io API token (fio-u-)", prefix: "fio-u-", charset: csAlnumDashEq, min: 64},
+	{id: "gocardless-token", desc: "GoCardless live access token (live_ + 40)", prefix: "live_", charset: csAlnumDashEq, min: 40, check: mixedAlnum},
+	{id: "lob-key", desc: "Lob live and test secret keys (live_, test_ + 35 hex)", prefix: "live_", charset: csHexLower, min: 35, check: exactLen(35)},
+	{id: "lob-key", prefix: "test_", charset: csHexLower, min: 35, check: exactLen(35)},
+	{id: "grafana-token", prefix: "eyJrIjoi", charset: csB64, min: 60},
+	{id: "harness-token", desc: "Harness personal and service-account tokens (pat., sat.)", prefix: "pat.", charset: csAlnumDot, min: 60, check: threeDots},
+	{id: "harness-token", prefix: "sat.", charset: csAlnumDot, min: 60, check: threeDots},
+	{id: "hubspot-token", desc: "HubSpot private-app tokens (pat-na1-, pat-eu1-)", prefix: "pat-na1-", charset: csAlnumDash, min: 36},
+	{id: "hubspot-token", prefix: "pat-eu1-", charset: csAlnumDash, min: 36},
+	{id: "infracost-key", desc: "Infracost API key (ico-)", prefix: "ico-", charset: csAlnum, min: 32},
+	{id: "intra42-secret", desc: "42 Intra client secrets (s-s4t2ud-, s-s4t2af-)", prefix: "s-s4t2ud-", charset: csHexLower, min: 64},
+	{id: "intra42-secret", prefix: "s-s4t2af-", charset: csHexLower, min: 64},
+	{id: "langsmith-key", desc: "LangSmith personal and service keys (lsv2_pt_, lsv2_sk_)", prefix: "lsv2_pt_", charset: csAlnumUnder, min: 40},
+	{id: "langsmith-key", prefix: "lsv2_sk_", charset: csAlnumUnder, min: 40},
+	{id: "newrelic-key", prefix: "NRJS-", charset: csHexLower, min: 19},
+	{id: "newrelic-key", prefix: "NRAA-", charset: csAlnum, min: 27},
+	{id: "octopus-key", desc: "Octopus Deploy API key (API- + 26)", prefix: "API-", charset: csUpperDigit, min: 26, check: hasDigit},
+	{id: "openshift-token", desc: "OpenShift user token (sha256~)", prefix: "sha256~", charset: csB64URL, min: 43},
+	{id: "perplexity-key", desc: "Perplexity API key (pplx-)", prefix: "pplx-", charset: csAlnum, min: 40},
+	{id: "prefect-key", desc: "Prefect API key (pnu_)", prefix: "pnu_", charset: csAlnum, min: 36},
+	{id: "readme-key", desc: "ReadMe API key (rdme_)", prefix: "rdme_", charset: csAlnum, min: 64},
+	{id: "scalingo-token", desc: "Scalingo API token (tk-us-)", prefix: "tk-us-", charset: csAlnumDash, min: 40},
+	{id: "brevo-key", desc: "Brevo (Sendinblue) API and SMTP keys (xkeysib-, xsmtpsib-)", prefix: "xkeysib-", charset: csAlnumDash, min: 64},
+	{id: "brevo-key", prefix: "xsmtpsib-", charset: csAlnumDash, min: 64},
+	{id: "settlemint-token", desc: "SettleMint personal, application and service tokens (sm_pat_, sm_aat_, sm_sat_)", prefix: "sm_pat_", charset: csAlnum, min: 16},
+	{id: "settlemint-token", prefix: "sm_aat_", charset: csAlnum, min: 16},
+	{id: "settlemint-token", prefix: "sm_sat_", charset: csAlnum, min: 16},
+	{id: "shippo-token", desc: "Shippo live and test API tokens (shippo_live_, shippo_test_)", prefix: "shippo_live_", charset: csHexLower, min: 40},
+	{id: "shippo-token", prefix: "shippo_test_", charset: csHexLower, min: 40},
+	{id: "sonar-token", desc: "SonarQube/SonarCloud user, project and analysis tokens (squ_, sqp_, sqa_)", prefix: "squ_", charset: csHexLower, min: 40},
+	{id: "sonar-token", prefix: "sqp_", charset: csHexLower, min: 40},
+	{id: "sonar-token", prefix: "sqa_", charset: csHexLower, min: 40},
+	{id: "typeform-token", desc: "Typeform personal token (tfp_)", prefix: "tfp_", charset: csAlnumDashEq, min: 50},
+	{id: "yandex-token", desc: "Yandex Cloud IAM, OAuth and API keys (t1., y0_, y1_, AQVN, YC)", prefix: "y0_", charset: csB64URL, min: 50},
+	{id: "yandex-token", prefix: "y1_", charset: csB64URL, min: 50},
+	{id: "yandex-token", prefix: "t1.9euelZ", charset: csAlnumDashEq, min: 80},
+	{id: "yandex-token", prefix: "AQVN", charset: csAlnumDash, min: 35, check: mixedAlnum},
+	{id: "yandex-token", prefix: "YCAJE", charset: csAlnumDash, min: 30},
+	{id: "yandex-token", prefix: "YCM", charset: csAlnumDash, min: 35, check: mixedAlnum},
+	{id: "vercel-token", desc: "Vercel tokens (vcp_, vci_, vca_, vcr_, vck_)", prefix: "vcp_", charset: csAlnum, min: 24},
+	{id: "vercel-token", prefix: "vci_", charset: csAlnum, min: 24},
+	{id: "vercel-token", prefix: "vca_", charset: csAlnum, min: 24},
+	{id: "vercel-token", prefix: "vcr_", charset: csAlnum, min: 24},
+	{id: "vercel-token", prefix: "vck_", charset: csAlnum, min: 24},
+	{id: "flyio-token", desc: "Fly.io access and macaroon tokens (fo1_, fm1r_, fm1a_, fm2_)", prefix: "fo1_", charset: csB64URL, min: 40},
+	{id: "flyio-token", prefix: "fm1r_", charset: csB64, min: 40},
+	{id: "flyio-token", prefix: "fm1a_", charset: csB64, min: 40},
+	{id: "flyio-token", prefix: "fm2_", charset: csB64, min: 40},
+	{id: "replicate-token", desc: "Replicate API token (r8_)", prefix: "r8_", charset: csAlnum, min: 37},
+	{id: "pinecone-key", desc: "Pinecone API key (pcsk_)", prefix: "pcsk_", charset: csAlnumUnder, min: 40},
+	{id: "xai-key", desc: "xAI API key (xai-)", prefix: "xai-", charset: csAlnum, min: 70},
+	{id: "figma-token", desc: "Figma personal access token (figd_)", prefix: "figd_", charset: csAlnumDash, min: 40},
+	{id: "buildkite-token", desc: "Buildkite API access token (bkua_)", prefix: "bkua_", charset: csHexLower, min: 40},
+	{id: "circleci-token", desc: "CircleCI personal API token (CCIPAT_)", prefix: "CCIPAT_", charset: csAlnumUnder, min: 40},
+	{id: "contentful-token", desc: "Contentful personal access token (CFPAT-)", prefix: "CFPAT-", charset: csAlnumDash, min: 43},
+	{id: "tailscale-key", desc: "Tailscale API, auth, OAuth-client, webhook and SCIM keys (tskey-)", prefix: "tskey-", charset: csAlnumDash, min: 30, check: mixedAlnum},
+	{id: "render-key", desc: "Render API key (rnd_)", prefix: "rnd_", charset: csAlnum, min: 32},
+	{id: "supabase-token", prefix: "sb_secret_", charset: csAlnumDash, min: 30},
+	{id: "nuget-key", desc: "NuGet API key (oy2 + 43)", prefix: "oy2", charset: csAlnum, min: 43, check: exactLen(43)},
+	{id: "gitlab-token", prefix: "glagent-", charset: csAlnumDash, min: 40},
+	{id: "gitlab-token", prefix: "glffct-", charset: csAlnumDash, min: 20},
+	{id: "facebook-token", desc: "Facebook / Meta access tokens (EAA + 100 or more)", prefix: "EAA", charset: csAlnum, min: 100, check: mixedAlnum},
+	{id: "braintree-token", desc: "Braintree access token (access_token$production$)", prefix: "access_token$production$", charset: csDollar, min: 40},
+	{id: "braintree-token", prefix: "access_token$sandbox$", charset: csDollar, min: 40},
+	{id: "mailgun-key", prefix: "pubkey-", charset: csHexLower, min: 32, check: exactLen(32)},
+	{id: "stripe-key", prefix: "sk_prod_", charset: csAlnum, min: 24},
 }
 
 // b64PEMPrivate: base64 of "-----BEGIN ... PRIVATE KEY-----" (Kubernetes secrets, env vars).
@@ -200,6 +310,68 @@ func b64JSONSecret(body []byte) bool {
 		}
 	}
 	return false
+}
+
+// cfOriginCA: a Cloudflare Origin CA key body: 24 hex, '-', 146 hex.
+func cfOriginCA(b []byte) bool {
+	return len(b) == 171 && b[24] == '-' && allHex(b[:24]) && allHex(b[25:])
+}
+
+// hexish: a Sourcegraph token body: optional "local_" and hex groups separated by '_'.
+func hexish(b []byte) bool {
+	b = bytes.TrimPrefix(b, []byte("local_"))
+	n := 0
+	for _, c := range b {
+		if c == '_' {
+			continue
+		}
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+		n++
+	}
+	return n >= 40
+}
+
+// notionLegacy: the older Notion integration token, secret_ + exactly 43 mixed alphanumerics.
+func notionLegacy(b []byte) bool { return len(b) == 43 && mixedAlnum(b) }
+
+// opSecretKey: a 1Password account secret key, A3-XXXXXX-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX.
+func opSecretKey(b []byte) bool {
+	dashes := 0
+	for _, c := range b {
+		switch {
+		case c == '-':
+			dashes++
+		case c >= 'a' && c <= 'z':
+			return false
+		}
+	}
+	return dashes >= 5 && dashes <= 6
+}
+
+// airtablePAT: pat + 14 alphanumerics, '.', 64 hex.
+func airtablePAT(b []byte) bool {
+	return len(b) == 79 && b[14] == '.' && allAlnum(b[:14]) && allHex(b[15:])
+}
+
+// hasAcc: an Authress key: dot-separated parts, one of them its account id (acc_ or acc-).
+func hasAcc(b []byte) bool {
+	return bytes.Count(b, []byte(".")) >= 3 && (bytes.Contains(b, []byte(".acc_")) || bytes.Contains(b, []byte(".acc-")))
+}
+
+// threeDots: a Harness token, pat.<account>.<token id>.<secret>.
+func threeDots(b []byte) bool { return bytes.Count(b, []byte(".")) == 2 && mixedAlnum(b) }
+
+func hasDigit(b []byte) bool { return bytes.ContainsAny(b, "0123456789") }
+
+func allHex(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return len(b) > 0
 }
 
 func exactLen(n int) func([]byte) bool { return func(b []byte) bool { return len(b) == n } }
