@@ -243,8 +243,20 @@ func isUserKey(w []byte) bool {
 }
 
 func (s *scanner) anonUserValue(k int, xml bool) int {
-	for k < s.n && (s.b[k] == ' ' || s.b[k] == '\t') {
+	b, n := s.b, s.n
+	k0 := k
+	for k < n && (b[k] == ' ' || b[k] == '\t') {
 		k++
+	}
+	if k > k0 && k0 > 0 && b[k0-1] == '=' {
+		// "logname= uid=0": an empty value, then the next pair; the next word is no user name
+		e := k
+		for e < n && isKeyChar[b[e]] {
+			e++
+		}
+		if e < n && (b[e] == '=' || b[e] == ':') {
+			return k
+		}
 	}
 	v, e, next := s.value(k, xml, false)
 	if e > v {
