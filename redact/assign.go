@@ -64,7 +64,9 @@ func (s *scanner) detectKeyStructure(w wordAt) int {
 		k += 2
 		p.quoted = true
 	}
-	xml := !p.quoted && i > 0 && b[i-1] == '<' && k < n && b[k] == '>'
+	// <password>x</password>; not a <PLACEHOLDER> standing as a value (user:<PASSWORD>@host,
+	// password=<PASSWORD>)
+	xml := !p.quoted && i > 0 && b[i-1] == '<' && k < n && b[k] == '>' && (i < 2 || !isAlnum[b[i-2]] && b[i-2] != ':' && b[i-2] != '=')
 	sp := k
 	for k < n && (b[k] == ' ' || b[k] == '\t') {
 		k++

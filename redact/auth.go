@@ -79,8 +79,9 @@ func (s *scanner) authValue(k int, rule string) int {
 	}
 	if p == len(val) && p > 0 && p <= 24 && k < n && b[k] != '"' && b[k] != '\'' {
 		// "Authorization: Bearer" then the credential after a space
-		sch := lower(val)
-		if sch == "bearer" || sch == "basic" || sch == "token" || sch == "digest" || sch == "negotiate" || sch == "ntlm" || sch == "ssws" || sch == "bot" || sch == "apikey" {
+		// any scheme word (Bearer, Api-Token, GenieKey, Key, DSN...) is kept when a
+		// credential follows it; a run with digits is the credential itself
+		if schemeWord(val) && e+1 < n && b[e] == ' ' && !looksAssignAt(b, skipSpaces(b, e)) {
 			for e < n && b[e] == ' ' {
 				e++
 			}
@@ -95,6 +96,20 @@ func (s *scanner) authValue(k int, rule string) int {
 		s.add(v, e, rule)
 	}
 	return next
+}
+
+// schemeWord: an HTTP auth scheme: letters, with inner dashes, up to 24 bytes (Bearer, Basic,
+// Api-Token, X-Auth, GenieKey). A word with digits is a credential, not a scheme.
+func schemeWord(w []byte) bool {
+	if len(w) == 0 || len(w) > 24 || w[0] == '-' || w[len(w)-1] == '-' {
+		return false
+	}
+	for _, c := range w {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 var cookieAttrs = map[string]bool{"path": true, "domain": true, "expires": true, "max-age": true, "samesite": true,
@@ -197,7 +212,9 @@ func (s *scanner) url(a int) int {
 	}
 	if c := bytes.IndexByte(ui, ':'); c >= 0 {
 		pw := ui[c+1:]
-		if len(pw) > 0 && !bytes.HasPrefix(pw, []byte("[REDACTED")) && !benignValue(pw) {
+		// in a URL the field after user: is the password, whatever word it is; only a
+		// placeholder that cannot be real stays
+		if len(pw) > 0 && !bytes.HasPrefix(pw, []byte("[REDACTED")) && !placeholderValue(pw) {
 			s.add(a+c+1, a+at, RuleURLPass)
 		}
 		if s.anon && c > 0 {

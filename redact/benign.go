@@ -89,6 +89,36 @@ func benignValue(v []byte) bool {
 	return false
 }
 
+// placeholderValue: a value that cannot be a real secret wherever it stands: a mask (****, xxxx),
+// a template or variable reference (<PASSWORD>, ${VAR}, $VAR, %VAR%, {{ .Pass }}), or our own
+// marker. Words such as "secret" or "password" are not placeholders where only a secret can
+// stand (a URL's password).
+func placeholderValue(v []byte) bool {
+	if len(v) == 0 || bytes.Contains(v, []byte("[REDACTED:")) {
+		return true
+	}
+	allMask := true
+	for _, c := range v {
+		if c != '*' && c != 'x' && c != 'X' && c != '.' && c != '#' && c != '-' {
+			allMask = false
+			break
+		}
+	}
+	switch {
+	case allMask:
+		return true
+	case v[0] == '<' && v[len(v)-1] == '>' && len(v) < 40:
+		return true
+	case len(v) > 1 && v[0] == '$' && (v[1] == '{' || v[1] == '(' || v[1] >= 'A' && v[1] <= 'Z' || v[1] >= 'a' && v[1] <= 'z' || v[1] == '_') && !isCryptHash(v):
+		return true
+	case len(v) > 2 && v[0] == '%' && v[len(v)-1] == '%':
+		return true
+	case bytes.HasPrefix(v, []byte("{{")) || bytes.HasPrefix(v, []byte("%7B%7B")):
+		return true
+	}
+	return false
+}
+
 // values that are public by nature: public keys, certificates, digests.
 var benignPrefixes = []string{"ssh-rsa ", "ssh-ed25519 ", "ssh-dss ", "ecdsa-sha2-", "sk-ssh-ed25519@", "sk-ecdsa-sha2-",
 	"-----BEGIN CERTIFICATE", "-----BEGIN PUBLIC KEY", "-----BEGIN RSA PUBLIC KEY", "-----BEGIN PGP PUBLIC",
