@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -20,6 +21,6 @@ func BenchmarkSignatures10MiB(b *testing.B) {
 	data := []byte(sb.String())
 	b.SetBytes(int64(len(data)))
 	for i := 0; i < b.N; i++ {
-		fileSignatures("logs/x/a.log", data, t)
+		fileSignatures("logs/x/a.log", bytes.NewReader(data), t)
 	}
 }

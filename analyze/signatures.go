@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"regexp"
 	"sort"
@@ -51,6 +52,10 @@ type SignatureSource struct {
 	// Templates counts distinct templates; Signatures holds the MaxSignatures most frequent.
 	Templates  int         `json:"templates"`
 	Signatures []Signature `json:"signatures"`
+	// BytesSkipped is the older part of the log not read (only the newest MaxSignatureScan
+	// bytes are); TemplatesDropped counts error and warning entries past maxTemplates templates.
+	BytesSkipped     int64 `json:"bytes_skipped,omitempty"`
+	TemplatesDropped int   `json:"templates_dropped,omitempty"`
 }
 
 // Signature is one template of error or warning entries.
@@ -91,6 +96,17 @@ func logFiles(src Source) []string {
 	return out
 }
 
+// MaxSignatureScan bounds what signatures read of one log: its newest bytes. Collection keeps
+// logs up to the caps (10 MiB a file by default, more when a spec raises them); signatures of
+// the newest part say what is going on now, and analysis stays a small part of a collection.
+const MaxSignatureScan = 16 << 20
+
+// Opener is a Source that can stream a file and tell its size (a folder, the stage); signatures
+// then read only a log's newest MaxSignatureScan bytes, without holding the file in memory.
+type Opener interface {
+	Open(p string) (io.ReadSeekCloser, int64, error)
+}
+
 // Signatures computes the signatures of every collected log in src. Timestamps without a year
 // (syslog) take the year of the bundle's created_at (manifest.json).
 func Signatures(src Source) SignaturesDoc {
@@ -100,11 +116,18 @@ func Signatures(src Source) SignaturesDoc {
 	readJSON(src, "manifest.json", &man)
 	doc := SignaturesDoc{Sources: []SignatureSource{}}
 	for _, p := range logFiles(src) {
-		data, err := src.ReadFile(p)
-		if err != nil || bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0 {
+		r, skipped, done := openLog(src, p)
+		if r == nil {
 			continue
 		}
-		s := fileSignatures(p, data, man.CreatedAt)
+		br := bufio.NewReaderSize(r, 64<<10)
+		if head, _ := br.Peek(8000); bytes.IndexByte(head, 0) >= 0 {
+			done()
+			continue
+		}
+		s := fileSignatures(p, br, man.CreatedAt)
+		done()
+		s.BytesSkipped = skipped
 		if s.Entries > 0 {
 			doc.Sources = append(doc.Sources, s)
 		}
@@ -112,13 +135,41 @@ func Signatures(src Source) SignaturesDoc {
 	return doc
 }
 
-type entry struct {
-	line  int
-	first string
-	t     time.Time
-	hasT  bool
-	level string
-	msg   string
+// openLog opens a log for reading from its newest MaxSignatureScan bytes (from a line start),
+// returning how many bytes it skipped and a function that closes it.
+func openLog(src Source, p string) (io.Reader, int64, func()) {
+	if o, ok := src.(Opener); ok {
+		f, size, err := o.Open(p)
+		if err != nil {
+			return nil, 0, nil
+		}
+		var skipped int64
+		if size > MaxSignatureScan {
+			if _, err := f.Seek(size-MaxSignatureScan, io.SeekStart); err != nil {
+				f.Close()
+				return nil, 0, nil
+			}
+			br := bufio.NewReader(f)
+			// Start at the next line.
+			line, _ := br.ReadSlice('\n')
+			skipped = size - MaxSignatureScan + int64(len(line))
+			return br, skipped, func() { f.Close() }
+		}
+		return f, 0, func() { f.Close() }
+	}
+	data, err := src.ReadFile(p)
+	if err != nil {
+		return nil, 0, nil
+	}
+	var skipped int64
+	if len(data) > MaxSignatureScan {
+		cut := len(data) - MaxSignatureScan
+		if nl := bytes.IndexByte(data[cut:], '\n'); nl >= 0 {
+			cut += nl + 1
+		}
+		skipped, data = int64(cut), data[cut:]
+	}
+	return bytes.NewReader(data), skipped, func() {}
 }
 
 type sigAcc struct {
@@ -127,12 +178,66 @@ type sigAcc struct {
 	lines []int
 }
 
-func fileSignatures(p string, data []byte, ref time.Time) SignatureSource {
+// fileSignatures reads one log as a stream: an entry is a line and the continuation lines after
+// it (which change nothing), so each entry is counted as soon as it starts and only the
+// per-template times stay in memory.
+func fileSignatures(p string, r io.Reader, ref time.Time) SignatureSource {
 	out := SignatureSource{Source: p, Signatures: []Signature{}}
 	// Does the file carry timestamps? Then a line without one continues the entry before it.
 	timed := false
-	var entries []entry
-	sc := bufio.NewScanner(bytes.NewReader(data))
+	started := false
+	accs := map[string]*sigAcc{}
+	var errTimes int
+	add := func(line int, first string, t time.Time, hasT bool, msg string) {
+		out.Entries++
+		if hasT {
+			if out.FirstSeen == nil || t.Before(*out.FirstSeen) {
+				t := t
+				out.FirstSeen = &t
+			}
+			if out.LastSeen == nil || t.After(*out.LastSeen) {
+				t := t
+				out.LastSeen = &t
+			}
+		}
+		level := entryLevel(first)
+		switch level {
+		case "error":
+			out.Errors++
+			if hasT {
+				errTimes++
+			}
+		case "warning":
+			out.Warnings++
+		default:
+			return
+		}
+		tmpl := Template(msg)
+		k := level + "|" + tmpl
+		a := accs[k]
+		if a == nil {
+			if len(accs) >= maxTemplates {
+				out.TemplatesDropped++
+				return
+			}
+			a = &sigAcc{sig: Signature{Level: level, Template: tmpl, FirstLine: line, Example: clip(first, maxExample)}}
+			accs[k] = a
+		}
+		a.sig.Count++
+		if hasT {
+			if a.sig.FirstSeen == nil || t.Before(*a.sig.FirstSeen) {
+				t := t
+				a.sig.FirstSeen = &t
+			}
+			if a.sig.LastSeen == nil || t.After(*a.sig.LastSeen) {
+				t := t
+				a.sig.LastSeen = &t
+			}
+			a.times = append(a.times, t)
+			a.lines = append(a.lines, line)
+		}
+	}
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	ln := 0
 	for sc.Scan() {
@@ -145,59 +250,11 @@ func fileSignatures(p string, data []byte, ref time.Time) SignatureSource {
 		if ok {
 			timed = true
 		}
-		if len(entries) > 0 && (isContinuation(text) || timed && !ok && !looksJSON(text)) {
+		if started && (isContinuation(text) || timed && !ok && !looksJSON(text)) {
 			continue
 		}
-		e := entry{line: ln, first: text, t: t, hasT: ok, msg: msg}
-		e.level = entryLevel(text)
-		entries = append(entries, e)
-	}
-	accs := map[string]*sigAcc{}
-	var all []time.Time
-	var errTimes int
-	for _, e := range entries {
-		out.Entries++
-		if e.hasT {
-			all = append(all, e.t)
-			if out.FirstSeen == nil || e.t.Before(*out.FirstSeen) {
-				t := e.t
-				out.FirstSeen = &t
-			}
-			if out.LastSeen == nil || e.t.After(*out.LastSeen) {
-				t := e.t
-				out.LastSeen = &t
-			}
-		}
-		switch e.level {
-		case "error":
-			out.Errors++
-			if e.hasT {
-				errTimes++
-			}
-		case "warning":
-			out.Warnings++
-		default:
-			continue
-		}
-		tmpl := Template(e.msg)
-		k := e.level + "|" + tmpl
-		a := accs[k]
-		if a == nil {
-			a = &sigAcc{sig: Signature{Level: e.level, Template: tmpl, FirstLine: e.line, Example: clip(e.first, maxExample)}}
-			accs[k] = a
-		}
-		a.sig.Count++
-		if e.hasT {
-			t := e.t
-			if a.sig.FirstSeen == nil || t.Before(*a.sig.FirstSeen) {
-				a.sig.FirstSeen = &t
-			}
-			if a.sig.LastSeen == nil || t.After(*a.sig.LastSeen) {
-				a.sig.LastSeen = &t
-			}
-			a.times = append(a.times, t)
-			a.lines = append(a.lines, e.line)
-		}
+		started = true
+		add(ln, text, t, ok, msg)
 	}
 	out.Templates = len(accs)
 	// The file's average errors per window, over the span of all its timestamps.
@@ -234,6 +291,11 @@ func fileSignatures(p string, data []byte, ref time.Time) SignatureSource {
 	}
 	return out
 }
+
+// maxTemplates bounds the distinct templates tracked per file (a log whose every error differs
+// after masking must not grow the map without end); entries of further templates are counted
+// in TemplatesDropped.
+const maxTemplates = 10000
 
 // findBurst returns the busiest BurstWindow of times (with the lines they came from) when it
 // holds at least BurstMin entries and BurstFactor times the baseline.

@@ -1,8 +1,11 @@
 package analyze
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -115,7 +118,7 @@ func TestSignaturesTop50(t *testing.T) {
 			fmt.Fprintf(&b, "ERROR kind%c%c happened\n", 'a'+i/26, 'a'+i%26)
 		}
 	}
-	s := fileSignatures("logs/x/a.log", []byte(b.String()), time.Time{})
+	s := fileSignatures("logs/x/a.log", strings.NewReader(b.String()), time.Time{})
 	if s.Templates != 80 || len(s.Signatures) != MaxSignatures || s.Signatures[0].Count != 5 || s.Signatures[49].Count < s.Signatures[0].Count-4 {
 		t.Fatalf("templates %d, kept %d, first %+v", s.Templates, len(s.Signatures), s.Signatures[0])
 	}
@@ -163,5 +166,41 @@ func TestLogBurst(t *testing.T) {
 	fs2 := analyzeLogBursts(src(map[string]string{"logs/app/var/log/app.log": base + burst, SignaturesPath: string(b)}))
 	if len(fs2) != 1 || fs2[0].Title != fs[0].Title || len(fs2[0].Evidence) != 2 || fs2[0].Evidence[1].Line == 0 {
 		t.Errorf("from signatures.json: %s", dump(fs2))
+	}
+}
+
+// Signatures read only a log's newest MaxSignatureScan bytes, from a line start, when the source
+// can stream (the stage), and say how much they skipped.
+func TestSignaturesReadTheNewestPart(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "logs", "app"), 0o755)
+	f, err := os.Create(filepath.Join(dir, "logs", "app", "big.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	old := strings.Repeat("2026-11-30T08:00:00Z ERROR old failure in module A\n", (MaxSignatureScan/50)+1000)
+	w.WriteString(old)
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(w, "2026-12-01T08:00:%02dZ ERROR new failure %d in module B\n", i%60, i)
+	}
+	w.Flush()
+	f.Close()
+	doc := Signatures(DirSource(dir))
+	if len(doc.Sources) != 1 {
+		t.Fatalf("sources %+v", doc.Sources)
+	}
+	s := doc.Sources[0]
+	if s.BytesSkipped <= 0 || s.BytesSkipped > int64(len(old)) {
+		t.Errorf("bytes_skipped %d (old part %d)", s.BytesSkipped, len(old))
+	}
+	found := false
+	for _, sig := range s.Signatures {
+		if strings.Contains(sig.Template, "module B") && sig.Count == 100 {
+			found = true
+		}
+	}
+	if !found || s.Entries > MaxSignatureScan/40 {
+		t.Errorf("entries %d, signatures %+v", s.Entries, s.Signatures)
 	}
 }

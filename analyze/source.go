@@ -93,6 +93,26 @@ func (d DirSource) ReadFile(p string) ([]byte, error) {
 	return os.ReadFile(filepath.Join(string(d), filepath.FromSlash(p)))
 }
 
+// Open opens p under the folder for streaming (Opener), with its size.
+func (d DirSource) Open(p string) (io.ReadSeekCloser, int64, error) {
+	if !fs.ValidPath(p) {
+		return nil, 0, &fs.PathError{Op: "open", Path: p, Err: fs.ErrInvalid}
+	}
+	full := filepath.Join(string(d), filepath.FromSlash(p))
+	fi, err := os.Lstat(full)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, 0, &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
+	}
+	f, err := os.Open(full)
+	if err != nil {
+		return nil, 0, err
+	}
+	return f, fi.Size(), nil
+}
+
 // List walks the folder; links and special files are left out.
 func (d DirSource) List() []string {
 	var out []string

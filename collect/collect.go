@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -400,6 +401,24 @@ func (o overlay) ReadFile(p string) ([]byte, error) {
 	}
 	return o.base.ReadFile(p)
 }
+
+// Open streams a file of the base (the stage) when it can: signatures read large logs that way.
+func (o overlay) Open(p string) (io.ReadSeekCloser, int64, error) {
+	if op, ok := o.base.(analyze.Opener); ok {
+		if _, over := o.files[p]; !over {
+			return op.Open(p)
+		}
+	}
+	b, err := o.ReadFile(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	return nopCloser{bytes.NewReader(b)}, int64(len(b)), nil
+}
+
+type nopCloser struct{ *bytes.Reader }
+
+func (nopCloser) Close() error { return nil }
 
 func (o overlay) List() []string {
 	seen := map[string]bool{}
