@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"regexp"
 	"strings"
 )
 
@@ -114,48 +115,31 @@ func tokenHex(prefix string, n int) func([]byte) string {
 	return func(h []byte) string { return prefix + hex.EncodeToString(h)[:n] }
 }
 
-// anonWord: IPv4, IPv6 and host names under the configured domains.
+// anonWord: IPv4, IPv6, this machine's host names, host names under the configured domains,
+// user names in home paths, and IPv4 addresses written inside names (dashed, dotted, reversed).
 func (s *scanner) anonWord(i, j int) int {
 	b, n := s.b, s.n
 	w := b[i:j]
 	if w[0] >= '0' && w[0] <= '9' {
 		ww := bytes.TrimRight(w, ".")
-		if a, err := netip.ParseAddr(string(ww)); err == nil && a.Is4() && bytes.Count(ww, []byte{'.'}) == 3 {
-			s.addRepl(i, i+len(ww), RuleIP, s.e.anonIPv4(a))
-			return i + len(ww)
-		}
-	}
-	if j < n && b[j] == ':' && j-i <= 4 && isHexWord(w) {
-		k := i
-		for k < n && (charsets[csHexLower][b[k]] || b[k] == ':' || b[k] == '.') {
-			k++
-		}
-		cand := bytes.TrimRight(b[i:k], ":.")
-		if bytes.Count(cand, []byte{':'}) >= 2 {
-			if a, err := netip.ParseAddr(string(cand)); err == nil && a.Is6() && !a.Is4In6() {
-				s.addRepl(i, i+len(cand), RuleIP, s.e.anonIPv6(a))
-				return i + len(cand)
-			}
-		}
-	}
-	if i > 0 && b[i-1] == ':' && j-i <= 4 && isHexWord(w) && i >= 2 && b[i-2] == ':' {
-		// "::1"-style addresses starting with "::"
-		k := i
-		for k < n && (charsets[csHexLower][b[k]] || b[k] == ':' || b[k] == '.') {
-			k++
-		}
-		if a, err := netip.ParseAddr(string(b[i-2 : k])); err == nil && a.Is6() && !a.IsLoopback() {
-			s.addRepl(i-2, k, RuleIP, s.e.anonIPv6(a))
-			return k
-		}
-	}
-	if len(s.e.hosts) > 0 {
-		ww := bytes.TrimRight(w, ".-")
-		for _, h := range s.e.hosts {
-			if strings.EqualFold(string(ww), h) {
-				s.addRepl(i, i+len(ww), RuleHostname, s.e.HostToken(h))
+		if len(ww) >= 7 && len(ww) <= 15 && bytes.Count(ww, []byte{'.'}) == 3 {
+			if a, err := netip.ParseAddr(string(ww)); err == nil && a.Is4() {
+				if !s.versionAt(i, i+len(ww), a) {
+					s.replIPv4(i, i+len(ww), a, false)
+				}
 				return i + len(ww)
 			}
+		}
+	}
+	if e := s.ipv6At(i, j); e != 0 {
+		if e < 0 {
+			return 0
+		}
+		return e
+	}
+	if len(s.e.hosts) > 0 {
+		if e := s.anonHost(i, j); e > 0 {
+			return e
 		}
 	}
 	if len(s.e.domains) > 0 && bytes.IndexByte(w, '.') > 0 {
@@ -190,6 +174,9 @@ func (s *scanner) anonWord(i, j int) int {
 			return e
 		}
 	}
+	if j-i >= 9 {
+		s.embeddedIPv4(i, j)
+	}
 	return 0
 }
 
@@ -221,6 +208,14 @@ func (s *scanner) email(ws, at int) int {
 		return 0
 	}
 	e = at + 1 + len(dom)
+	if last := dom[bytes.LastIndexByte(dom, '.')+1:]; len(last) < 2 || !isAlpha(last[0]) {
+		// no top-level domain: user@10.1.2.3 (ssh) or Class.Method@0.0.0.0; the address is
+		// handled as an address, and a plain login name before it as a user name
+		if a, err := netip.ParseAddr(string(dom)); err == nil && a.Is4() && ws < at && at-ws <= 32 && loginName(b[ws:at]) {
+			s.anonUser(ws, at)
+		}
+		return 0
+	}
 	v := strings.ToLower(string(b[ws:e]))
 	if s.e.isToken(v) {
 		return e
@@ -265,10 +260,27 @@ func (s *scanner) anonUserValue(k int, xml bool) int {
 	return next
 }
 
+// loginName: w has the shape of a Unix login (lowercase letters, digits, _ . -, starting with a
+// letter or _).
+func loginName(w []byte) bool {
+	if len(w) == 0 || !(w[0] >= 'a' && w[0] <= 'z' || w[0] == '_') {
+		return false
+	}
+	for _, c := range w {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *scanner) anonUser(v, e int) {
 	name := string(s.b[v:e])
 	if name == "" || name == "root" || allDigits(s.b[v:e]) || strings.HasPrefix(name, "[REDACTED") || len(name) > 64 || s.e.isToken(name) {
 		return
+	}
+	if strings.Count(name, ".") >= 2 {
+		return // a reverse-DNS identifier (owner: com.apple.x), not a login
 	}
 	t := s.e.pseudonym("user", name, tokenHex("user-", 8))
 	s.addRepl(v, e, RuleUsername, t)
@@ -323,4 +335,395 @@ func ReadTokenMapKey(r io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("anonymization map: bad key")
 	}
 	return k, nil
+}
+
+// replIPv4 replaces the address a written at b[st:en] by its pseudonym, unless the pseudonym is
+// the address itself (loopback, unspecified, multicast, broadcast are kept as written). reversed:
+// the octets are written in reverse order (4.3.2.1.in-addr.arpa); sep is the octet separator.
+func (s *scanner) replIPv4At(st, en int, a netip.Addr, reversed bool, sep byte) {
+	if reversed {
+		o := a.As4()
+		a = netip.AddrFrom4([4]byte{o[3], o[2], o[1], o[0]})
+	}
+	t := s.e.anonIPv4(a)
+	if t == a.String() {
+		return
+	}
+	if reversed {
+		p := strings.Split(t, ".")
+		t = p[3] + "." + p[2] + "." + p[1] + "." + p[0]
+	}
+	if sep != '.' {
+		t = strings.ReplaceAll(t, ".", string(sep))
+	}
+	s.addRepl(st, en, RuleIP, t)
+}
+
+func (s *scanner) replIPv4(st, en int, a netip.Addr, reversed bool) {
+	s.replIPv4At(st, en, a, reversed, '.')
+}
+
+// versionAt: the dotted quad a at b[st:en] is a version number, not an address: 0.x.x.x (no host
+// has it), a Windows package version (~~6.1.1.0, ~6.1.1.0~), or after a word such as "version".
+func (s *scanner) versionAt(st, en int, a netip.Addr) bool {
+	b, n := s.b, s.n
+	if a.As4()[0] == 0 {
+		return true
+	}
+	if st > 0 && b[st-1] == '~' || en < n && b[en] == '~' {
+		return true
+	}
+	k := st
+	for k > 0 && (b[k-1] == ' ' || b[k-1] == ':' || b[k-1] == '=' || b[k-1] == '"' || b[k-1] == '\t') && st-k < 4 {
+		k--
+	}
+	e := k
+	for k > 0 && isAlnum[b[k-1]] {
+		k--
+	}
+	if e-k < 2 || e-k > 9 || e == st {
+		return false
+	}
+	switch lower(b[k:e]) {
+	case "version", "ver", "release", "build", "firmware", "fw", "rev", "revision", "bios", "driver", "kernel", "v":
+		return true
+	}
+	return false
+}
+
+func isHexDigit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// ipv6At: an IPv6 address starting at the word b[i:j] (or at the "::" just before it). It returns
+// where scanning continues after an address, -1 when b[i:j] is part of a colon-separated run that
+// is no address (the caller goes on with other rules), and 0 when it is no IPv6 start.
+//
+// The run of hex digits, ':' and '.' is taken whole: a suffix of a longer run is never an address
+// (so /0:0:0:0:0:0:0:0:2181:FastLeaderElection and hardware ids are not cut into one), an
+// address written with a port after it (Java's host:port for IPv6) keeps the port, eight groups of
+// exactly two hex digits are a hardware id (EUI-64, Fibre Channel WWN), and C++/Ruby scopes
+// (onTouchEvent::0) are no addresses.
+func (s *scanner) ipv6At(i, j int) int {
+	b, n := s.b, s.n
+	if j-i > 4 {
+		return 0
+	}
+	for _, c := range b[i:j] {
+		if !isHexDigit(c) {
+			return 0
+		}
+	}
+	st := i
+	switch {
+	case j < n && b[j] == ':':
+		if i >= 2 && b[i-1] == ':' && (isHexDigit(b[i-2]) || b[i-2] == ':') {
+			return -1 // inside a run that started earlier
+		}
+	case i >= 2 && b[i-1] == ':' && b[i-2] == ':':
+		st = i - 2
+		if st > 0 && (isWord[b[st-1]] || b[st-1] == ':' || b[st-1] == '.') {
+			return 0 // a scope (std::vector, onTouchEvent::0)
+		}
+	default:
+		return 0
+	}
+	if st > 0 && (isWord[b[st-1]] || b[st-1] == '.') {
+		return 0
+	}
+	k := st
+	for k < n && (isHexDigit(b[k]) || b[k] == ':' || b[k] == '.') {
+		k++
+	}
+	if k < n && (isWord[b[k]] || b[k] == '-') {
+		// the run goes on in a word (2181:FastLeaderElection): its last group is that word's start
+		for k > st && b[k-1] != ':' {
+			k--
+		}
+		if k <= st {
+			return -1
+		}
+	}
+	end := k
+	for end > st && (b[end-1] == ':' || b[end-1] == '.') {
+		end--
+	}
+	if end > st && b[end-1] == ':' {
+		return -1
+	}
+	cand := string(b[st:end])
+	if strings.Count(cand, ":") < 2 {
+		return 0
+	}
+	a, err := netip.ParseAddr(cand)
+	port := ""
+	if err != nil || a.Is4() {
+		// addr:port
+		c := strings.LastIndexByte(cand, ':')
+		if c <= 0 || !allDigits([]byte(cand[c+1:])) || cand[c-1] == ':' {
+			return -1
+		}
+		a, err = netip.ParseAddr(cand[:c])
+		if err != nil || !a.Is6() || strings.Count(cand[:c], ":") != 7 {
+			return -1
+		}
+		port = cand[c:]
+		cand = cand[:c]
+	}
+	if a.Zone() != "" {
+		return -1
+	}
+	if !strings.Contains(cand, "::") {
+		two := true
+		for _, g := range strings.Split(cand, ":") {
+			if len(g) != 2 {
+				two = false
+				break
+			}
+		}
+		if two {
+			return end // a hardware id
+		}
+	}
+	addrEnd := end - len(port)
+	if a.Is4In6() {
+		// ::ffff:10.1.2.3: the IPv4 inside reads as that address's pseudonym
+		if dot := strings.LastIndexByte(cand, ':'); dot >= 0 && strings.Contains(cand[dot:], ".") {
+			s.replIPv4(st+dot+1, addrEnd, a.Unmap(), false)
+			return end
+		}
+	}
+	if t := s.e.anonIPv6(a); t != a.String() {
+		s.addRepl(st, addrEnd, RuleIP, t)
+	}
+	return end
+}
+
+// fqdnTail: d (after "host.") reads as a DNS domain: labels of letters, digits and '-', the last
+// a common top-level domain or a two-letter country code, or a single label used on local
+// networks (local, lan, internal, ...). "swappiness" or "orders.count" are no domains.
+func fqdnTail(d []byte) bool {
+	if len(d) == 0 || len(d) > 253 {
+		return false
+	}
+	labels := bytes.Split(d, []byte{'.'})
+	for _, l := range labels {
+		if len(l) == 0 || len(l) > 63 || l[0] == '-' {
+			return false
+		}
+		for _, c := range l {
+			if !isAlnum[c] && c != '-' {
+				return false
+			}
+		}
+	}
+	last := lower(labels[len(labels)-1])
+	if len(labels) == 1 {
+		switch last {
+		case "local", "lan", "internal", "localdomain", "home", "corp", "intranet":
+			return true
+		}
+		return false
+	}
+	if len(last) == 2 && isAlpha(last[0]) && isAlpha(last[1]) {
+		return true
+	}
+	switch last {
+	case "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io", "dev", "app", "cloud",
+		"local", "lan", "internal", "localdomain", "home", "corp", "intranet", "arpa", "example", "test", "invalid":
+		return true
+	}
+	return false
+}
+
+func isAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// anonHost: this machine's host names (Config.Hosts). A name with a dot (an FQDN) is replaced
+// wherever it stands as a word; a short name only where it stands as a host name: followed by
+// ".<domain>", and in host fields (host=, "hostname": ..., user@host, scheme://host, host:port, a
+// syslog line's host field, "host NAME"). As a plain word ("VM Started", db=orders) it stays.
+func (s *scanner) anonHost(i, j int) int {
+	b := s.b
+	ww := bytes.TrimRight(b[i:j], ".-")
+	for _, h := range s.e.hosts {
+		if len(ww) == len(h) && strings.EqualFold(string(ww), h) {
+			if strings.IndexByte(h, '.') >= 0 || s.hostContext(i, i+len(ww)) {
+				s.addRepl(i, i+len(ww), RuleHostname, s.e.HostToken(h))
+				return i + len(ww)
+			}
+			return 0
+		}
+	}
+	for _, h := range s.e.hosts {
+		if len(ww) > len(h)+1 && ww[len(h)] == '.' && strings.IndexByte(h, '.') < 0 && strings.EqualFold(string(ww[:len(h)]), h) && fqdnTail(ww[len(h)+1:]) {
+			s.addRepl(i, i+len(h), RuleHostname, s.e.HostToken(h))
+			return i + len(ww)
+		}
+	}
+	return 0
+}
+
+var hostKeys = map[string]bool{"host": true, "hostname": true, "host_name": true, "rhost": true, "lhost": true,
+	"server": true, "servername": true, "server_name": true, "node": true, "nodename": true, "node_name": true,
+	"machine": true, "computer": true, "computername": true, "fqdn": true, "peer": true, "remote_host": true,
+	"remotehost": true, "src_host": true, "dst_host": true, "target": true, "instance": true}
+
+func (s *scanner) hostContext(st, en int) bool {
+	b, n := s.b, s.n
+	if st > 0 && b[st-1] == '@' {
+		return true
+	}
+	if st >= 3 && b[st-1] == '/' && b[st-2] == '/' && b[st-3] == ':' {
+		return true
+	}
+	if en+1 < n && b[en] == ':' && b[en+1] >= '0' && b[en+1] <= '9' {
+		return true
+	}
+	// key before: host=NAME, "hostname": "NAME", hostname: NAME, host NAME
+	k := st
+	if k > 0 && (b[k-1] == '"' || b[k-1] == '\'') {
+		k--
+	}
+	sp := k
+	for k > 0 && (b[k-1] == ' ' || b[k-1] == '\t') && sp-k < 8 {
+		k--
+	}
+	spaced := k < sp
+	if k > 0 && (b[k-1] == '=' || b[k-1] == ':') {
+		k--
+		spaced = false
+		for k > 0 && (b[k-1] == ' ' || b[k-1] == '\t') {
+			k--
+		}
+		if k > 0 && (b[k-1] == '"' || b[k-1] == '\'') {
+			k--
+		}
+	} else if !spaced {
+		return s.syslogHost(st)
+	}
+	e := k
+	for k > 0 && isKeyChar[b[k-1]] && e-k <= 16 {
+		k--
+	}
+	if e > k {
+		key := lower(b[k:e])
+		if spaced {
+			if key == "host" || key == "hostname" {
+				return true
+			}
+		} else if hostKeys[key] || strings.HasSuffix(key, "hostname") || strings.HasSuffix(key, "_host") {
+			return true
+		}
+	}
+	return s.syslogHost(st)
+}
+
+// syslogLinePrefix: a syslog line's start up to its host field: an optional <PRI> (and RFC 5424
+// version), then "Mmm dd hh:mm:ss" (BSD, optional year and fraction) or an RFC 3339 time.
+var syslogLinePrefix = regexp.MustCompile(`^(?:<\d{1,3}>(?:\d )?)?(?:[A-Z][a-z]{2} [ \d]\d(?: \d{4})? \d\d:\d\d:\d\d(?:\.\d+)?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) $`)
+
+func (s *scanner) syslogHost(st int) bool {
+	ls := st
+	for ls > 0 && s.b[ls-1] != '\n' && st-ls < 48 {
+		ls--
+	}
+	if ls > 0 && s.b[ls-1] != '\n' {
+		return false
+	}
+	return syslogLinePrefix.Match(s.b[ls:st])
+}
+
+// embeddedIPv4: IPv4 addresses written inside a longer word: dashed in host names
+// (calvisitor-10-105-160-95, ec2-52-80-34-196.compute-1.amazonaws.com), dotted at the start of
+// a reverse-DNS name (62.99.164.82.sh.example.at), reversed before in-addr.arpa, or inside an id
+// (BP-1-10.190.173.170-149). Exactly four decimal groups with one separator, not part of a longer
+// run of numbers (OIDs, versions). The address gets its pseudonym, written the same way; a
+// reversed form (in-addr.arpa, or the reverse of an address already pseudonymized) gets the
+// pseudonym of the address it names.
+func (s *scanner) embeddedIPv4(i, j int) {
+	b := s.b
+	digits := 0
+	for _, c := range b[i:j] {
+		if c >= '0' && c <= '9' {
+			digits++
+		}
+	}
+	if digits < 4 {
+		return
+	}
+	for p := i; p < j; p++ {
+		if b[p] < '0' || b[p] > '9' || p > i && b[p-1] != '.' && b[p-1] != '-' {
+			continue
+		}
+		var o [4]byte
+		q := p
+		var sep byte
+		ok := true
+		for g := 0; g < 4; g++ {
+			v, d := 0, 0
+			for q < j && b[q] >= '0' && b[q] <= '9' && d < 4 {
+				v = v*10 + int(b[q]-'0')
+				q++
+				d++
+			}
+			if d == 0 || d > 3 || v > 255 || d > 1 && b[q-d] == '0' {
+				ok = false
+				break
+			}
+			o[g] = byte(v)
+			if g < 3 {
+				if q >= j || b[q] != '.' && b[q] != '-' || sep != 0 && b[q] != sep {
+					ok = false
+					break
+				}
+				sep = b[q]
+				q++
+			}
+		}
+		if !ok {
+			// skip to the end of this group
+			for p+1 < j && b[p+1] >= '0' && b[p+1] <= '9' {
+				p++
+			}
+			continue
+		}
+		// not part of a longer run of numbers with the same separator
+		longer := q < j && (b[q] >= '0' && b[q] <= '9' || b[q] == sep && q+1 < j && b[q+1] >= '0' && b[q+1] <= '9')
+		if !longer && p > i && b[p-1] == sep {
+			g := p - 1
+			for g > i && b[g-1] >= '0' && b[g-1] <= '9' {
+				g--
+			}
+			longer = g < p-1 && (g == i || b[g-1] == '.' || b[g-1] == '-')
+		}
+		if longer {
+			// skip the whole run
+			for q < j && (b[q] >= '0' && b[q] <= '9' || b[q] == sep) {
+				q++
+			}
+			p = q
+			continue
+		}
+		if o[0] == 0 || sep == '.' && p > i && b[p-1] == '_' {
+			p = q
+			continue
+		}
+		a := netip.AddrFrom4(o)
+		rev := false
+		if sep == '.' && bytes.HasPrefix(b[q:j], []byte(".in-addr.arpa")) {
+			rev = true
+		} else if r := netip.AddrFrom4([4]byte{o[3], o[2], o[1], o[0]}); r != a && s.e.seenIP(r.String()) && !s.e.seenIP(a.String()) {
+			rev = true
+		}
+		s.replIPv4At(p, q, a, rev, sep)
+		p = q
+	}
+}
+
+// seenIP: the address v already has a pseudonym.
+func (e *Engine) seenIP(v string) bool {
+	e.amu.Lock()
+	defer e.amu.Unlock()
+	_, ok := e.tokens["ip\x00"+v]
+	return ok
 }
