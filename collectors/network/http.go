@@ -252,6 +252,9 @@ func HTTP(ctx context.Context, c spec.HTTPCheck, env Env) HTTPResult {
 	if err != nil {
 		h.finishTimings(start)
 		res.ErrorClass, res.Error = h.classify(ctx, err), err.Error()
+		if res.ErrorClass == "timeout" {
+			res.Error = h.timeoutText(timeout, req.URL.Scheme == "https")
+		}
 		return res
 	}
 	defer resp.Body.Close()
@@ -504,6 +507,24 @@ func classifyVerify(err error, chain []*x509.Certificate, now time.Time) (class,
 		return "name_mismatch", ""
 	}
 	return "other", ""
+}
+
+// timeoutText says in a sentence where a request stood when its time ran out, instead of Go's
+// "context deadline exceeded".
+func (h *httpRun) timeoutText(timeout time.Duration, tlsUsed bool) string {
+	h.mu.Lock()
+	t := h.timings
+	h.mu.Unlock()
+	switch {
+	case t.Connect == 0 && t.DNS == 0 && net.ParseIP(h.host) == nil:
+		return fmt.Sprintf("timed out after %s resolving %s (no DNS answer)", timeout, h.host)
+	case t.Connect == 0:
+		return fmt.Sprintf("timed out after %s connecting to %s (no answer to the connection request: filtered, or the host is down)", timeout, h.host)
+	case tlsUsed && t.TLS == 0:
+		return fmt.Sprintf("timed out after %s in the TLS handshake with %s (connected in %.1f ms, the handshake never finished)", timeout, h.host, t.Connect)
+	default:
+		return fmt.Sprintf("timed out after %s waiting for %s to answer (connected in %.1f ms; no response headers arrived)", timeout, h.host, t.Connect)
+	}
 }
 
 func (h *httpRun) classify(ctx context.Context, err error) string {

@@ -481,3 +481,30 @@ func TestHTTPBodyFailureSaysWhatWasFound(t *testing.T) {
 		}
 	}
 }
+
+// A timeout says in a sentence where the request stood.
+func TestHTTPTimeoutSaysWhere(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // accepted, never answered
+		}
+	}()
+	env := Env{Getenv: func(string) string { return "" }}
+	r := HTTP(context.Background(), spec.HTTPCheck{URL: "http://" + l.Addr().String() + "/", Timeout: spec.Duration(300 * time.Millisecond)}, env)
+	if r.ErrorClass != "timeout" || !strings.Contains(r.Error, "timed out after 300ms waiting for 127.0.0.1 to answer") || strings.Contains(r.Error, "deadline") {
+		t.Errorf("class %q error %q", r.ErrorClass, r.Error)
+	}
+	r = HTTP(context.Background(), spec.HTTPCheck{URL: "https://" + l.Addr().String() + "/", Timeout: spec.Duration(300 * time.Millisecond)}, env)
+	if r.ErrorClass != "timeout" || !strings.Contains(r.Error, "in the TLS handshake") {
+		t.Errorf("https: class %q error %q", r.ErrorClass, r.Error)
+	}
+}
