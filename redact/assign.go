@@ -279,6 +279,21 @@ func (s *scanner) assignedValue(w wordAt, p *keyPair, cls int) int {
 	if k >= n {
 		return k
 	}
+	if e := templateEnd(b, k); e > 0 {
+		return e // {{ .Values.Password }}: a template fills the value in
+	}
+	if b[k] == '(' && cls == keyStrong {
+		s.tupleSecrets(k, rule)
+		return k + 1
+	}
+	if b[k] != '"' && b[k] != '\'' {
+		if e := s.codeExprEnd(k); e >= 0 {
+			return e // os.getenv(, new AWS.SharedIniFileCredentials(, var.db_password
+		}
+		if sep == sepColon && b[k-1] == ':' && mavenCoord(b[ws:j], b, k) {
+			return k // io.jsonwebtoken:jjwt-api:0.11.5
+		}
+	}
 	if e := scalarEnd(b, k); e > 0 {
 		if numericSecret(b[ws:j], b[k:e], false) {
 			// a numeric password, PIN or one-time code; in JSON the marker is a string
@@ -332,6 +347,12 @@ func (s *scanner) assignedValue(w wordAt, p *keyPair, cls int) int {
 		return v + 1
 	}
 
+	if objectRef(val) || regexBackrefs(val) || cls == keyWeak && (pipeRecord(val) || dottedName(val)) ||
+		ambiguousKey(b[ws:j]) && (correlationID(val) || upperWord(val)) || j < n && b[j] == ' ' && sep == sepColon && proseAfter(b, v, e) && !userKey(b[ws:j], s.e.extraKeys) {
+		// AppWindowToken{9f4ef63, "$1:$2", key=0|com.x|4097, key="a.b.c", Session: 3054_4261,
+		// (auth:SIMPLE), "token : This is..."
+		return next
+	}
 	if cls == keyWeak {
 		if !looksSecret(val) || hashLike(val) || camelIdent(val) {
 			return v

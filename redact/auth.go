@@ -98,6 +98,17 @@ func (s *scanner) authValue(k int, rule string) int {
 	return next
 }
 
+// letterName: letters only, a name (akka.tcp://sparkExecutorActorSystem@host, an actor system;
+// spark://CoarseGrainedScheduler@host): a token has digits.
+func letterName(w []byte) bool {
+	for _, c := range w {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
 // schemeWord: an HTTP auth scheme: letters, with inner dashes, up to 24 bytes (Bearer, Basic,
 // Api-Token, X-Auth, GenieKey). A word with digits is a credential, not a scheme.
 func schemeWord(w []byte) bool {
@@ -220,7 +231,7 @@ func (s *scanner) url(a int) int {
 		if s.anon && c > 0 {
 			s.anonUser(a, a+c)
 		}
-	} else if looksSecret(ui) || (len(ui) >= 20 && allAlnum(ui)) {
+	} else if (looksSecret(ui) || (len(ui) >= 20 && allAlnum(ui))) && !letterName(ui) {
 		s.add(a, a+at, RuleURLToken)
 	} else if s.anon && len(ui) > 0 {
 		s.anonUser(a, a+at)

@@ -225,6 +225,9 @@ func classifyKey(word []byte, extra map[string]bool) int {
 	case last&kCookie != 0:
 		return keyCookie
 	case last&kKey != 0:
+		if wordClass(kb.prev())&kPublic != 0 {
+			return keyNone // public_key, publicKey: public material
+		}
 		if wordClass(kb.prev())&kQualifier != 0 {
 			return keyStrong
 		}

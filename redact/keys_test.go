@@ -101,7 +101,7 @@ func TestKeyClassifiers(t *testing.T) {
 		{[]string{"Cookie", "set_cookie"}, want{cls: keyCookie}},
 		{[]string{"session_id", "sessionId"}, want{cls: keyStrong}},
 		{[]string{"user_id", "public"}, want{cls: keyNone}},
-		{[]string{"public_key"}, want{cls: keyWeak}},
+		{[]string{"public_key"}, want{cls: keyNone}}, // public material (issue 9),
 		{[]string{"public_token"}, want{cls: keyNone, password: true, numeric: true}},
 		{[]string{"password_value"}, want{cls: keyStrong, anywhere: true}},
 		{[]string{"secret_data"}, want{cls: keyStrong, anywhere: true, secretNamed: true}},

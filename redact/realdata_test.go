@@ -74,3 +74,63 @@ func TestURLPasswordWords(t *testing.T) {
 		"https://user:%DB_PASS%@host/",
 	})
 }
+
+func TestLogIdentifiersKept(t *testing.T) {
+	runKeepCases(t, []string{
+		"2016-09-28 04:30:30, Info                  CBS    Session: 30546173_4261722401 initialized by client WindowsUpdateAgent.",
+		"2016-09-28 04:30:31, Info                  CBS    Session: 30546173_4261722401 finalized. Reboot required: no",
+		"2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.security.UserGroupInformation: User root (auth:SIMPLE) logged in",
+		"2015-10-18 18:01:48,100 INFO [IPC Server handler 0] SecurityLogger.org.apache.hadoop.ipc.Server: Auth successful for appattempt_1445144423722_0020_000001 (auth:TOKEN)",
+		"03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogsopening app wtoken = AppWindowToken{9f4ef63 token=Token{a64f992 ActivityRecord{de9231d u0 com.tencent.qt.qtl/.activity.info.NewsDetailXmlActivity t761}}}, allDrawn= false",
+		"03-17 16:13:38.839  1702  8671 D PowerManagerService: acquire lock=233570404, flags=0x1, tag=\"View Lock\", name=com.android.systemui, ws=null, uid=10037, pid=2227 BinderProxy@2bd79ce",
+		"03-17 16:14:00.000  1702  1702 I NotificationService: key=0|com.tencent.mm|4097|null|10112 posted",
+		"03-17 16:14:00.001  1702  1702 D NotificationService: cancelNotification key=-1|android|17041133|null|1000 reason=8",
+		"Jul  1 09:00:01 calvisitor kernel[0]: -[NSApplication key:atLOI:ofKind:] called",
+		"17/06/09 20:10:41 INFO Remoting: Remoting started; listening on addresses :[akka.tcp://sparkExecutorActorSystem@mesos-slave-07:55904]",
+		"17/06/09 20:10:41 INFO CoarseGrainedExecutorBackend: Connecting to driver: spark://CoarseGrainedScheduler@10.10.34.11:48069",
+		"2017-06-09 20:10:41 INFO SecurityManager: Changing view acls to: yarn,curi; session=42 token=none",
+	})
+}
+
+func TestCodeAfterKeyIsNoValue(t *testing.T) {
+	runKeepCases(t, []string{
+		`SECRET = os.getenv("APP_SECRET")`,
+		`API_TOKEN = os.environ["API_TOKEN"]`,
+		`password = os.environ.get('DB_PASSWORD', '')`,
+		`    credentials: new AWS.SharedIniFileCredentials({profile: 'work'}),`,
+		`  administrator_login_password = var.db_password`,
+		`  password = local.db_password`,
+		`  client_secret = data.vault_generic_secret.app.data["client_secret"]`,
+		`AUTH = ("Basic ", user)`,
+		`token = getToken(request)`,
+		`const secret = process.env.JWT_SECRET;`,
+		`password: {{ .Values.Password }}`,
+		`password: "{{ .Values.db.password | b64enc }}"`,
+		`account_key = "<YOUR_ACCOUNT_KEY>"`,
+		`api_key: <YOUR_API_KEY>`,
+		`auth = "$1:$2"`,
+		`password = "${VAR}"`,
+		`public_key = "Qm8Rt3Vx9Lp2Kw7Zn4Bc6Hd1Qm8Rt3Vx9Lp2Kw7Zn4Bc6Hd1"`,
+		`"publicKey": "Qm8Rt3Vx9Lp2Kw7Zn4Bc6Hd1Qm8Rt3Vx9Lp2Kw7Zn4Bc6Hd1"`,
+		`<entry key="jetbrains.mps.v8_elimination" value="executed"/>`,
+		`<entry key="token.renderer.cache" value="enabled"/>`,
+		`<dependency>io.jsonwebtoken:jjwt-api:0.11.5</dependency>`,
+		`implementation 'io.jsonwebtoken:jjwt-impl:0.11.5'`,
+		`Enter token : This is the prompt text`,
+		`Please check the user name and password combination.`,
+		`Invalid password: the password you entered is incorrect.`,
+	})
+}
+
+func TestValuesStillFoundNextToCode(t *testing.T) {
+	runLeakCases(t, []leakCase{
+		{"literal", `SECRET = "` + sec9 + `"`, []string{sec9}, []string{"SECRET = "}},
+		{"getenv default", `password = os.getenv("DB_PASSWORD", "` + sec9 + `")`, []string{sec9}, []string{"os.getenv("}},
+		{"hcl literal", `  administrator_login_password = "` + sec9 + `"`, []string{sec9}, nil},
+		{"auth tuple", `AUTH = ("admin", "` + sec9 + `")`, []string{sec9}, nil},
+		{"private key member", `private_key = "` + sec9 + `"`, []string{sec9}, nil},
+		{"session id with secret", "Set-Cookie: session=" + sec9 + "; Path=/", []string{sec9}, nil},
+		{"session key", "session_key=" + sec9, []string{sec9}, nil},
+		{"url user token", "https://" + sec9 + "@github.com/org/repo.git", []string{sec9}, nil},
+	})
+}
