@@ -104,6 +104,8 @@ type collectResult struct {
 	Redacted   int                 `json:"redacted"`
 	RedactedIn int                 `json:"redacted_files"`
 	Dropped    int                 `json:"dropped"`
+	// Findings lists every finding (id, severity, title, target); findings.json has the rest.
+	Findings []bundle.FindingRow `json:"findings"`
 }
 
 // collectRequest turns flags and the process's facts into the engine's request. This is the one
@@ -192,7 +194,8 @@ func runCollect(ctx context.Context, o *collectOptions, io *iostreams) (err erro
 	}
 	m, rep := res.Manifest, res.Report
 	out := collectResult{Bundle: res.Path, BundleID: m.BundleID, CreatedAt: m.CreatedAt, Ticket: m.Ticket, Status: "ok",
-		Collectors: m.Collectors, Redacted: rep.Total, RedactedIn: rep.Files, Dropped: len(rep.Dropped)}
+		Collectors: m.Collectors, Redacted: rep.Total, RedactedIn: rep.Files, Dropped: len(rep.Dropped),
+		Findings: findingRows(res.Findings)}
 	for _, f := range m.Files {
 		out.Files++
 		out.Bytes += f.Size
