@@ -142,6 +142,11 @@ func (s *scanner) anonWord(i, j int) int {
 			return e
 		}
 	}
+	if j+12 < n && b[j] == ' ' && b[j+1] == '[' && b[j+4] == '/' && b[j+8] == '/' && i >= 3 && b[i-1] == ' ' && loginName(w) {
+		// the user field of Apache/NCSA access logs: HOST IDENT USER [27/Nov/2026:10:00:00 +0000]
+		s.anonUser(i, j)
+		return j
+	}
 	if len(s.e.domains) > 0 && bytes.IndexByte(w, '.') > 0 {
 		ww := bytes.TrimRight(w, ".-")
 		for _, d := range s.e.domains {
@@ -576,8 +581,8 @@ func (s *scanner) hostContext(st, en int) bool {
 	if st >= 3 && b[st-1] == '/' && b[st-2] == '/' && b[st-3] == ':' {
 		return true
 	}
-	if en+1 < n && b[en] == ':' && b[en+1] >= '0' && b[en+1] <= '9' {
-		return true
+	if en+1 < n && (b[en] == ':' || b[en] == '/') && b[en+1] >= '0' && b[en+1] <= '9' {
+		return true // host:port, and Java's host/address (service to vm/10.1.2.3:9000)
 	}
 	// key before: host=NAME, "hostname": "NAME", hostname: NAME, host NAME
 	k := st
