@@ -142,6 +142,11 @@ func (s *scanner) anonWord(i, j int) int {
 			return e
 		}
 	}
+	if j+1 < n && b[j] == ' ' && (j-i == 4 || j-i == 3) {
+		if e := s.sshUser(i, j); e > 0 {
+			return e
+		}
+	}
 	if j+12 < n && b[j] == ' ' && b[j+1] == '[' && b[j+4] == '/' && b[j+8] == '/' && i >= 3 && b[i-1] == ' ' && loginName(w) {
 		// the user field of Apache/NCSA access logs: HOST IDENT USER [27/Nov/2026:10:00:00 +0000]
 		s.anonUser(i, j)
@@ -731,4 +736,48 @@ func (e *Engine) seenIP(v string) bool {
 	defer e.amu.Unlock()
 	_, ok := e.tokens["ip\x00"+v]
 	return ok
+}
+
+// sshUser: OpenSSH's user names in prose: "Invalid user NAME from", "for invalid user NAME",
+// "Accepted password for NAME from", "Failed publickey for NAME from". b[i:j] is "user" or "for".
+func (s *scanner) sshUser(i, j int) int {
+	b, n := s.b, s.n
+	w := lower(b[i:j])
+	if w != "user" && w != "for" {
+		return 0
+	}
+	pe := i - 1
+	if pe < 1 || b[pe] != ' ' {
+		return 0
+	}
+	ps := pe
+	for ps > 0 && (isKeyChar[b[ps-1]] || b[ps-1] == '/') {
+		ps--
+	}
+	prev := lower(b[ps:pe])
+	v := j + 1
+	e := v
+	for e < n && b[e] != ' ' && b[e] != '\t' && b[e] != '"' && b[e] != '\'' {
+		e++
+	}
+	if e == v || e-v > 64 {
+		return 0
+	}
+	switch w {
+	case "user":
+		if prev != "invalid" && prev != "illegal" {
+			return 0
+		}
+	case "for":
+		switch prev {
+		case "password", "publickey", "keyboard-interactive/pam", "none", "hostbased", "gssapi-with-mic", "keyboard-interactive":
+		default:
+			return 0
+		}
+		if lower(b[v:e]) == "invalid" || !hasPrefixAt(b, e, " from ") {
+			return 0
+		}
+	}
+	s.anonUser(v, e)
+	return e
 }

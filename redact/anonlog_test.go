@@ -158,3 +158,25 @@ func TestAnonOtherDamage(t *testing.T) {
 		t.Errorf("user@ip: %s", out)
 	}
 }
+
+func TestAnonSSHUsers(t *testing.T) {
+	e := anonEngine(t)
+	for _, in := range []string{
+		"Dec 10 09:11:20 LabSZ sshd[24437]: Failed password for invalid user mallory from 10.9.8.7 port 37136 ssh2",
+		"Dec 10 09:12:20 LabSZ sshd[24439]: Invalid user mallory from 10.9.8.7",
+		"Dec 10 09:13:20 LabSZ sshd[24440]: Accepted publickey for mallory from 10.9.8.7 port 22 ssh2",
+		"Dec 10 09:13:20 LabSZ sshd[24440]: Failed password for mallory from 10.9.8.7 port 22 ssh2",
+		`10.9.8.7 - mallory [27/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1`,
+	} {
+		out := e.String("x", in)
+		if strings.Contains(out, "mallory") || strings.Contains(out, "10.9.8.7") || len(strings.Fields(out)) != len(strings.Fields(in)) {
+			t.Errorf("\n in: %s\nout: %s", in, out)
+		}
+	}
+	// prose with the same words stays
+	for _, in := range []string{"wait for user input", "looking for invalid entries", "Invalid user-agent string"} {
+		if out := e.String("x", in); out != in {
+			t.Errorf("changed: %s", out)
+		}
+	}
+}

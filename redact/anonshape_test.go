@@ -36,9 +36,9 @@ func anonLogLines(n int, seed uint64) (lines []anonLine, ips, hosts, users []str
 	for len(lines) < n {
 		sec := r.IntN(60)
 		var l anonLine
-		switch r.IntN(16) {
+		switch r.IntN(18) {
 		case 0:
-			l = anonLine{text: fmt.Sprintf("Nov 27 10:00:%02d %s sshd[%d]: Accepted password for user=%s from %s port %d ssh2", sec, host(), 1000+r.IntN(9000), user(), ip(), 1024+r.IntN(60000)), ts: 3}
+			l = anonLine{text: fmt.Sprintf("Nov 27 10:00:%02d %s sshd[%d]: Accepted password for %s from %s port %d ssh2", sec, host(), 1000+r.IntN(9000), user(), ip(), 1024+r.IntN(60000)), ts: 3}
 		case 1:
 			l = anonLine{text: fmt.Sprintf("Dec 10 06:55:%02d %s sshd[24200]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=%s  user=%s", sec, host(), ip(), user()), ts: 3}
 		case 2:
@@ -73,6 +73,10 @@ func anonLogLines(n int, seed uint64) (lines []anonLine, ips, hosts, users []str
 			l = anonLine{text: fmt.Sprintf("Jul  1 09:01:%02d %s com.apple.CDScheduler[43]: owner: com.apple.ical.x AppDelegate.Startup@0.0.0.0 from %s.sh.interxion.inode.at", sec, host(), ip()), ts: 3}
 		case 15:
 			l = anonLine{text: fmt.Sprintf(`<34>1 2026-11-27T10:00:%02d.003Z %s app 1 - - {"hostname": "%s", "addr": "%s", "user": "%s", "version": "0.0.0.6"}`, sec, host(), host(), ip(), user()), ts: 2}
+		case 16:
+			l = anonLine{text: fmt.Sprintf("Dec 10 09:11:%02d %s sshd[24437]: Failed password for invalid user %s from %s port 37136 ssh2", sec, host(), user(), ip()), ts: 3}
+		case 17:
+			l = anonLine{text: fmt.Sprintf("Dec 10 09:12:%02d %s sshd[24439]: Invalid user %s from %s", sec, host(), user(), ip()), ts: 3}
 		}
 		l.ips = ips[nip:]
 		nip = len(ips)
