@@ -98,8 +98,20 @@ func (s *scanner) detectKeyStructure(w wordAt) int {
 		if k < n && b[k] == '=' {
 			k++
 		}
+	case k+1 < n && b[k+1] == '=' && (b[k] == '?' || b[k] == '+' || b[k] == '|' || b[k] == '.' && k > sp) && (k+2 >= n || b[k+2] != '='):
+		// make's ?= and +=, PHP's .=, Ruby's ||= (X_TOKEN ?= "x", $xToken .= "x")
+		p.sep = sepEq
+		k += 2
 	case k > sp && k < n && !p.quoted && (i == 0 || (b[i-1] != '=' && b[i-1] != ':')):
 		p.sep = sepSpace
+	}
+	if (p.sep == sepSpace || p.sep == sepColon) && !flag {
+		// a typed declaration: var xToken string = "x", val password: String = "x",
+		// def f(passwd: str = "x"), let secret: &str = "x"
+		if v := typedAssign(b, k); v > 0 {
+			p.sep = sepEq
+			k = v
+		}
 	}
 	p.k = k
 	if flag {
@@ -160,6 +172,11 @@ func (s *scanner) unseparated(w wordAt, p *keyPair) int {
 	b, n, k := s.b, s.n, p.k
 	if p.quoted && k < n && b[k] == ',' {
 		return s.quotedPair(w.ws, w.i, w.j, k)
+	}
+	if !p.quoted && k < n && b[k] == ',' && w.shape&2 != 0 {
+		// an option constant and its value as call arguments:
+		// curl_easy_setopt(h, CURLOPT_PASSWORD, "x")
+		return s.constArg(w, k)
 	}
 	if !p.quoted && k+1 < n && b[k] == '(' && (b[k+1] == '\'' || b[k+1] == '"') && passwordKey(b[w.i:w.j]) {
 		// SQL: SET PASSWORD = PASSWORD('x')
@@ -275,6 +292,13 @@ func (s *scanner) assignedValue(w wordAt, p *keyPair, cls int) int {
 			s.yamlOpenMap(ws, j, ks, rule)
 			return n
 		}
+	}
+	if sep == sepXML && cls == keyStrong && s.atStart && s.ctx == 0 && onlyTrailing(b, k) && s.lineStartBefore(ws-1) {
+		// <password> alone on its line: the value is on the more indented lines that follow,
+		// up to the closing tag or a child element
+		s.yamlOpen, s.xmlOpen = true, true
+		s.yamlIndent = ws - 1 - s.ctx
+		return n
 	}
 	if k >= n {
 		return k

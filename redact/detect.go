@@ -130,7 +130,9 @@ func (s *scanner) word(ws, i int) int {
 	if next == ' ' && l >= 4 && l <= 6 && (b[i]|0x20 == 'b' || b[i]|0x20 == 's') {
 		m |= 1 << detScheme
 	}
-	if b[i] <= '9' && ws == i {
+	if b[i] <= '9' && ws == i && !(shape&1 != 0 && (next == '=' || next == ':') && l >= 5 && b[j-1] >= 'a' && b[j-1] <= 'z') {
+		// a word starting with a digit is no key, unless it reads like one: a separator, a
+		// lower-case end and = or : after it (1password_token:, 2fa_secret=)
 		m |= 1 << detNumber
 	} else {
 		m |= 1 << detKey

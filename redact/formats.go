@@ -251,7 +251,7 @@ func (w *stream) yamlBlock(l []byte, nl, atStart bool) bool {
 		w.endSegment(nil, nl)
 		return true
 	}
-	if ind <= w.yamlIndent {
+	if ind <= w.yamlIndent || w.yamlXML && rest[0] == '<' {
 		w.yaml = false
 		return false
 	}

@@ -136,6 +136,9 @@ func init() {
 		k := sf.s
 		suffix3[suffixHash(k[len(k)-3], k[len(k)-2], k[len(k)-1])] = true
 	}
+	for _, k := range ownedSuffixes {
+		suffix3[suffixHash(k[len(k)-3], k[len(k)-2], k[len(k)-1])] = true
+	}
 	for k, c := range keyWords {
 		if c&lastSegClasses != 0 && len(k) < len(segShape) {
 			segShape[len(k)][alnumIdx(k[0])][alnumIdx(k[len(k)-1])] = true

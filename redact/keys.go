@@ -269,6 +269,9 @@ var keyWords = map[string]keyClass{
 	"pw":               kStrong | kNumeric,
 	"pwd":              kStrong | kPassword | kChosen,
 	"pword":            kStrong | kNumeric,
+	"pswd":             kStrong | kPassword | kChosen,
+	"psw":              kStrong | kPassword | kChosen,
+	"passwrd":          kStrong | kPassword | kChosen,
 	"read":             kQualifier,
 	"realm":            kKeep,
 	"ref":              kMeta,
@@ -383,6 +386,34 @@ var keySuffixes = [...]struct {
 	{"sessionid", kStrong},
 }
 
+// ownedSuffixes are short password words that make a run-together segment sensitive only after
+// a word naming whose password it is (MYSQLPASS, DBPWD, ADMINPSWD, rootpass), never alone at the
+// end of any word (bypass, compass).
+var ownedSuffixes = [...]string{"pass", "pwd", "pswd", "psw", "passwrd", "pword"}
+
+var passOwners = map[string]bool{"mysql": true, "db": true, "root": true, "admin": true, "user": true,
+	"usr": true, "smtp": true, "mail": true, "ftp": true, "sftp": true, "ldap": true, "redis": true, "pg": true,
+	"sql": true, "mssql": true, "api": true, "app": true, "bind": true, "proxy": true, "sys": true, "master": true,
+	"sa": true, "service": true, "svc": true, "web": true, "rabbit": true, "rabbitmq": true, "mongo": true,
+	"mongodb": true, "postgres": true, "oracle": true, "ora": true, "vnc": true, "wifi": true,
+	"wpa": true, "login": true, "super": true, "default": true, "initial": true, "new": true,
+	"server": true, "client": true, "imap": true, "pop": true, "pop3": true, "rdp": true, "bmc": true,
+	"ipmi": true, "console": true, "jenkins": true, "git": true, "nexus": true, "docker": true,
+	"registry": true, "kafka": true, "elastic": true, "es": true, "my": true, "dbuser": true, "database": true,
+	"account": true, "acct": true, "email": true, "auth": true, "private": true, "priv": true, "cert": true,
+	"pfx": true, "p12": true, "zip": true, "archive": true, "enc": true, "crypt": true, "vpn": true,
+	"radius": true, "snmp": true, "ad": true, "domain": true, "dsrm": true, "local": true, "guest": true}
+
+// ownedSuffixClass: seg is owner + a short password word (mysqlpass, dbpwd, adminpswd).
+func ownedSuffixClass(seg []byte) keyClass {
+	for _, sf := range ownedSuffixes {
+		if len(seg) > len(sf) && string(seg[len(seg)-len(sf):]) == sf && passOwners[string(seg[:len(seg)-len(sf)])] {
+			return kStrong | kPassword | kChosen
+		}
+	}
+	return 0
+}
+
 // wordClass is the classes of one lowercase segment. It reads wordIndex, an open-addressing
 // copy of keyWords that is cheaper to probe than the map on the scanner's hot path.
 func wordClass(seg []byte) keyClass {
@@ -438,6 +469,9 @@ func suffixClass(seg []byte) keyClass {
 		if len(seg) > len(sf.s) && string(seg[len(seg)-len(sf.s):]) == sf.s {
 			c |= sf.cls
 		}
+	}
+	if len(seg) > 4 {
+		c |= ownedSuffixClass(seg)
 	}
 	return c
 }

@@ -282,3 +282,59 @@ func (s *scanner) tupleSecrets(k int, rule string) {
 		}
 	}
 }
+
+// typedAssign: after a key, a type annotation and '=' (": String = ", " string = ", ": &str = "):
+// where the value starts, or 0. Only a quoted literal counts as the value.
+func typedAssign(b []byte, k int) int {
+	n := len(b)
+	p := skipSpaces(b, k)
+	if p < n && b[p] == ':' {
+		p = skipSpaces(b, p+1)
+	}
+	st := p
+	for p < n && (isWord[b[p]] || b[p] == '&' || b[p] == '*' || b[p] == '[' || b[p] == ']' || b[p] == '<' || b[p] == '>' || b[p] == '.' || b[p] == '?' || b[p] == '\'') {
+		if b[p] == '\'' && p > st && b[p-1] != '&' {
+			break
+		}
+		p++
+	}
+	if p == st || p-st > 40 || !(b[st] >= 'a' && b[st] <= 'z' || b[st] >= 'A' && b[st] <= 'Z' || b[st] == '&' || b[st] == '*' || b[st] == '[') {
+		return 0
+	}
+	p = skipSpaces(b, p)
+	if p+1 >= n || b[p] != '=' || b[p+1] == '=' || b[p+1] == '>' {
+		return 0
+	}
+	p = skipSpaces(b, p+1)
+	if p < n && (b[p] == '"' || b[p] == '\'' || b[p] == '`') {
+		return p
+	}
+	return 0
+}
+
+// constArg: an all-capitals option constant naming a secret, then a quoted value, as call
+// arguments (curl_easy_setopt(h, CURLOPT_PASSWORD, "x"), CURLOPT_USERPWD).
+func (s *scanner) constArg(w wordAt, k int) int {
+	b, n := s.b, s.n
+	for _, c := range b[w.i:w.j] {
+		if c >= 'a' && c <= 'z' {
+			return w.j
+		}
+	}
+	p := w.ws - 1
+	for p >= 0 && b[p] == ' ' {
+		p--
+	}
+	if p < 0 || b[p] != ',' && b[p] != '(' {
+		return w.j
+	}
+	v := skipSpaces(b, k+1)
+	if v >= n || b[v] != '"' && b[v] != '\'' || classifyKey(b[w.ws:w.j], s.e.extraKeys) != keyStrong {
+		return w.j
+	}
+	vs, ve, next := s.value(v, false, false)
+	if !benignValue(b[vs:ve]) {
+		s.add(vs, ve, RuleKeyValue)
+	}
+	return next
+}

@@ -134,3 +134,61 @@ func TestValuesStillFoundNextToCode(t *testing.T) {
 		{"url user token", "https://" + sec9 + "@github.com/org/repo.git", []string{sec9}, nil},
 	})
 }
+
+func TestKeyNamesIssue9(t *testing.T) {
+	runLeakCases(t, []leakCase{
+		{"digit start", "1password_token: " + sec9, []string{sec9}, []string{"1password_token: "}},
+		{"digit start eq", "2fa_secret=" + sec9, []string{sec9}, nil},
+		{"mysqlpass", "MYSQLPASS: " + sec9, []string{sec9}, []string{"MYSQLPASS: "}},
+		{"pswd", "PSWD:=" + sec9, []string{sec9}, []string{"PSWD:="}},
+		{"dbpasswd", "DBPASSWD=" + sec9, []string{sec9}, nil},
+		{"pwd", "pwd=" + sec9, []string{sec9}, nil},
+		{"mySecretString", "mySecretString=" + sec9, []string{sec9}, nil},
+		{"todo secret", `todo_secret_do_not_commit = "` + sec9 + `"`, []string{sec9}, nil},
+		{"adminpwd", "ADMINPWD=" + sec9, []string{sec9}, nil},
+		{"rootpass", "rootpass: " + sec9, []string{sec9}, nil},
+		{"smtppassword", "smtpPasswd = " + sec9, []string{sec9}, nil},
+		{"usr_pswd", "usr_pswd=" + sec9, []string{sec9}, nil},
+	})
+	runKeepCases(t, []string{
+		"1password: installed",
+		"bypass=true",
+		"compass: north",
+		"PASSAGE: 3",
+		"2fa_enabled=true",
+	})
+}
+
+func TestCodeAssignments(t *testing.T) {
+	runLeakCases(t, []leakCase{
+		{"go var", `var xToken string = "` + sec9 + `"`, []string{sec9}, []string{"var xToken string = "}},
+		{"go const", `const apiSecret = "` + sec9 + `"`, []string{sec9}, nil},
+		{"go short", `dbPassword := "` + sec9 + `"`, []string{sec9}, nil},
+		{"make ?=", `X_TOKEN ?= "` + sec9 + `"`, []string{sec9}, []string{"X_TOKEN ?= "}},
+		{"make :=", `DB_PASSWORD := ` + sec9, []string{sec9}, nil},
+		{"make +=", `API_TOKEN += ` + sec9, []string{sec9}, nil},
+		{"php .=", `$xToken .= "` + sec9 + `";`, []string{sec9}, []string{"$xToken .= "}},
+		{"php =", `$db_password = '` + sec9 + `';`, []string{sec9}, nil},
+		{"kotlin val", `val password: String = "` + sec9 + `"`, []string{sec9}, []string{"val password: String = "}},
+		{"swift let", `let apiToken: String = "` + sec9 + `"`, []string{sec9}, nil},
+		{"ts typed", `const clientSecret: string = '` + sec9 + `';`, []string{sec9}, nil},
+		{"python default", `def connect(passwd: str = "` + sec9 + `"):`, []string{sec9}, []string{"def connect(passwd: str = "}},
+		{"python kw", `client = Client(api_key="` + sec9 + `")`, []string{sec9}, nil},
+		{"java typed", `private static final String AUTH_TOKEN = "` + sec9 + `";`, []string{sec9}, nil},
+		{"csharp", `string password = "` + sec9 + `";`, []string{sec9}, nil},
+		{"rust", `let secret: &str = "` + sec9 + `";`, []string{sec9}, nil},
+		{"curl setopt", `curl_easy_setopt(curl, CURLOPT_PASSWORD, "` + sec9 + `");`, []string{sec9}, []string{"CURLOPT_PASSWORD, "}},
+		{"curl userpwd", `curl_easy_setopt(h, CURLOPT_USERPWD, "user:` + sec9 + `");`, []string{sec9}, nil},
+		{"curl proxypass", `curl_easy_setopt(h, CURLOPT_PROXYPASSWORD, "` + sec9 + `");`, []string{sec9}, nil},
+		{"xml block", "<xToken>\n  " + sec9 + "\n</xToken>", []string{sec9}, []string{"<xToken>", "</xToken>"}},
+		{"xml block password", "<password>\n    " + sec9 + "\n  </password>", []string{sec9}, nil},
+	})
+	runKeepCases(t, []string{
+		`var tokenType string = "bearer"`,
+		`val password: String = ""`,
+		`def connect(passwd: str = None):`,
+		`curl_easy_setopt(curl, CURLOPT_PASSWORD, password);`,
+		"<token>\n  <type>jwt</type>\n</token>",
+		`let tokenCount: Int = 42`,
+	})
+}

@@ -38,6 +38,9 @@ type scanner struct {
 	// indented lines that follow (deeper than column yamlIndent) are the value.
 	yamlOpen   bool
 	yamlIndent int
+	// xmlOpen: the block is an XML element's text (<password> alone on its line); a line that
+	// starts with a tag ends it
+	xmlOpen bool
 	// pgpass: the stream is a .pgpass file; pgpassHdr: a "# hostname:port:database:username:password"
 	// comment was seen, and the lines that follow in that shape are .pgpass lines.
 	pgpass, pgpassHdr bool
@@ -84,6 +87,7 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 	s.pemOpen = false
 	s.awsID = false
 	s.yamlOpen = false
+	s.xmlOpen = false
 	n := len(b)
 	for k := range s.miss {
 		s.miss[k] = n + 1

@@ -47,6 +47,7 @@ type stream struct {
 	// yamlIndent are its value. yamlLine: a redacted block line goes on in the next window.
 	yaml, yamlLine bool
 	yamlIndent     int
+	yamlXML        bool // the block is an XML element's text: a line starting with '<' ends it
 }
 
 const (
@@ -325,6 +326,7 @@ func (w *stream) segment(l []byte, nl bool) {
 	if w.sc.yamlOpen && nl {
 		w.yaml = true
 		w.yamlIndent = w.sc.yamlIndent
+		w.yamlXML = w.sc.xmlOpen
 	}
 	w.endSegment(text, nl)
 }
