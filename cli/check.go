@@ -119,8 +119,8 @@ func newCheckPingCmd(o *checkOptions) *cobra.Command {
 			if err := o.validate(c); err != nil {
 				return err
 			}
-			if p.Count < 1 || p.Count > 10000 {
-				return usageError("--count must be between 1 and 10000")
+			if p.Count < 1 || p.Count > network.MaxPingCount {
+				return usageError("--count must be between 1 and %d", network.MaxPingCount)
 			}
 			if interval <= 0 {
 				return usageError("--interval must be greater than 0, got %s", interval)
@@ -381,6 +381,9 @@ func renderPing(w io.Writer, v any) {
 			fmt.Fprintf(w, "error: %s\n", r.Error)
 		}
 		fmt.Fprintf(w, "%d sent, %d received, %g%% loss\n", r.Sent, r.Received, r.LossPct)
+		if r.Stopped != "" {
+			fmt.Fprintf(w, "stopped early: %s\n", r.Stopped)
+		}
 		if r.Received > 0 {
 			fmt.Fprintf(w, "rtt min/avg/max/stddev = %.3f/%.3f/%.3f/%.3f ms\n", r.RTTMS.Min, r.RTTMS.Avg, r.RTTMS.Max, r.RTTMS.Stddev)
 		}

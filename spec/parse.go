@@ -367,8 +367,9 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 		if !validHost(p.Host) {
 			bad(k+".host", "invalid host %q", p.Host)
 		}
-		if p.Count < 0 || p.Count > 1000 {
-			bad(k+".count", "must be between 1 and 1000")
+		// The same bound as casefile check ping --count (collectors/network.MaxPingCount).
+		if p.Count < 0 || p.Count > 10000 {
+			bad(k+".count", "must be between 1 and 10000")
 		}
 		if p.Port < 0 || p.Port > 65535 {
 			bad(k+".port", "invalid port %d", p.Port)

@@ -196,6 +196,7 @@ type httpRun struct {
 	mu                                      sync.Mutex
 	dnsStart, connStart, tlsStart, reqStart time.Time
 	timings                                 HTTPTimings
+	tlsDone                                 bool   // a handshake finished without error
 	host                                    string // host of the request in flight, for verification
 }
 
@@ -342,9 +343,10 @@ func (h *httpRun) trace() *httptrace.ClientTrace {
 			h.mu.Unlock()
 		},
 		TLSHandshakeStart: func() { h.mu.Lock(); h.tlsStart = time.Now(); h.mu.Unlock() },
-		TLSHandshakeDone: func(tls.ConnectionState, error) {
+		TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
 			h.mu.Lock()
 			h.timings.TLS = since(h.tlsStart)
+			h.tlsDone = err == nil
 			h.mu.Unlock()
 		},
 		GotFirstResponseByte: func() { h.mu.Lock(); h.timings.TTFB = since(h.reqStart); h.mu.Unlock() },
@@ -513,14 +515,14 @@ func classifyVerify(err error, chain []*x509.Certificate, now time.Time) (class,
 // "context deadline exceeded".
 func (h *httpRun) timeoutText(timeout time.Duration, tlsUsed bool) string {
 	h.mu.Lock()
-	t := h.timings
+	t, tlsDone := h.timings, h.tlsDone
 	h.mu.Unlock()
 	switch {
 	case t.Connect == 0 && t.DNS == 0 && net.ParseIP(h.host) == nil:
 		return fmt.Sprintf("timed out after %s resolving %s (no DNS answer)", timeout, h.host)
 	case t.Connect == 0:
 		return fmt.Sprintf("timed out after %s connecting to %s (no answer to the connection request: filtered, or the host is down)", timeout, h.host)
-	case tlsUsed && t.TLS == 0:
+	case tlsUsed && !tlsDone:
 		return fmt.Sprintf("timed out after %s in the TLS handshake with %s (connected in %.1f ms, the handshake never finished)", timeout, h.host, t.Connect)
 	default:
 		return fmt.Sprintf("timed out after %s waiting for %s to answer (connected in %.1f ms; no response headers arrived)", timeout, h.host, t.Connect)

@@ -20,8 +20,10 @@ import (
 const (
 	DefaultPingCount    = 4
 	DefaultPingInterval = 200 * time.Millisecond
-	DefaultPingTimeout  = time.Second // wait for the last reply
-	DefaultPingPort     = 443         // TCP-connect fallback port
+	// MaxPingCount is the most echo requests one check sends, from a spec or the command line.
+	MaxPingCount       = 10000
+	DefaultPingTimeout = time.Second // wait for the last reply
+	DefaultPingPort    = 443         // TCP-connect fallback port
 )
 
 // Ping methods, in the order they are tried.
@@ -51,7 +53,9 @@ type PingResult struct {
 	RTTMS      RTTStats `json:"rtt_ms"`
 	OK         bool     `json:"ok"`
 	PathMTU    *MTU     `json:"path_mtu,omitempty"`
-	Error      string   `json:"error,omitempty"`
+	// Stopped says the run ended before every request was sent (its time limit).
+	Stopped string `json:"stopped,omitempty"`
+	Error   string `json:"error,omitempty"`
 }
 
 // Passed implements Outcome.
@@ -138,8 +142,13 @@ func Ping(ctx context.Context, c spec.PingCheck, _ Env) PingResult {
 		}
 	}
 	r.OK = r.Error == "" && r.Received > 0
-	if r.OK && c.MTU && method != MethodTCPConnect {
-		r.PathMTU = probeMTU(ctx, ip, method == MethodICMPRaw, wait)
+	if r.Sent < count && ctx.Err() == nil && r.Error == "" {
+		r.Stopped = fmt.Sprintf("sent %d of %d requests before the time limit (%s); the interval %s is faster than this machine sends", r.Sent, count, runLimit(count, interval, wait), interval)
+	}
+	if c.MTU {
+		if r.PathMTU = mtuNotProbed(r); r.PathMTU == nil {
+			r.PathMTU = probeMTU(ctx, ip, r.Method == MethodICMPRaw, wait)
+		}
 	}
 	return r
 }
@@ -179,7 +188,7 @@ func icmpPing(ctx context.Context, r *PingResult, ip net.IP, privileged bool, co
 	p.SetPrivileged(privileged)
 	p.Count = count
 	p.Interval = interval
-	p.Timeout = time.Duration(count-1)*interval + wait
+	p.Timeout = runLimit(count, interval, wait)
 	err := p.RunWithContext(ctx)
 	st := p.Statistics()
 	r.Sent, r.Received = st.PacketsSent, st.PacketsRecv
@@ -192,6 +201,24 @@ func icmpPing(ctx context.Context, r *PingResult, ip net.IP, privileged bool, co
 	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 		r.Error = err.Error()
 	}
+}
+
+// mtuNotProbed is path_mtu with the reason when the path MTU cannot be probed after this ping
+// (so --mtu always answers), or nil when it can.
+func mtuNotProbed(r PingResult) *MTU {
+	switch {
+	case r.Method == MethodTCPConnect:
+		return &MTU{Tried: []MTUProbe{}, Error: "path-MTU probe needs ICMP (root or CAP_NET_RAW); this ping used TCP connects"}
+	case !r.OK:
+		return &MTU{Tried: []MTUProbe{}, Error: "not probed: the host did not answer echo requests"}
+	}
+	return nil
+}
+
+// runLimit bounds one ping run: twice the requests' own schedule (sending takes time too: at a
+// 1 ms interval a machine sends slower than asked), plus the wait for the last reply.
+func runLimit(count int, interval, wait time.Duration) time.Duration {
+	return 2*time.Duration(count)*interval + wait
 }
 
 // tcpPing times TCP connects; a refusal is an answer too (the host sent a reset).
