@@ -25,6 +25,9 @@ func killGroup(*exec.Cmd) {}
 // A shell command gets its command line from cmdExeLine: cmd.exe does not parse the quoting
 // exec would apply.
 //
+// The command is done when its own process exits (ownPipes): the job is then terminated, ending
+// whatever it left running, and the output read so far is kept.
+//
 // If the job cannot be set up (an old Windows that does not nest jobs, a parent job that forbids
 // it), the command still runs and a timeout kills the process itself, as exec does by default.
 // After a kill, cmd.ProcessState is cleared, so the command's exit code is recorded as null.
@@ -64,9 +67,15 @@ func runProcess(cmd *exec.Cmd, shell bool) error {
 		}
 		return nil
 	}
-	if err := cmd.Start(); err != nil {
+	pipes, err := newOwnPipes(cmd)
+	if err != nil {
 		return err
 	}
+	if err := cmd.Start(); err != nil {
+		pipes.abort()
+		return err
+	}
+	pipes.started()
 	if job != 0 {
 		pid := uint32(cmd.Process.Pid)
 		// Not in the job (assignment failed): Cancel still kills the process itself.
@@ -76,11 +85,18 @@ func runProcess(cmd *exec.Cmd, shell bool) error {
 			_ = windows.TerminateJobObject(job, 1)
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
+			pipes.finish()
 			cmd.ProcessState = nil
 			return fmt.Errorf("resuming the started process: %w", err)
 		}
 	}
 	err = cmd.Wait()
+	if job != 0 {
+		// The command is done: end what it left running in its job, as the Unix side kills its
+		// process group, so that its pipes close (ownPipes) and nothing outlives the collector.
+		_ = windows.TerminateJobObject(job, 1)
+	}
+	pipes.finish()
 	if killed.Load() {
 		// A Windows ProcessState always reads Exited, with the code the killer chose; result.json
 		// records exit_code null for a command that did not exit by itself, as a signal-killed
