@@ -132,6 +132,9 @@ func (s *scanner) detectKeyStructure(w wordAt) int {
 	if p.sep == sepNone {
 		return s.unseparated(w, &p)
 	}
+	if p.quoted && p.sep == sepColon && j-i <= 2 && i > 0 && b[i-1] == '"' && jwkMember(wd) {
+		return s.jwkValue(w, k)
+	}
 	// the value after a key and its separator
 	ws, sep := w.ws, p.sep
 	if sep == sepSpace && (b[k] == '\'' || b[k] == '"') && (passwordKey(wd) || sqlIdentifiedBy(b, i, wd)) {

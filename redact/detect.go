@@ -165,6 +165,9 @@ func (s *scanner) plainWordOut(i, j int) bool {
 	if plainWordMaybeKey(w) {
 		return false
 	}
+	if len(w) <= 2 && i > 0 && b[i-1] == '"' && j < n && b[j] == '"' && jwkMember(w) {
+		return false // "d": a JWK private member
+	}
 	switch string(w) {
 	case "by", "pin", "pincode": // IDENTIFIED BY 'x', pin=4821
 		return false

@@ -338,3 +338,37 @@ func (s *scanner) constArg(w wordAt, k int) int {
 	}
 	return next
 }
+
+// jwkMember: the private members of a JSON Web Key: RSA d, p, q, dp, dq, qi; EC and OKP d;
+// symmetric k.
+func jwkMember(w []byte) bool {
+	switch string(w) {
+	case "d", "p", "q", "dp", "dq", "qi", "k":
+		return true
+	}
+	return false
+}
+
+// jwkValue: the value of a JWK private member. With "kty" on the line it is redacted whatever it
+// is (a JWK's members are base64url); without, only a long base64url run (a key pretty-printed
+// over several lines) is.
+func (s *scanner) jwkValue(w wordAt, k int) int {
+	b, n := s.b, s.n
+	v := skipSpaces(b, k)
+	if v >= n || b[v] != '"' {
+		return w.j
+	}
+	e := v + 1
+	for e < n && isB64URL[b[e]] && b[e] != '.' {
+		e++
+	}
+	if e >= n || b[e] != '"' || e-v-1 < 16 {
+		return w.j
+	}
+	val := b[v+1 : e]
+	if bytes.Contains(b, []byte(`"kty"`)) || len(val) >= 40 && mixedAlnum(val) {
+		s.add(v+1, e, RuleKeyValue)
+		return e + 1
+	}
+	return w.j
+}

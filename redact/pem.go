@@ -106,6 +106,9 @@ func pemBodyLine(l []byte, prefix int) bool {
 	if len(t) == 0 {
 		return true
 	}
+	if pemCodeLine(t) {
+		return true
+	}
 	if prefix > 0 && len(t) <= prefix && len(t) >= prefix-4 && (t[len(t)-1] == ':' || t[len(t)-1] == ']' || t[len(t)-1] == '>' || t[len(t)-1] == '|') && bytes.IndexAny(t, " \t0123456789") >= 0 && !sensitiveBlockKeyLine(t) {
 		return true // a blank line of the block carrying only its log prefix
 	}
@@ -146,4 +149,33 @@ func sensitiveBlockKeyLine(t []byte) bool {
 		}
 	}
 	return len(key) > 0 && classifyKey(key, nil) != keyNone && blockIndicator(t, skipSpaces(t, c+1))
+}
+
+// pemCodeLine: a line of a key built by string concatenation in code, at any indentation:
+// an optional operator, a quoted base64 run (with an optional \n escape), an optional operator
+// ("MIIEow...\n" +, + "MIIEow...", . 'MIIEow...\n').
+func pemCodeLine(t []byte) bool {
+	t = bytes.TrimLeft(t, " \t")
+	t = bytes.TrimLeft(t, "+.&| \t")
+	if len(t) < 3 || t[0] != '"' && t[0] != '\'' && t[0] != '`' {
+		return false
+	}
+	q := t[0]
+	e := bytes.IndexByte(t[1:], q)
+	if e < 1 {
+		return false
+	}
+	body := t[1 : 1+e]
+	body = bytes.TrimSuffix(body, []byte("\\n"))
+	body = bytes.TrimSuffix(body, []byte("\\r"))
+	if len(body) < 16 {
+		return false
+	}
+	for _, c := range body {
+		if !isB64[c] {
+			return false
+		}
+	}
+	rest := bytes.TrimSpace(t[2+e:])
+	return len(bytes.Trim(rest, "+.&|,\\);")) == 0
 }

@@ -192,3 +192,35 @@ func TestCodeAssignments(t *testing.T) {
 		`let tokenCount: Int = 42`,
 	})
 }
+
+func TestEncodedAndStructured(t *testing.T) {
+	// base64 of a JWT (eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.<sig>), as in a Kubernetes secret
+	const jwtB64 = "ZXlKaGJHY2lPaUpJVXpJMU5pSjkuZXlKemRXSWlPaUl4TWpNMEluMC5RbThSdDNWeDlMcDJLdzdabjRCYzZIZDFRbThSdDNWeDlMcDI="
+	pemJava := "String key = \"-----BEGIN RSA PRIVATE KEY-----\\n\" +\n" +
+		"    \"MIIEowIBAAKCAQEAxK9Lm2Np4Qr7St1Uv3Wx5Yz8Ab0Cd2Ef4Gh6Jk8Lm0Np2Qr\\n\" +\n" +
+		"    \"St6Uv8Wx0Yz2Ab4Cd6Ef8Gh0Jk2Lm4Np6Qr8St0Uv2Wx4Yz6Ab8Cd0Ef2Gh4Jk\\n\" +\n" +
+		"    \"-----END RSA PRIVATE KEY-----\\n\";\nint x = 1;"
+	pemPy := "KEY = (\"-----BEGIN PRIVATE KEY-----\\n\"\n" +
+		"       \"MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7Xk9Lm2Np4Qr7\\n\"\n" +
+		"       \"-----END PRIVATE KEY-----\\n\")"
+	pemGo := "const key = \"-----BEGIN EC PRIVATE KEY-----\\n\" +\n" +
+		"\t\"MHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oIyZ1R5ZQ4cQoAoGCCqGSM49\\n\" +\n" +
+		"\t\"-----END EC PRIVATE KEY-----\\n\""
+	runLeakCases(t, []leakCase{
+		{"base64 jwt", "token: " + jwtB64, []string{"ZXlKaGJHY2lPaUpJVXpJ", "LmV5"}, nil},
+		{"base64 jwt bare", "data " + jwtB64 + " end", []string{"ZXlKaGJHY2lPaUpJVXpJ"}, []string{"data ", " end"}},
+		{"pem java concat", pemJava, []string{"MIIEowIBAAKCAQEAxK9Lm2Np4Qr7", "St6Uv8Wx0Yz2Ab4Cd6Ef8"}, []string{"String key = ", "int x = 1;"}},
+		{"pem python implicit concat", pemPy, []string{"MIIEvQIBADANBgkqhkiG9w0BAQEF"}, []string{"KEY = ("}},
+		{"pem go concat", pemGo, []string{"MHcCAQEEIBkg4LVWM9nuwNSk3yBy"}, nil},
+		{"jwk rsa", `{"kty":"RSA","n":"xK9Lm2Np4Qr7St1Uv3Wx","e":"AQAB","d":"Qm8Rt3Vx9Lp2Kw7Zn4Bc6Hd1","p":"Zn4Bc6Hd1Qm8Rt3Vx9Lp2Kw7","q":"Lp2Kw7Zn4Bc6Hd1Qm8Rt3Vx9","dp":"Kw7Zn4Bc6Hd1Qm8Rt3Vx9Lp2","dq":"Bc6Hd1Qm8Rt3Vx9Lp2Kw7Zn4","qi":"Hd1Qm8Rt3Vx9Lp2Kw7Zn4Bc6"}`,
+			[]string{"Qm8Rt3Vx9Lp2Kw7Zn4Bc6Hd1", "Zn4Bc6Hd1Qm8Rt3Vx9Lp2Kw7", "Lp2Kw7Zn4Bc6Hd1Qm8Rt3Vx9", "Kw7Zn4Bc6Hd1Qm8Rt3Vx9Lp2", "Bc6Hd1Qm8Rt3Vx9Lp2Kw7Zn4", "Hd1Qm8Rt3Vx9Lp2Kw7Zn4Bc6"},
+			[]string{`"n":"xK9Lm2Np4Qr7St1Uv3Wx"`, `"e":"AQAB"`, `"kty":"RSA"`}},
+		{"jwk oct", `{"kty": "oct", "k": "Qm8Rt3Vx9Lp2Kw7Zn4Bc6Hd1", "alg": "HS256"}`, []string{sec9}, []string{`"alg": "HS256"`}},
+		{"jwk ec", `{"crv":"P-256","d":"Qm8Rt3Vx9Lp2Kw7Zn4Bc6Hd1","kty":"EC","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"}`, []string{sec9}, []string{`"x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"`}},
+	})
+	runKeepCases(t, []string{
+		`{"kty":"RSA","n":"xK9Lm2Np4Qr7St1Uv3Wx","e":"AQAB","kid":"k1","use":"sig"}`,
+		`{"d": "2024-01-01", "p": "page", "q": "search"}`,
+		`String header = "-----BEGIN CERTIFICATE-----\n" +`,
+	})
+}

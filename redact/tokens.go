@@ -159,7 +159,8 @@ var tokenRules = []*tokenRule{
 	{id: "aws-access-key-id", prefix: "ABIA", charset: csUpperDigit, min: 16},
 	{id: "aws-access-key-id", prefix: "ACCA", charset: csUpperDigit, min: 16},
 	{id: RulePrivateKey, prefix: "LS0tLS1CRUdJTi", charset: csB64, min: 40, check: b64PEMPrivate},
-	{id: "jwt", desc: "JSON Web Tokens (eyJ....)", prefix: "eyJ", charset: csAlnumDot, min: 20, check: isJWT},
+	{id: "jwt", desc: "JSON Web Tokens (eyJ....), also base64-wrapped (ZXlK...)", prefix: "eyJ", charset: csAlnumDot, min: 20, check: isJWT},
+	{id: "jwt", prefix: "ZXlK", charset: csB64, min: 40, check: b64JWT},
 	{id: "base64-credentials", desc: "base64-encoded JSON holding credentials (e.g. .dockerconfigjson: eyJhdXRocyI6...)", prefix: "eyJ", charset: csB64, min: 20, check: b64JSONSecret},
 	{id: "databricks-token", desc: "Databricks token (dapi + 32 hex)", prefix: "dapi", charset: csHexLower, min: 32},
 	{id: "grafana-token", desc: "Grafana service-account token (glsa_) and cloud token (glc_)", prefix: "glsa_", charset: csAlnumDash, min: 32},
@@ -372,6 +373,30 @@ func allHex(b []byte) bool {
 		}
 	}
 	return len(b) > 0
+}
+
+// b64JWT: base64 of a JWT (ZXlK... is base64 of eyJ): header.payload once decoded.
+func b64JWT(body []byte) bool {
+	full := append([]byte("ZXlK"), body[:min(len(body), 400)]...)
+	full = bytes.TrimRight(full, "=")
+	full = full[:len(full)/4*4]
+	dst := make([]byte, base64.StdEncoding.DecodedLen(len(full)))
+	n, err := base64.StdEncoding.Decode(dst, full)
+	if err != nil {
+		return false
+	}
+	d := dst[:n]
+	dot := bytes.IndexByte(d, '.')
+	return dot >= 7 && len(d)-dot > 4 && allB64URLBytes(d)
+}
+
+func allB64URLBytes(d []byte) bool {
+	for _, c := range d {
+		if !isB64URL[c] {
+			return false
+		}
+	}
+	return true
 }
 
 func exactLen(n int) func([]byte) bool { return func(b []byte) bool { return len(b) == n } }
