@@ -153,7 +153,7 @@ func (s *scanner) anonWord(i, j int) int {
 		return j
 	}
 	if len(s.e.domains) > 0 && bytes.IndexByte(w, '.') > 0 {
-		ww := bytes.TrimRight(w, ".-")
+		ww := trimDotDash(w)
 		for _, d := range s.e.domains {
 			if len(ww) > len(d)+1 && ww[len(ww)-len(d)-1] == '.' && strings.EqualFold(string(ww[len(ww)-len(d):]), d) {
 				host := strings.ToLower(string(ww[:len(ww)-len(d)-1]))
@@ -355,10 +355,10 @@ func (s *scanner) replIPv4At(st, en int, a netip.Addr, reversed bool, sep byte) 
 		o := a.As4()
 		a = netip.AddrFrom4([4]byte{o[3], o[2], o[1], o[0]})
 	}
-	t := s.e.anonIPv4(a)
-	if t == a.String() {
-		return
+	if a.IsLoopback() || a.IsUnspecified() || a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+		return // kept, as written
 	}
+	t := s.e.anonIPv4(a)
 	if reversed {
 		p := strings.Split(t, ".")
 		t = p[3] + "." + p[2] + "." + p[1] + "." + p[0]
@@ -461,10 +461,22 @@ func (s *scanner) ipv6At(i, j int) int {
 	if end > st && b[end-1] == ':' {
 		return -1
 	}
-	cand := string(b[st:end])
-	if strings.Count(cand, ":") < 2 {
+	colons, dbl := 0, false
+	for x := st; x < end; x++ {
+		if b[x] == ':' {
+			colons++
+			if x+1 < end && b[x+1] == ':' {
+				dbl = true
+			}
+		}
+	}
+	if colons < 2 {
 		return 0
 	}
+	if !dbl && colons != 7 && colons != 8 && !(colons == 6 && bytes.IndexByte(b[st:end], '.') > 0) {
+		return -1 // 10:00:42, MAC addresses: no address can be written so
+	}
+	cand := string(b[st:end])
 	a, err := netip.ParseAddr(cand)
 	port := ""
 	if err != nil || a.Is4() {
@@ -553,8 +565,7 @@ func isAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 // ".<domain>", and in host fields (host=, "hostname": ..., user@host, scheme://host, host:port, a
 // syslog line's host field, "host NAME"). As a plain word ("VM Started", db=orders) it stays.
 func (s *scanner) anonHost(i, j int) int {
-	b := s.b
-	ww := bytes.TrimRight(b[i:j], ".-")
+	ww := trimDotDash(s.b[i:j])
 	for _, h := range s.e.hosts {
 		if len(ww) == len(h) && strings.EqualFold(string(ww), h) {
 			if strings.IndexByte(h, '.') >= 0 || s.hostContext(i, i+len(ww)) {
@@ -652,13 +663,18 @@ func (s *scanner) syslogHost(st int) bool {
 // pseudonym of the address it names.
 func (s *scanner) embeddedIPv4(i, j int) {
 	b := s.b
-	digits := 0
+	digits, dots, dashes := 0, 0, 0
 	for _, c := range b[i:j] {
-		if c >= '0' && c <= '9' {
+		switch {
+		case c >= '0' && c <= '9':
 			digits++
+		case c == '.':
+			dots++
+		case c == '-':
+			dashes++
 		}
 	}
-	if digits < 4 {
+	if digits < 4 || dots < 3 && dashes < 3 {
 		return
 	}
 	for p := i; p < j; p++ {
@@ -780,4 +796,11 @@ func (s *scanner) sshUser(i, j int) int {
 	}
 	s.anonUser(v, e)
 	return e
+}
+
+func trimDotDash(w []byte) []byte {
+	for len(w) > 0 && (w[len(w)-1] == '.' || w[len(w)-1] == '-') {
+		w = w[:len(w)-1]
+	}
+	return w
 }

@@ -40,3 +40,15 @@ func BenchmarkAnonDenseCorpus(b *testing.B) {
 	}
 	benchAnon(b, data)
 }
+
+// BenchmarkAnonLogLines: generated lines of real-world log syntaxes (anonshape_test.go), dense in
+// addresses, host and user names.
+func BenchmarkAnonLogLines(b *testing.B) {
+	lines, _, _, _ := anonLogLines(40000, 3)
+	var data []byte
+	for _, l := range lines {
+		data = append(data, l.text...)
+		data = append(data, '\n')
+	}
+	benchAnon(b, data)
+}
