@@ -13,10 +13,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/casefile/casefile/analyze"
 	"github.com/casefile/casefile/bundle"
 	"github.com/casefile/casefile/collectors"
@@ -120,6 +122,28 @@ func badRequest(format string, args ...any) error {
 	return &RequestError{Err: fmt.Errorf(format, args...)}
 }
 
+// checkGlobs rejects a --log or --add pattern that is no valid glob ('/x/['), before anything is
+// collected. An --add path that exists as written is a path, whatever characters it holds.
+func checkGlobs(req Request) error {
+	for _, flag := range []struct {
+		name  string
+		globs []string
+	}{{"--log", req.Logs}, {"--add", req.Add}} {
+		for _, g := range flag.globs {
+			if !collectors.HasGlobMeta(g) || doublestar.ValidatePattern(filepath.ToSlash(g)) {
+				continue
+			}
+			if flag.name == "--add" {
+				if _, err := os.Lstat(filepath.Join(req.Root, g)); err == nil {
+					continue
+				}
+			}
+			return badRequest("%s %q: not a valid pattern (an unclosed [ or {?); patterns take * ? [...] {a,b} and **", flag.name, g)
+		}
+	}
+	return nil
+}
+
 // MinLiteral is the shortest literal secret accepted; a shorter one would redact ordinary text.
 const MinLiteral = 3
 
@@ -156,6 +180,9 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		return nil, badRequest("--since must be longer than 0")
 	}
 	if err := CheckLiterals(req.Literals); err != nil {
+		return nil, err
+	}
+	if err := checkGlobs(req); err != nil {
 		return nil, err
 	}
 	if req.AnonymizeMap != "" {

@@ -253,6 +253,8 @@ func TestRunBadRequests(t *testing.T) {
 		"only":       func(r *Request) { r.Only = []string{"nosuch"} },
 		"nothing":    func(r *Request) { r.Skip = []string{"system", "network"} },
 		"out a file": func(r *Request) { f := filepath.Join(t.TempDir(), "f"); os.WriteFile(f, nil, 0o600); r.OutDir = f },
+		"bad --log":  func(r *Request) { r.Logs = []string{"/x/["} },
+		"bad --add":  func(r *Request) { r.Add = []string{"/x/{a,b"} },
 	} {
 		req := baseRequest(t, s, "")
 		mod(&req)
@@ -260,6 +262,10 @@ func TestRunBadRequests(t *testing.T) {
 		var re *RequestError
 		if !errors.As(err, &re) {
 			t.Errorf("%s: err = %v, want a RequestError", name, err)
+		}
+		// Refused up front: nothing was collected, no bundle or staging folder was made.
+		if ents, _ := os.ReadDir(req.OutDir); len(ents) > 0 && name != "out a file" {
+			t.Errorf("%s: %d entries left in the output folder, e.g. %s", name, len(ents), ents[0].Name())
 		}
 	}
 }
