@@ -395,7 +395,7 @@ func (s *scanner) versionAt(st, en int, a netip.Addr) bool {
 		return false
 	}
 	switch lower(b[k:e]) {
-	case "version", "ver", "release", "build", "firmware", "fw", "rev", "revision", "bios", "driver", "kernel", "v":
+	case "version", "ver", "release", "build", "firmware", "fw", "rev", "revision", "bios":
 		return true
 	}
 	return false
@@ -746,11 +746,14 @@ func (s *scanner) embeddedIPv4(i, j int) {
 	}
 }
 
-// seenIP: the address v already has a pseudonym.
+// seenIP: the address v already has a pseudonym, or is one.
 func (e *Engine) seenIP(v string) bool {
 	e.amu.Lock()
 	defer e.amu.Unlock()
-	_, ok := e.tokens["ip\x00"+v]
+	if _, ok := e.tokens["ip\x00"+v]; ok {
+		return true
+	}
+	_, ok := e.rev[v] // a pseudonym: its reversed form is read back as written (idempotence)
 	return ok
 }
 

@@ -130,8 +130,12 @@ func TestAnonIPsInsideNames(t *testing.T) {
 	// a reversed form of an address already seen reads as that address's pseudonym
 	seen := tok("198.51.100.23")
 	p := strings.Split(seen, ".")
-	if out := e.String("x", "23.100.51.198.dyn.example.net"); out != p[3]+"."+p[2]+"."+p[1]+"."+p[0]+".dyn.example.net" {
+	out := e.String("x", "23.100.51.198.dyn.example.net")
+	if out != p[3]+"."+p[2]+"."+p[1]+"."+p[0]+".dyn.example.net" {
 		t.Errorf("reversed form of a seen address: %s (forward token %s)", out, seen)
+	}
+	if again := e.String("x", out); again != out {
+		t.Errorf("a second pass changed the reversed form: %s -> %s", out, again)
 	}
 	// not addresses: longer digit runs, OIDs, dates
 	for _, in := range []string{"oid 1.3.6.1.4.1.311", "node-1-10-0-0-1", "2015-10-18-18", "kernel-2.6.32.504.el6"} {
