@@ -16,6 +16,7 @@ package logs
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ulikunitz/xz"
@@ -42,6 +44,7 @@ func Collectors(opts collectors.Options) ([]collectors.Collector, error) {
 		specLogs = opts.Spec.Logs
 	}
 	caps := capsFrom(opts)
+	all := newFileCount(maxAllFiles)
 	for _, l := range specLogs {
 		names[l.Name] = true
 		since := time.Duration(l.Since)
@@ -54,7 +57,7 @@ func Collectors(opts collectors.Options) ([]collectors.Collector, error) {
 		}
 		out = append(out, &fileSource{
 			name: l.Name, globs: l.Paths, root: opts.Root, now: nowOf(opts),
-			since: since, sinceAt: opts.SinceTime, until: opts.Until, maxFile: maxFile, maxTotal: caps.collector,
+			since: since, sinceAt: opts.SinceTime, until: opts.Until, maxFile: maxFile, maxTotal: caps.collector, all: all,
 		})
 	}
 	if len(opts.Logs) > 0 {
@@ -66,6 +69,7 @@ func Collectors(opts collectors.Options) ([]collectors.Collector, error) {
 		out = append(out, &fileSource{
 			name: name, globs: opts.Logs, root: opts.Root, now: nowOf(opts),
 			since: windowOf(opts), sinceAt: opts.SinceTime, until: opts.Until, maxFile: caps.file, maxTotal: caps.collector,
+			explicit: true, all: all,
 		})
 	}
 	for _, c := range osDefaults(opts, caps) {
@@ -166,16 +170,32 @@ type FileEntry struct {
 // Index is what a file-log collector writes beside the logs: which files it found and what it did
 // with each, so the reader knows what is missing and why.
 type Index struct {
-	Source      string      `json:"source"`
-	Globs       []string    `json:"globs,omitempty"`
-	Command     []string    `json:"command,omitempty"`
-	Since       time.Time   `json:"since"`
-	Until       time.Time   `json:"until,omitzero"`
-	MaxFileSize int64       `json:"max_file_size"`
-	MaxTotal    int64       `json:"max_total"`
-	Files       []FileEntry `json:"files"`
-	ExitCode    *int        `json:"exit_code,omitempty"`
-	Stderr      string      `json:"stderr,omitempty"`
+	Source      string    `json:"source"`
+	Globs       []string  `json:"globs,omitempty"`
+	Command     []string  `json:"command,omitempty"`
+	Since       time.Time `json:"since"`
+	Until       time.Time `json:"until,omitzero"`
+	MaxFileSize int64     `json:"max_file_size"`
+	MaxTotal    int64     `json:"max_total"`
+	// FilesMatched counts what the globs matched (files of any kind, each once); FileLimit is the
+	// most files[] lists (and so collects); Omitted counts the matches it does not list.
+	FilesMatched int         `json:"files_matched"`
+	FileLimit    int         `json:"file_limit"`
+	Omitted      *Omitted    `json:"omitted,omitempty"`
+	Files        []FileEntry `json:"files"`
+	ExitCode     *int        `json:"exit_code,omitempty"`
+	Stderr       string      `json:"stderr,omitempty"`
+}
+
+// Omitted counts matched files that files[] does not list.
+type Omitted struct {
+	// FileLimit: inside the window, left out by the file limit (the oldest history goes first).
+	FileLimit int `json:"file_limit,omitempty"`
+	// OutsideWindow: last modified before the window (or not regular files), not listed.
+	OutsideWindow int `json:"outside_window,omitempty"`
+	// Unlisted: entries dropped from files[] so that the index fits its size cap; files among
+	// them that were collected are still in the bundle.
+	Unlisted int `json:"unlisted,omitempty"`
 }
 
 // fileSource collects the files matched by globs.
@@ -190,46 +210,113 @@ type fileSource struct {
 	maxFile  int64
 	maxTotal int64
 	loc      *time.Location // zone of timestamps without one (default: local)
+	// explicit: the customer named these globs (--log): one that matches nothing is an error.
+	explicit bool
+	all      *fileCount // the files all log sources of the run may still collect (nil: no limit)
+}
+
+// fileCount is the number of files all log sources of one run may still collect.
+type fileCount struct {
+	limit int
+	left  atomic.Int64
+}
+
+func newFileCount(n int) *fileCount {
+	c := &fileCount{limit: n}
+	c.left.Store(int64(n))
+	return c
+}
+
+func (c *fileCount) take() bool {
+	if c == nil {
+		return true
+	}
+	if c.left.Add(-1) < 0 {
+		c.left.Add(1)
+		return false
+	}
+	return true
+}
+
+func (c *fileCount) giveBack() {
+	if c != nil {
+		c.left.Add(1)
+	}
+}
+
+func (c *fileCount) max() int {
+	if c == nil {
+		return 0
+	}
+	return c.limit
 }
 
 func (s *fileSource) Name() string   { return "logs." + s.name }
 func (s *fileSource) Family() string { return collectors.FamilyLogs }
 
 func (s *fileSource) Collect(ctx context.Context, sink collectors.Sink) error {
-	files, globErrs := s.expand()
-	if len(files) == 0 && len(globErrs) == 0 {
-		return collectors.Skip("no files match %s", strings.Join(s.globs, ", "))
-	}
-	order(files)
 	since := s.now.Add(-s.since)
 	if !s.sinceAt.IsZero() {
 		since = s.sinceAt
 	}
-	win := window{since: since, until: s.until}
-	idx := Index{Source: s.name, Globs: s.globs, Since: since.UTC(), Until: s.until.UTC(), Files: []FileEntry{}}
 	maxFile := s.maxFile
 	if sc := sink.MaxFileSize(); sc > 0 && maxFile >= sc {
 		maxFile = headroom(sc)
 	}
 	// The index is written last and counts against the collector's cap too: keep room for it.
+	// It lists at most limit files, chosen so that their room is at most half the collector's
+	// cap and the index fits the file cap (and within maxSourceFiles).
+	limit := maxSourceFiles
+	if sc := sink.MaxFileSize(); sc > 0 {
+		limit = min(limit, int(headroom(sc)/indexEntrySize))
+	}
+	limit = max(1, min(limit, int(headroom(s.maxTotal)/(2*indexEntrySize))))
+	sel, globErrs := s.expand(since, limit)
+	files := sel.files()
+	if len(files) == 0 && len(globErrs) == 0 {
+		return collectors.Skip("no files match %s", strings.Join(s.globs, ", "))
+	}
+	order(files)
+	win := window{since: since, until: s.until}
+	idx := Index{Source: s.name, Globs: s.globs, Since: since.UTC(), Until: s.until.UTC(), Files: []FileEntry{},
+		FilesMatched: sel.matched, FileLimit: limit}
+	if sel.omittedInWindow+sel.omittedOld > 0 {
+		idx.Omitted = &Omitted{FileLimit: sel.omittedInWindow, OutsideWindow: sel.omittedOld}
+	}
 	budget := headroom(s.maxTotal) - int64(len(files))*indexEntrySize
 	idx.MaxFileSize, idx.MaxTotal = maxFile, budget
 	errs := globErrs
+	var notes []error // said in the collector's note; the collector is partial for them
+	if n := sel.omittedInWindow; n > 0 {
+		notes = append(notes, fmt.Errorf("%d of the %d files matched were left out: at most %d files of one source are collected "+
+			"(the oldest history went first; counted under omitted in logs/%s.json)", n, sel.matched, limit, s.name))
+	}
 	used := map[string]bool{}
 	wrote := false
+	var skipped []string // not regular files
+	allLimit := 0        // files left out by the limit for all sources
+	copyBuf := make([]byte, copyBufSize)
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		e := FileEntry{Source: f.rel, Size: f.size, ModTime: f.modTime.UTC()}
 		switch {
+		case f.kind != "":
+			e.Status, e.Reason = "not_regular", "not a regular file ("+f.kind+"): not read"
+			if len(skipped) < 5 {
+				skipped = append(skipped, fmt.Sprintf("%s: not a regular file (%s)", f.rel, f.kind))
+			}
 		case f.modTime.Before(since):
 			e.Status, e.Reason = "outside_window", "last modified before the window"
 		case budget <= 0:
 			e.Status, e.Reason = "cap_reached", "the collector's size cap was reached by newer files"
+		case !s.all.take():
+			e.Status, e.Reason = "cap_reached", fmt.Sprintf("the limit of %d files for all log sources was reached", s.all.max())
+			allLimit++
 		default:
 			e.Path = s.outPath(f.rel, used)
-			if err := s.collectFile(ctx, sink, f, win, min(maxFile, budget), &e); err != nil {
+			if err := s.collectFile(ctx, sink, f, win, min(maxFile, budget), copyBuf, &e); err != nil {
 				e.Status, e.Reason = "failed", err.Error()
 				if errors.Is(err, fs.ErrPermission) {
 					e.Status = "unreadable"
@@ -241,6 +328,7 @@ func (s *fileSource) Collect(ctx context.Context, sink collectors.Sink) error {
 				wrote = true
 			default:
 				e.Path = ""
+				s.all.giveBack()
 			}
 			budget -= e.Kept
 			if e.Status == "collected" && len(e.FormatsTried) > 0 {
@@ -256,17 +344,59 @@ func (s *fileSource) Collect(ctx context.Context, sink collectors.Sink) error {
 		}
 		idx.Files = append(idx.Files, e)
 	}
-	if err := sink.WriteJSON("logs/"+s.name+".json", idx); err != nil {
+	if allLimit > 0 {
+		notes = append(notes, fmt.Errorf("%d files left out: all log sources together collect at most %d files", allLimit, s.all.max()))
+	}
+	if err := s.writeIndex(sink, &idx); err != nil {
 		errs = append(errs, err)
 	}
-	if len(errs) > 0 {
-		err := errors.Join(errs...)
+	if len(errs) > 0 || (len(notes) > 0 && wrote) {
+		err := errors.Join(append(notes, errs...)...)
 		if wrote {
 			return collectors.Partial(err)
 		}
 		return err
 	}
+	if !wrote && len(skipped) > 0 && len(idx.Files) == len(skipped) {
+		return collectors.Skip("%s", strings.Join(skipped, "; "))
+	}
 	return nil
+}
+
+// copyBufSize is the copy buffer of one source, reused for each of its files.
+const copyBufSize = 256 << 10
+
+// writeIndex writes the index. It must be whole JSON within the room left: when it does not fit
+// (paths much longer than indexEntrySize allows for), the last entries (the oldest history) are
+// dropped from files[] and counted as omitted.unlisted.
+func (s *fileSource) writeIndex(sink collectors.Sink, idx *Index) error {
+	p := "logs/" + s.name + ".json"
+	for {
+		data, err := json.MarshalIndent(idx, "", "  ")
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		room := headroom(sink.MaxFileSize())
+		if int64(len(data)) < room || len(idx.Files) == 0 || sink.MaxFileSize() <= 0 {
+			w, err := sink.Create(p)
+			if err != nil {
+				return err
+			}
+			if _, err := w.Write(append(data, '\n')); err != nil {
+				w.Close()
+				return err
+			}
+			return w.Close()
+		}
+		// Keep the share of entries that fits, less a tenth.
+		keep := int(int64(len(idx.Files)) * room / int64(len(data)) * 9 / 10)
+		keep = max(0, min(keep, len(idx.Files)-1))
+		if idx.Omitted == nil {
+			idx.Omitted = &Omitted{}
+		}
+		idx.Omitted.Unlisted += len(idx.Files) - keep
+		idx.Files = idx.Files[:keep]
+	}
 }
 
 func (s *fileSource) outPath(rel string, used map[string]bool) string {
@@ -280,60 +410,6 @@ func (s *fileSource) outPath(rel string, used map[string]bool) string {
 	}
 	used[p] = true
 	return p
-}
-
-// expand resolves the globs under the root into regular files, each once.
-func (s *fileSource) expand() ([]*hostFile, []error) {
-	seen := map[string]bool{}
-	var out []*hostFile
-	var errs []error
-	add := func(m string, fi os.FileInfo) {
-		if seen[m] || !fi.Mode().IsRegular() {
-			return
-		}
-		seen[m] = true
-		out = append(out, &hostFile{path: m, rel: s.rel(m), size: fi.Size(), modTime: fi.ModTime()})
-	}
-	for _, g := range s.globs {
-		full := hostPath(s.root, g)
-		if liveRoot(s.root) && !filepath.IsAbs(full) {
-			// A relative --log glob: name the files by their absolute paths in the bundle.
-			if abs, err := filepath.Abs(full); err == nil {
-				full = abs
-			}
-		}
-		matches, err := collectors.Glob(full, s.root)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("glob %q: %w", g, err))
-			if len(matches) == 0 {
-				continue
-			}
-		}
-		for _, m := range matches {
-			fi, err := os.Stat(m)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", s.rel(m), err))
-				continue
-			}
-			if fi.IsDir() && !hasMeta(g) {
-				// A folder named as such ("--log /var/log/nginx") means the files in it.
-				ents, err := os.ReadDir(m)
-				if err != nil {
-					errs = append(errs, fmt.Errorf("%s: %w", s.rel(m), err))
-					continue
-				}
-				for _, de := range ents {
-					p := filepath.Join(m, de.Name())
-					if fi, err := os.Stat(p); err == nil {
-						add(p, fi)
-					}
-				}
-				continue
-			}
-			add(m, fi)
-		}
-	}
-	return out, errs
 }
 
 func hasMeta(glob string) bool { return collectors.HasGlobMeta(glob) }
@@ -352,7 +428,7 @@ func (s *fileSource) rel(p string) string {
 }
 
 // collectFile writes the window of one file, at most limit bytes of its newest part.
-func (s *fileSource) collectFile(ctx context.Context, sink collectors.Sink, f *hostFile, win window, limit int64, e *FileEntry) error {
+func (s *fileSource) collectFile(ctx context.Context, sink collectors.Sink, f *hostFile, win window, limit int64, buf []byte, e *FileEntry) error {
 	fh, err := os.Open(f.path)
 	if err != nil {
 		return err
@@ -383,17 +459,17 @@ func (s *fileSource) collectFile(ctx context.Context, sink collectors.Sink, f *h
 			return nil
 		}
 		detect(p, e, head, readTail(fh, size, len(head)))
-		return s.copyPlain(ctx, sink, fh, size, win, limit, p, e)
+		return s.copyPlain(ctx, sink, fh, size, win, limit, p, buf, e)
 	case "gzip", "zstd", "bzip2", "xz":
 		e.Compressed = c
-		return s.copyCompressed(ctx, sink, c, fh, win, limit, p, e)
+		return s.copyCompressed(ctx, sink, c, fh, win, limit, p, buf, e)
 	default:
 		e.Status, e.Reason, e.Compressed = "binary", c+"-compressed files are not read", c
 		return nil
 	}
 }
 
-func (s *fileSource) copyPlain(ctx context.Context, sink collectors.Sink, fh *os.File, size int64, win window, limit int64, p *tsParser, e *FileEntry) error {
+func (s *fileSource) copyPlain(ctx context.Context, sink collectors.Sink, fh *os.File, size int64, win window, limit int64, p *tsParser, buf []byte, e *FileEntry) error {
 	sp, err := findSpan(fh, size, win, p)
 	if err != nil {
 		return err
@@ -418,7 +494,7 @@ func (s *fileSource) copyPlain(ctx context.Context, sink collectors.Sink, fh *os
 		}
 		return nil
 	}
-	return s.write(ctx, sink, io.NewSectionReader(fh, start, end-start), e)
+	return s.write(ctx, sink, io.NewSectionReader(fh, start, end-start), buf, e)
 }
 
 // decompress opens a decompressing reader over the whole file. xz is read here with
@@ -439,7 +515,7 @@ func decompress(kind string, fh *os.File) (io.ReadCloser, error) {
 
 // copyCompressed reads a compressed file twice: once to find the window start and the size, once
 // to stream the part to keep.
-func (s *fileSource) copyCompressed(ctx context.Context, sink collectors.Sink, kind string, fh *os.File, win window, limit int64, p *tsParser, e *FileEntry) error {
+func (s *fileSource) copyCompressed(ctx context.Context, sink collectors.Sink, kind string, fh *os.File, win window, limit int64, p *tsParser, buf []byte, e *FileEntry) error {
 	zr, err := decompress(kind, fh)
 	if err != nil {
 		return fmt.Errorf("%s: %w", kind, err)
@@ -481,25 +557,26 @@ func (s *fileSource) copyCompressed(ctx context.Context, sink collectors.Sink, k
 		return nil
 	}
 	e.Offset = start
-	return s.write(ctx, sink, io.LimitReader(rest, end-start), e)
+	return s.write(ctx, sink, io.LimitReader(rest, end-start), buf, e)
 }
 
 // write streams r into the bundle file e.Path and records what was kept.
-func (s *fileSource) write(ctx context.Context, sink collectors.Sink, r io.Reader, e *FileEntry) error {
+// buf is the copy buffer (reused for the source's files).
+func (s *fileSource) write(ctx context.Context, sink collectors.Sink, r io.Reader, buf []byte, e *FileEntry) error {
 	w, err := sink.Create(e.Path)
 	if err != nil {
 		return err
 	}
 	e.Path = collectors.BundlePath(w, e.Path) // the sink redacts a path that holds a secret
 	// The copy buffer counts against the run's memory budget (collectors.Budget).
-	const bufSize = 256 << 10
+	bufSize := int64(len(buf))
 	b := collectors.BudgetFrom(ctx)
 	if err := b.Acquire(ctx, bufSize); err != nil {
 		w.Close()
 		return err
 	}
 	defer b.Release(bufSize)
-	n, err := io.CopyBuffer(w, collectors.ContextReader(ctx, r), make([]byte, bufSize))
+	n, err := io.CopyBuffer(w, collectors.ContextReader(ctx, r), buf)
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}

@@ -16,6 +16,7 @@ type hostFile struct {
 	rel     string // path as the user knows it (without the root prefix), slash-separated
 	size    int64
 	modTime time.Time
+	kind    string // what it is when not a regular file ("named pipe"): recorded, never opened
 
 	stem string // name with rotation markers removed: files with one stem are one log
 	num  int    // logrotate number (.1, .2.gz), 0 for none
