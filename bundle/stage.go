@@ -63,6 +63,7 @@ type Stage struct {
 
 	mu    sync.Mutex
 	files map[string]*FileEntry
+	dirs  map[string]int // folders the staged files make in the archive, and how many files each holds
 	raw   []RawExemption
 	total int64 // bytes staged, all collectors
 }
@@ -73,7 +74,7 @@ func NewStage(parent string, eng *redact.Engine, limits Limits) (*Stage, error) 
 	if err != nil {
 		return nil, fmt.Errorf("creating staging folder: %w", err)
 	}
-	return &Stage{dir: dir, eng: eng, limits: limits, files: map[string]*FileEntry{}}, nil
+	return &Stage{dir: dir, eng: eng, limits: limits, files: map[string]*FileEntry{}, dirs: map[string]int{}}, nil
 }
 
 // Dir is the staging folder.
@@ -208,8 +209,24 @@ func (s *Stage) create(p, collector string, sk *sink) (*stagedFile, error) {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("%s: written twice", p)
 	}
+	dirs := parentDirs(p)
+	if sk != nil {
+		n := len(s.files) + len(s.dirs)
+		for _, d := range dirs {
+			if s.dirs[d] == 0 {
+				n++
+			}
+		}
+		if n+1 > MaxStagedEntries {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("%s left out: the bundle holds at most %d files and folders (what casefile verify and inspect accept)", p, MaxStagedEntries)
+		}
+	}
 	entry := &FileEntry{Path: p, Collector: collector}
 	s.files[p] = entry
+	for _, d := range dirs {
+		s.dirs[d]++
+	}
 	s.mu.Unlock()
 
 	local := filepath.Join(s.dir, "f", filepath.FromSlash(p))
@@ -230,9 +247,23 @@ func (s *Stage) create(p, collector string, sk *sink) (*stagedFile, error) {
 
 func (s *Stage) forget(p string) {
 	s.mu.Lock()
-	delete(s.files, p)
+	if _, ok := s.files[p]; ok {
+		delete(s.files, p)
+		for _, d := range parentDirs(p) {
+			if s.dirs[d]--; s.dirs[d] <= 0 {
+				delete(s.dirs, d)
+			}
+		}
+	}
 	s.mu.Unlock()
 }
+
+// MaxStagedEntries bounds the files and folders collectors stage, below the reader's limit
+// (DefaultReadLimits.MaxEntries), so that casefile never writes a bundle its own verify and
+// inspect refuse; the margin holds the top folder, manifest.json and casefile's own files
+// (environment.json, spec.yaml, redaction.json, findings.json, report.html, ...), which are not
+// counted against it.
+var MaxStagedEntries = DefaultReadLimits.MaxEntries - 100
 
 // safePath redacts a bundle path: collectors derive paths from host paths, and a file can be
 // named after a secret (password=hunter2.conf) or, with --anonymize, sit under a user's home.
