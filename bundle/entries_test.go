@@ -69,4 +69,3 @@ func TestStageEntryLimit(t *testing.T) {
 	}
 	t.Logf("%d files staged, %d refused", made, refused)
 }
-
