@@ -226,6 +226,10 @@ func (s *scanner) email(ws, at int) int {
 		}
 		return 0
 	}
+	switch string(dom[bytes.LastIndexByte(dom, '.')+1:]) {
+	case "service", "socket", "timer", "target", "mount", "automount", "path", "slice", "scope", "device", "swap":
+		return 0 // a systemd unit instance (getty@tty1.service, user@1000.service)
+	}
 	v := strings.ToLower(string(b[ws:e]))
 	if s.e.isToken(v) {
 		return e
@@ -382,6 +386,17 @@ func (s *scanner) versionAt(st, en int, a netip.Addr) bool {
 	}
 	if st > 0 && b[st-1] == '~' || en < n && b[en] == '~' {
 		return true
+	}
+	if en+1 < n && b[en] == '-' && b[en+1] >= '0' && b[en+1] <= '9' && (st == 0 || !isKeyChar[b[st-1]]) {
+		// a package version with its revision (Debian 1.2.5.1-2, 2:1.2.3.4-5ubuntu1); a range
+		// of addresses (10.1.2.3-10.1.2.9) goes on with dots
+		k := en + 1
+		for k < n && (isAlnum[b[k]] || b[k] == '+' || b[k] == '~') {
+			k++
+		}
+		if k == n || b[k] != '.' {
+			return true
+		}
 	}
 	k := st
 	for k > 0 && (b[k-1] == ' ' || b[k-1] == ':' || b[k-1] == '=' || b[k-1] == '"' || b[k-1] == '\t') && st-k < 4 {
@@ -730,11 +745,11 @@ func (s *scanner) embeddedIPv4(i, j int) {
 			p = q
 			continue
 		}
-		if o[0] == 0 || sep == '.' && p > i && b[p-1] == '_' {
+		a := netip.AddrFrom4(o)
+		if o[0] == 0 || sep == '.' && s.versionAt(p, q, a) {
 			p = q
 			continue
 		}
-		a := netip.AddrFrom4(o)
 		rev := false
 		if sep == '.' && bytes.HasPrefix(b[q:j], []byte(".in-addr.arpa")) {
 			rev = true

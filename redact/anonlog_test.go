@@ -42,6 +42,9 @@ func TestAnonVersionsAreNotIPs(t *testing.T) {
 		"Loaded firmware version 0.0.0.6 for device",
 		"Version: 2.1.4.1 (build 5)",
 		"component amd64_microsoft-windows-servicingstack_31bf3856ad364e35_6.1.1.0_none_681aa442f6fed7f0",
+		"2026-11-20 10:00:00 status installed libfoo:amd64 1.2.5.1-2",
+		"Unpacking libfoo (1.2.5.1-2) over (1:1.2.5.0-1ubuntu2) ...",
+		"Created symlink /etc/systemd/system/getty.target.wants/getty@tty1.service, user@1000.service",
 	} {
 		if out := e.String("x", in); out != in {
 			t.Errorf("version changed:\n in: %s\nout: %s", in, out)
@@ -50,6 +53,10 @@ func TestAnonVersionsAreNotIPs(t *testing.T) {
 	// an address after other words still changes
 	if out := e.String("x", "peer 6.1.1.7 connected"); strings.Contains(out, "6.1.1.7") {
 		t.Errorf("address kept: %s", out)
+	}
+	// a range of addresses is no package version
+	if out := e.String("x", "allow 10.1.2.3-10.1.2.9"); strings.Contains(out, "10.1.2.3") || strings.Contains(out, "10.1.2.9") {
+		t.Errorf("address range kept: %s", out)
 	}
 }
 
