@@ -635,7 +635,7 @@ func (s *scanner) hostContext(st, en int) bool {
 			k--
 		}
 	} else if !spaced {
-		return s.syslogHost(st)
+		return s.hostLine(st, en)
 	}
 	e := k
 	for k > 0 && isKeyChar[b[k-1]] && e-k <= 16 {
@@ -649,6 +649,49 @@ func (s *scanner) hostContext(st, en int) bool {
 			}
 		} else if hostKeys[key] || strings.HasSuffix(key, "hostname") || strings.HasSuffix(key, "_host") {
 			return true
+		}
+	}
+	return s.hostLine(st, en)
+}
+
+// hostLine: the name at b[st:en] is a host by its place on its line: the whole line
+// (/etc/hostname, hostname, uname -n), a name of a hosts-file line ("127.0.1.1 vm vm.corp"),
+// uname -a's second field ("Linux vm 6.1.0 ..."), or a syslog line's host field.
+func (s *scanner) hostLine(st, en int) bool {
+	b, n := s.b, s.n
+	ls := st
+	for ls > 0 && b[ls-1] != '\n' && st-ls < 256 {
+		ls--
+	}
+	if ls > 0 && b[ls-1] != '\n' {
+		return false
+	}
+	le := en
+	for le < n && (b[le] == ' ' || b[le] == '\t' || b[le] == '\r') {
+		le++
+	}
+	pre := bytes.TrimLeft(b[ls:st], " \t")
+	if len(pre) == 0 && (le == n || b[le] == '\n') {
+		return true
+	}
+	for _, os := range []string{"Linux ", "Darwin ", "FreeBSD ", "OpenBSD ", "NetBSD ", "SunOS "} {
+		if string(pre) == os {
+			return true
+		}
+	}
+	if f := bytes.Fields(pre); len(f) >= 1 && len(f) <= 8 {
+		if a, err := netip.ParseAddr(string(f[0])); err == nil && a.IsValid() {
+			hosts := true
+			for _, x := range f[1:] {
+				for _, c := range x {
+					if !isKeyChar[c] {
+						hosts = false
+					}
+				}
+			}
+			if hosts {
+				return true
+			}
 		}
 	}
 	return s.syslogHost(st)

@@ -107,6 +107,11 @@ func TestAnonHostOnlyWhereAHost(t *testing.T) {
 		"GET http://vm:8080/x and db:5432":               "GET http://" + vm + ":8080/x and " + db + ":5432",
 		"resolved vm.corp.example":                       "resolved " + vm + ".corp.example",
 		"connect to host db port 22: Connection refused": "connect to host " + db + " port 22: Connection refused",
+		"vm":                            vm, // /etc/hostname, hostname, uname -n
+		"  vm\t":                        "  " + vm + "\t",
+		"127.0.1.1\tvm vm.corp.example": "127.0.1.1\t" + vm + " " + vm + ".corp.example",
+		"Linux vm 6.1.0-18-amd64 #1 SMP x86_64 GNU/Linux": "Linux " + vm + " 6.1.0-18-amd64 #1 SMP x86_64 GNU/Linux",
+		"_HOSTNAME=vm": "_HOSTNAME=" + vm,
 	} {
 		if out := e.String("x", in); out != want {
 			t.Errorf("host:\n in: %s\nout: %s\nwant %s", in, out, want)
@@ -188,6 +193,20 @@ func TestAnonSSHUsers(t *testing.T) {
 	for _, in := range []string{"wait for user input", "looking for invalid entries", "Invalid user-agent string"} {
 		if out := e.String("x", in); out != in {
 			t.Errorf("changed: %s", out)
+		}
+	}
+}
+
+func TestAnonHostInPaths(t *testing.T) {
+	e := anonEngine(t, "vm")
+	vm := e.HostToken("vm")
+	for in, want := range map[string]string{
+		"files/x/var/log/hosts/vm/vm.log": "files/x/var/log/hosts/" + vm + "/" + vm + ".log",
+		"files/x/var/log/vmware.log":      "files/x/var/log/vmware.log",
+		"files/x/etc/vm.conf":             "files/x/etc/" + vm + ".conf",
+	} {
+		if got := e.Path(in); got != want {
+			t.Errorf("Path(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
