@@ -105,14 +105,6 @@ func (s *scanner) detectKeyStructure(w wordAt) int {
 	case k > sp && k < n && !p.quoted && (i == 0 || (b[i-1] != '=' && b[i-1] != ':')):
 		p.sep = sepSpace
 	}
-	if (p.sep == sepSpace || p.sep == sepColon) && !flag {
-		// a typed declaration: var xToken string = "x", val password: String = "x",
-		// def f(passwd: str = "x"), let secret: &str = "x"
-		if v := typedAssign(b, k); v > 0 {
-			p.sep = sepEq
-			k = v
-		}
-	}
 	p.k = k
 	if flag {
 		if e := s.shortFlag(i, j, k, p.sep); e > 0 {
@@ -160,6 +152,14 @@ func (s *scanner) detectKeyStructure(w wordAt) int {
 		return j // a plain lowercase word that is no sensitive key
 	}
 	cls := classifyKey(b[ws:j], s.e.extraKeys)
+	if cls != keyNone && (sep == sepSpace || sep == sepColon) && !p.flag {
+		// a typed declaration: var xToken string = "x", val password: String = "x",
+		// def f(passwd: str = "x"), let secret: &str = "x"
+		if v := typedAssign(b, k); v > 0 {
+			p.sep, p.k = sepEq, v
+			return s.assignedValue(w, &p, cls)
+		}
+	}
 	switch {
 	case cls == keyNone:
 		return s.otherKey(w, &p)
@@ -375,7 +375,7 @@ func (s *scanner) assignedValue(w wordAt, p *keyPair, cls int) int {
 	}
 
 	if objectRef(val) || regexBackrefs(val) || cls == keyWeak && (pipeRecord(val) || dottedName(val)) ||
-		ambiguousKey(b[ws:j]) && (correlationID(val) || upperWord(val)) || j < n && b[j] == ' ' && sep == sepColon && proseAfter(b, v, e) && !userKey(b[ws:j], s.e.extraKeys) {
+		(correlationID(val) || upperWord(val)) && ambiguousKey(b[ws:j]) || j < n && b[j] == ' ' && sep == sepColon && proseAfter(b, v, e) && !userKey(b[ws:j], s.e.extraKeys) {
 		// AppWindowToken{9f4ef63, "$1:$2", key=0|com.x|4097, key="a.b.c", Session: 3054_4261,
 		// (auth:SIMPLE), "token : This is..."
 		return next

@@ -59,7 +59,7 @@ func (s *scanner) codeExprEnd(k int) int {
 		return -1
 	}
 	if dots > 0 && (p >= n || b[p] == ';' || b[p] == ',' || b[p] == ')' || isSpace[b[p]]) && onlyTrailingCode(b, p) {
-		if codeRefRoots[string(bytes.ToLower(b[st:firstDot]))] {
+		if codeRefRoots[lower(b[st:firstDot])] {
 			return p
 		}
 	}
@@ -141,7 +141,13 @@ func dottedName(v []byte) bool {
 	if len(v) < 3 || bytes.IndexByte(v, '.') < 0 {
 		return false
 	}
-	for _, seg := range bytes.Split(v, []byte(".")) {
+	for rest := v; len(rest) > 0 || v[len(v)-1] == '.'; {
+		seg := rest
+		if d := bytes.IndexByte(rest, '.'); d >= 0 {
+			seg, rest = rest[:d], rest[d+1:]
+		} else {
+			rest = nil
+		}
 		if len(seg) == 0 || !(seg[0] >= 'a' && seg[0] <= 'z' || seg[0] >= 'A' && seg[0] <= 'Z') {
 			return false
 		}
@@ -165,7 +171,13 @@ func dottedName(v []byte) bool {
 // objectRef: a Java/Android object's identity as toString prints it: ClassName{hash or
 // ClassName@hash (AppWindowToken{9f4ef63, Token{a64f992, BinderProxy@2bd79ce).
 func objectRef(v []byte) bool {
-	c := bytes.IndexAny(v, "{@")
+	c := -1
+	for k, x := range v {
+		if x == '{' || x == '@' {
+			c = k
+			break
+		}
+	}
 	if c < 1 || !(v[0] >= 'A' && v[0] <= 'Z') || len(v)-c-1 < 4 || len(v)-c-1 > 16 {
 		return false
 	}

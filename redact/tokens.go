@@ -492,8 +492,9 @@ func (s *scanner) detectCryptHash(w wordAt) int {
 // detectProviderToken: provider tokens by prefix (tokenRules).
 func (s *scanner) detectProviderToken(w wordAt) int {
 	b, n, i := s.b, s.n, w.i
+	c1 := b[i+1] // word() checked i+2 < n
 	for _, r := range firstByte[b[i]] {
-		if !hasPrefixAt(b, i, r.prefix) {
+		if r.prefix[1] != c1 || !hasPrefixAt(b, i, r.prefix) {
 			continue
 		}
 		k := i + len(r.prefix)
