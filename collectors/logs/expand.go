@@ -18,11 +18,11 @@ import (
 )
 
 // Bounds on the number of files (issue 14: 205,000 matches made an index larger than the cap, and
-// every match was held in memory). At most maxSourceFiles files of one source are listed in its
+// every match was held in memory). At most maxSourceFiles (5,000) files of one source are listed in its
 // index (and so at most that many collected); all log sources of one run together collect at most
 // maxAllFiles. What is left out is counted in the index (omitted) and named in the collector's note.
 const (
-	maxSourceFiles = 10_000
+	maxSourceFiles = 5_000
 	maxAllFiles    = 50_000
 )
 

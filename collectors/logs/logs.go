@@ -442,7 +442,7 @@ func (s *fileSource) collectFile(ctx context.Context, sink collectors.Sink, f *h
 	// collector never chases a busy writer and its output stays within the cap.
 	size := fi.Size()
 	e.Size = size
-	head := make([]byte, detectBytes)
+	head := buf[:detectBytes] // the copy buffer is free until the copy starts; detect keeps no slice of it
 	n, err := fh.ReadAt(head, 0)
 	if err != nil && err != io.EOF {
 		return err
