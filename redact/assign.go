@@ -152,7 +152,7 @@ func (s *scanner) detectKeyStructure(w wordAt) int {
 		return j // a plain lowercase word that is no sensitive key
 	}
 	cls := classifyKey(b[ws:j], s.e.extraKeys)
-	if cls != keyNone && (sep == sepSpace || sep == sepColon) && !p.flag {
+	if cls != keyNone && (sep == sepSpace || sep == sepColon) && !p.flag && (ws == 0 || b[ws-1] != '<') {
 		// a typed declaration: var xToken string = "x", val password: String = "x",
 		// def f(passwd: str = "x"), let secret: &str = "x"
 		if v := typedAssign(b, k); v > 0 {

@@ -224,3 +224,10 @@ func TestEncodedAndStructured(t *testing.T) {
 		`String header = "-----BEGIN CERTIFICATE-----\n" +`,
 	})
 }
+
+func TestTypedAssignNotXMLAttributes(t *testing.T) {
+	runKeepCases(t, []string{
+		`<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">`,
+		`<Token Id="t1" Type="opaque">`,
+	})
+}
