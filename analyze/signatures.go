@@ -115,17 +115,21 @@ func Signatures(src Source) SignaturesDoc {
 	}
 	readJSON(src, "manifest.json", &man)
 	doc := SignaturesDoc{Sources: []SignatureSource{}}
+	// One read buffer and one line buffer for all files: a collection can hold thousands of
+	// small logs.
+	br := bufio.NewReaderSize(nil, 64<<10)
+	lineBuf := make([]byte, 64<<10)
 	for _, p := range logFiles(src) {
 		r, skipped, done := openLog(src, p)
 		if r == nil {
 			continue
 		}
-		br := bufio.NewReaderSize(r, 64<<10)
+		br.Reset(r)
 		if head, _ := br.Peek(8000); bytes.IndexByte(head, 0) >= 0 {
 			done()
 			continue
 		}
-		s := fileSignatures(p, br, man.CreatedAt)
+		s := fileSignaturesBuf(p, br, man.CreatedAt, lineBuf)
 		done()
 		s.BytesSkipped = skipped
 		if s.Entries > 0 {
@@ -182,6 +186,11 @@ type sigAcc struct {
 // it (which change nothing), so each entry is counted as soon as it starts and only the
 // per-template times stay in memory.
 func fileSignatures(p string, r io.Reader, ref time.Time) SignatureSource {
+	return fileSignaturesBuf(p, r, ref, make([]byte, 64<<10))
+}
+
+// fileSignaturesBuf is fileSignatures with a line buffer the caller reuses.
+func fileSignaturesBuf(p string, r io.Reader, ref time.Time, lineBuf []byte) SignatureSource {
 	out := SignatureSource{Source: p, Signatures: []Signature{}}
 	// Does the file carry timestamps? Then a line without one continues the entry before it.
 	timed := false
@@ -238,7 +247,7 @@ func fileSignatures(p string, r io.Reader, ref time.Time) SignatureSource {
 		}
 	}
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	sc.Buffer(lineBuf, 4<<20)
 	ln := 0
 	for sc.Scan() {
 		ln++

@@ -124,3 +124,40 @@ func TestFileEntryTruncationFields(t *testing.T) {
 		t.Errorf("round trip %+v", back)
 	}
 }
+
+// A JSON document larger than the file cap is left out whole, never cut into invalid JSON.
+func TestStageDropsJSONCutByFileCap(t *testing.T) {
+	eng, _ := redact.New(redact.Config{})
+	st, err := NewStage(t.TempDir(), eng, Limits{MaxFileSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Cleanup()
+	sk := st.Sink(namedCollector{"files.test", "files"})
+	big := map[string]string{}
+	for i := 0; i < 50; i++ {
+		big[strings.Repeat("k", i+1)] = "value"
+	}
+	if err := sk.WriteJSON("files/test/big.json", big); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := sk.Create("files/test/big.txt")
+	io.WriteString(w, strings.Repeat("line\n", 100))
+	w.Close()
+	files, problems := sk.Finish(true)
+	for _, f := range files {
+		if f == "files/test/big.json" {
+			t.Error("a cut JSON document was kept")
+		}
+	}
+	if len(problems) != 1 || !strings.Contains(problems[0], "big.json left out") {
+		t.Errorf("problems %q", problems)
+	}
+	kept := false
+	for _, f := range files {
+		kept = kept || f == "files/test/big.txt"
+	}
+	if !kept {
+		t.Error("a text file over the cap is kept cut, not dropped")
+	}
+}

@@ -404,6 +404,12 @@ func (sf *stagedFile) Close() error {
 		return err
 	}
 	cut := sf.capped.kept < sf.capped.seen
+	if cut && sf.sink != nil && strings.HasSuffix(sf.entry.Path, ".json") && !sf.capped.capped {
+		// Half a JSON document is worse than none, whichever cap cut it.
+		sf.discard()
+		sf.sink.problem(fmt.Sprintf("%s left out: larger than the file size cap", sf.entry.Path))
+		return nil
+	}
 	if cut && sf.capped.capped && sf.sink != nil {
 		if strings.HasSuffix(sf.entry.Path, ".json") {
 			// Half a JSON document is worse than none: it is left out, and said so.
