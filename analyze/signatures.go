@@ -35,6 +35,49 @@ const (
 // SignaturesDoc is logs/signatures.json.
 type SignaturesDoc struct {
 	Sources []SignatureSource `json:"sources"`
+	// SourcesOmitted counts logs left out of Sources: at most MaxSignatureSources are kept,
+	// those with the most errors and warnings (then bursts, then entries) first.
+	SourcesOmitted int `json:"sources_omitted,omitempty"`
+}
+
+// MaxSignatureSources bounds the logs signatures.json describes (a collection may hold
+// thousands of small logs).
+const MaxSignatureSources = 200
+
+// keepSource adds s to the doc, dropping the least interesting source past the bound.
+func (d *SignaturesDoc) keepSource(s SignatureSource) {
+	d.Sources = append(d.Sources, s)
+	if len(d.Sources) <= MaxSignatureSources {
+		return
+	}
+	worst := 0
+	for i := range d.Sources {
+		if lessInteresting(d.Sources[i], d.Sources[worst]) {
+			worst = i
+		}
+	}
+	d.Sources = append(d.Sources[:worst], d.Sources[worst+1:]...)
+	d.SourcesOmitted++
+}
+
+func lessInteresting(a, b SignatureSource) bool {
+	ab, bb := hasBurst(a), hasBurst(b)
+	if ab != bb {
+		return !ab
+	}
+	if a.Errors+a.Warnings != b.Errors+b.Warnings {
+		return a.Errors+a.Warnings < b.Errors+b.Warnings
+	}
+	return a.Entries < b.Entries
+}
+
+func hasBurst(s SignatureSource) bool {
+	for _, g := range s.Signatures {
+		if g.Burst != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // SignatureSource is one collected log file.
@@ -133,7 +176,7 @@ func Signatures(src Source) SignaturesDoc {
 		done()
 		s.BytesSkipped = skipped
 		if s.Entries > 0 {
-			doc.Sources = append(doc.Sources, s)
+			doc.keepSource(s)
 		}
 	}
 	return doc

@@ -204,3 +204,25 @@ func TestSignaturesReadTheNewestPart(t *testing.T) {
 		t.Errorf("entries %d, signatures %+v", s.Entries, s.Signatures)
 	}
 }
+
+func TestSignaturesKeepTheMostInterestingSources(t *testing.T) {
+	var d SignaturesDoc
+	for i := 0; i < MaxSignatureSources+50; i++ {
+		d.keepSource(SignatureSource{Source: fmt.Sprintf("logs/x/%03d.log", i), Entries: 10, Errors: i % 7})
+	}
+	burst := SignatureSource{Source: "logs/x/burst.log", Entries: 1, Signatures: []Signature{{Burst: &Burst{}}}}
+	d.keepSource(burst)
+	if len(d.Sources) != MaxSignatureSources || d.SourcesOmitted != 51 {
+		t.Fatalf("kept %d, omitted %d", len(d.Sources), d.SourcesOmitted)
+	}
+	found := false
+	for _, s := range d.Sources {
+		found = found || s.Source == burst.Source
+		if s.Errors == 0 && s.Source != burst.Source {
+			t.Errorf("kept %s with no errors while others with errors were dropped", s.Source)
+		}
+	}
+	if !found {
+		t.Error("the source with a burst was dropped")
+	}
+}
