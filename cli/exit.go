@@ -57,11 +57,16 @@ const exitCodesHelp = `casefile exit codes:
 
   0    success
   1    error: nothing useful was produced (bad spec, unreadable bundle, failed check)
-  2    usage: unknown command, bad flag or argument
+  2    usage: unknown command or help topic, bad flag or argument (also a time or size out of
+       range), a spec rule or glob that cannot work, or an --out folder (default: the
+       current folder) that cannot be created or written
   3    bundle written, but at least one collector failed or timed out
        (see the manifest's collectors[].status and error)
   130  interrupted (Ctrl-C or SIGTERM): no bundle and no temporary files are left
 
 casefile verify exits 0 only when every file matches the manifest, 1 otherwise.
 casefile check exits 0 when the check passes, 1 when it fails.
+casefile analyze exits 0 whatever the findings, 1 when the bundle cannot be read.
+With --json, a command that fails before printing its document prints
+{"error": "...", "exit_code": N} on stdout.
 `
