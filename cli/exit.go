@@ -58,8 +58,8 @@ const exitCodesHelp = `casefile exit codes:
   0    success
   1    error: nothing useful was produced (bad spec, unreadable bundle, failed check)
   2    usage: unknown command or help topic, bad flag or argument (also a time or size out of
-       range), a spec rule or glob that cannot work, or an --out folder (default: the
-       current folder) that cannot be created or written
+       range), a --log or --add pattern that is no valid glob, or an --out folder (the
+       current folder by default) that cannot be created or written
   3    bundle written, but at least one collector failed or timed out
        (see the manifest's collectors[].status and error)
   130  interrupted (Ctrl-C or SIGTERM): no bundle and no temporary files are left
