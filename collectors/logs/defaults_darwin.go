@@ -20,7 +20,7 @@ func osDefaults(opts collectors.Options, caps capSet) []collectors.Collector {
 		minutes = 1
 	}
 	return append(out, &cmdSource{
-		name: "unified", file: "log-show.log", since: since, maxFile: caps.file,
+		name: "unified", file: "log-show.log", since: since, until: opts.Until, maxFile: caps.file,
 		argv: func() []string {
 			return []string{"log", "show", "--last", fmt.Sprintf("%dm", minutes), "--style", "syslog", "--info"}
 		},

@@ -19,18 +19,21 @@ func osDefaults(opts collectors.Options, caps capSet) []collectors.Collector {
 	since := windowStartOf(opts)
 	return append(out,
 		&cmdSource{
-			name: "journald", file: "journal.log", since: since, maxFile: caps.file,
+			name: "journald", file: "journal.log", since: since, until: opts.Until, maxFile: caps.file,
 			argv: func() []string {
 				// --lines bounds journalctl's work on a busy journal to about what the cap can
 				// keep (entries average well over 64 bytes); it prints the newest entries, in order.
-				return []string{"journalctl", "--since", fmt.Sprintf("@%d", since.Unix()), "--lines", fmt.Sprint(max(caps.file/64, 1000)),
-					"--no-pager", "--quiet", "-o", "short-iso"}
+				argv := []string{"journalctl", "--since", fmt.Sprintf("@%d", since.Unix())}
+				if !opts.Until.IsZero() {
+					argv = append(argv, "--until", fmt.Sprintf("@%d", opts.Until.Unix()))
+				}
+				return append(argv, "--lines", fmt.Sprint(max(caps.file/64, 1000)), "--no-pager", "--quiet", "-o", "short-iso")
 			},
 			empty:   func(b []byte) bool { return bytes.HasPrefix(b, []byte("-- No entries --")) },
 			skipErr: skipOnDenied("journalctl"),
 		},
 		&cmdSource{
-			name: "dmesg", file: "dmesg.log", since: since, maxFile: caps.file, filter: true,
+			name: "dmesg", file: "dmesg.log", since: since, until: opts.Until, maxFile: caps.file, filter: true,
 			argv:    func() []string { return []string{"dmesg", "--time-format=iso"} },
 			skipErr: skipOnDenied("dmesg"),
 		},

@@ -18,7 +18,7 @@ func osDefaults(opts collectors.Options, caps capSet) []collectors.Collector {
 	for _, ch := range []struct{ name, channel string }{{"eventlog-system", "System"}, {"eventlog-application", "Application"}} {
 		ch := ch
 		out = append(out, &cmdSource{
-			name: ch.name, file: ch.channel + ".txt", since: since, maxFile: caps.file,
+			name: ch.name, file: ch.channel + ".txt", since: since, until: opts.Until, maxFile: caps.file,
 			argv: func() []string {
 				return []string{"wevtutil", "qe", ch.channel, "/f:text", "/rd:false",
 					fmt.Sprintf("/q:*[System[TimeCreated[timediff(@SystemTime)<=%d]]]", ms)}

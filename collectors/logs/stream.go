@@ -78,13 +78,22 @@ func (h *headCut) short() []byte {
 type windowFilter struct {
 	dst   interface{ Write([]byte) (int, error) }
 	since time.Time
+	until time.Time // zero: open; the first line stamped after it ends the output
 	p     *tsParser
 	in    bool
+	done  bool   // past until: everything else is dropped
 	part  []byte // the start of an incomplete line while still filtering
+	line  []byte // with until: the start of the current line past the window start
 }
 
 func (f *windowFilter) Write(b []byte) (int, error) {
 	n := len(b)
+	if f.done {
+		return n, nil
+	}
+	if !f.until.IsZero() && f.in {
+		return n, f.writeUntil(b)
+	}
 	for !f.in && len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
@@ -102,6 +111,10 @@ func (f *windowFilter) Write(b []byte) (int, error) {
 		}
 		if t, ok := f.p.parse(head); ok && !t.Before(f.since) {
 			f.in = true
+			if !f.until.IsZero() && t.After(f.until) {
+				f.done, f.part = true, nil // the window ends before this output's first line in it
+				return n, nil
+			}
 			if len(f.part) > 0 {
 				if _, err := f.dst.Write(f.part[:len(f.part)-min(len(line), tsScan)]); err != nil {
 					return 0, err
@@ -117,11 +130,65 @@ func (f *windowFilter) Write(b []byte) (int, error) {
 		b = b[i+1:]
 	}
 	if f.in && len(b) > 0 {
+		if !f.until.IsZero() {
+			return n, f.writeUntil(b)
+		}
 		if _, err := f.dst.Write(b); err != nil {
 			return 0, err
 		}
 	}
 	return n, nil
+}
+
+// flush passes on a held last line that never got its newline (with until set).
+func (f *windowFilter) flush() error {
+	if f.done || len(f.line) == 0 {
+		return nil
+	}
+	line := f.line
+	f.line = nil
+	if t, ok := f.p.parse(line[:min(len(line), tsScan)]); ok && t.After(f.until) {
+		return nil
+	}
+	_, err := f.dst.Write(line)
+	return err
+}
+
+// writeUntil passes lines until the first one stamped after until (lines without a stamp stay
+// with the line before); the rest is dropped. An incomplete line is held (up to maxHeldLine)
+// until its end shows whether it is past the window.
+func (f *windowFilter) writeUntil(b []byte) error {
+	for len(b) > 0 && !f.done {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			if len(f.line)+len(b) > maxHeldLine {
+				// A line this long is passed on as it is; its stamp was already seen or absent.
+				if _, err := f.dst.Write(append(f.line, b...)); err != nil {
+					return err
+				}
+				f.line = f.line[:0]
+				return nil
+			}
+			f.line = append(f.line, b...)
+			return nil
+		}
+		line := b[:i+1]
+		if len(f.line) > 0 {
+			f.line = append(f.line, line...)
+			line = f.line
+		}
+		if t, ok := f.p.parse(line[:min(len(line), tsScan)]); ok && t.After(f.until) {
+			f.done = true
+			f.line = nil
+			return nil
+		}
+		if _, err := f.dst.Write(line); err != nil {
+			return err
+		}
+		f.line = f.line[:0]
+		b = b[i+1:]
+	}
+	return nil
 }
 
 // maxHeldLine bounds the start of a line the window filter holds while waiting for its end.
@@ -136,6 +203,7 @@ type cmdSource struct {
 	file    string          // bundle file under logs/<name>/
 	argv    func() []string // built at collect time (the window depends on now)
 	since   time.Time       // for filter
+	until   time.Time       // window end (--until): lines after it are left out; zero: open
 	filter  bool            // apply the window to line timestamps (the command cannot)
 	maxFile int64
 	empty   func(out []byte) bool // output that means "no entries"
@@ -170,8 +238,14 @@ func (s *cmdSource) Collect(ctx context.Context, sink collectors.Sink) error {
 		}
 	}()
 	var out interface{ Write([]byte) (int, error) } = head
-	if s.filter {
-		out = &windowFilter{dst: head, since: s.since, p: &tsParser{ref: time.Now(), loc: time.Local}}
+	if s.filter || !s.until.IsZero() {
+		// The window's start is the command's job unless filter is set; its end is applied here
+		// whatever the command supports.
+		since := s.since
+		if !s.filter {
+			since = time.Time{}
+		}
+		out = &windowFilter{dst: head, since: since, until: s.until, p: &tsParser{ref: time.Now(), loc: time.Local}}
 	}
 	stderr := collectors.NewMemTail(16 << 10)
 	// Stop the command a little before the collector's deadline, so that what it printed so far
@@ -189,6 +263,11 @@ func (s *cmdSource) Collect(ctx context.Context, sink collectors.Sink) error {
 	runErr := cmd.Run()
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if wf, ok := out.(*windowFilter); ok {
+		if err := wf.flush(); err != nil {
+			return err
+		}
 	}
 	if cctx.Err() != nil {
 		runErr = fmt.Errorf("stopped before the collector's deadline; the output so far is kept")
