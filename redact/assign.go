@@ -374,11 +374,12 @@ func (s *scanner) assignedValue(w wordAt, p *keyPair, cls int) int {
 		return v + 1
 	}
 
-	if objectRef(val) || regexBackrefs(val) || cls == keyWeak && (pipeRecord(val) || dottedName(val)) ||
-		(correlationID(val) || upperWord(val)) && ambiguousKey(b[ws:j]) || j < n && b[j] == ' ' && sep == sepColon && proseAfter(b, v, e) && !userKey(b[ws:j], s.e.extraKeys) {
-		// AppWindowToken{9f4ef63, "$1:$2", key=0|com.x|4097, key="a.b.c", Session: 3054_4261,
-		// (auth:SIMPLE), "token : This is..."
+	if notAValue(val, cls) || j < n && b[j] == ' ' && sep == sepColon && proseAfter(b, v, e) && !userKey(b[ws:j], s.e.extraKeys) {
+		// AppWindowToken{9f4ef63, "$1:$2", key=0|com.x|4097, key="a.b.c", "token : This is..."
 		return next
+	}
+	if len(val) > 0 && (val[0] <= '9' && correlationID(val) || val[0] >= 'A' && val[0] <= 'Z' && upperWord(val)) && ambiguousKey(b[ws:j]) {
+		return next // Session: 30546173_4261722401, (auth:SIMPLE)
 	}
 	if cls == keyWeak {
 		if !looksSecret(val) || hashLike(val) || camelIdent(val) {

@@ -59,7 +59,7 @@ func (s *scanner) codeExprEnd(k int) int {
 		return -1
 	}
 	if dots > 0 && (p >= n || b[p] == ';' || b[p] == ',' || b[p] == ')' || isSpace[b[p]]) && onlyTrailingCode(b, p) {
-		if codeRefRoots[lower(b[st:firstDot])] {
+		if codeRefRoots[string(b[st:firstDot])] {
 			return p
 		}
 	}
@@ -383,4 +383,22 @@ func (s *scanner) jwkValue(w wordAt, k int) int {
 		return e + 1
 	}
 	return w.j
+}
+
+// notAValue: value shapes that are never a secret under a sensitive key: an object identity,
+// regex back-references, and under weak keys a '|' record or a dotted name. The first byte
+// decides which test can apply.
+func notAValue(val []byte, cls int) bool {
+	if len(val) < 2 {
+		return false
+	}
+	switch c := val[0]; {
+	case c >= 'A' && c <= 'Z':
+		if objectRef(val) {
+			return true
+		}
+	case c == '$' || c == '\\':
+		return regexBackrefs(val)
+	}
+	return cls == keyWeak && (pipeRecord(val) || dottedName(val))
 }
