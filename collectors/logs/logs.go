@@ -15,6 +15,7 @@ package logs
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -331,6 +332,9 @@ func (s *fileSource) Collect(ctx context.Context, sink collectors.Sink) error {
 				s.all.giveBack()
 			}
 			budget -= e.Kept
+			if e.Status == "collected" && strings.HasPrefix(e.Reason, "no whole line fits") {
+				errs = append(errs, fmt.Errorf("%s: no whole line fits in the cap: kept the newest %d of %d bytes of its last line", f.rel, e.Kept, e.Seen))
+			}
 			if e.Status == "collected" && len(e.FormatsTried) > 0 {
 				// Say so where people look: the collector's status and its note.
 				// What was kept comes first: the run summary shows the note's first 100 characters.
@@ -487,6 +491,18 @@ func (s *fileSource) copyPlain(ctx context.Context, sink collectors.Sink, fh *os
 		return err
 	}
 	e.Offset, e.Seen = start, end-ws
+	if start >= end && ws < end {
+		// The newest part holds no whole line (a one-line JSON state dump): keep its newest bytes
+		// from a delimiter, marked truncated, rather than nothing.
+		if start, err = longLineStart(fh, max(cut, ws), end); err != nil {
+			return err
+		}
+		if start < end {
+			e.Offset = start
+			e.Reason = "no whole line fits in the cap: the newest bytes of the last line are kept, from a delimiter"
+			return s.write(ctx, sink, io.NewSectionReader(fh, start, end-start), buf, e)
+		}
+	}
 	if start >= end {
 		e.Status, e.Reason = "outside_window", "no lines inside the window"
 		if ws < end {
@@ -495,6 +511,73 @@ func (s *fileSource) copyPlain(ctx context.Context, sink collectors.Sink, fh *os
 		return nil
 	}
 	return s.write(ctx, sink, io.NewSectionReader(fh, start, end-start), buf, e)
+}
+
+// longLineStart is where to start keeping the newest part of a line longer than the cap, cut at
+// off: after the first delimiter within cutLook bytes (where the redactor itself splits a long
+// line), and past the end of a private-key block whose BEGIN lies before the cut (a key written
+// on one line, JSON-escaped, must not ship its body without the BEGIN the redactor needs).
+func longLineStart(r io.ReaderAt, off, end int64) (int64, error) {
+	const cutLook = 4 << 10
+	// A key block cut open: an END before any BEGIN in the kept part.
+	endAt, beginAt, err := firstPEMMarkers(r, off, end)
+	if err != nil {
+		return end, err
+	}
+	if endAt >= 0 && (beginAt < 0 || endAt < beginAt) {
+		// Past "-----END ... KEY-----".
+		buf := make([]byte, 256)
+		n, _ := r.ReadAt(buf, endAt)
+		tail := buf[:n]
+		if i := bytes.Index(tail[len(pemEndMarker):], []byte("-----")); i >= 0 {
+			return endAt + int64(len(pemEndMarker)+i+5), nil
+		}
+		return endAt + int64(len(tail)), nil
+	}
+	buf := make([]byte, min(cutLook, end-off))
+	n, err := r.ReadAt(buf, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return end, err
+	}
+	for i, c := range buf[:n] {
+		switch c {
+		case ' ', '\t', ',', ';', '&', '"', '\'', '<', '>', '{', '}', '[', ']', '(', ')':
+			return off + int64(i) + 1, nil
+		}
+	}
+	return off, nil
+}
+
+var (
+	pemEndMarker   = []byte("-----END")
+	pemBeginMarker = []byte("-----BEGIN")
+)
+
+// firstPEMMarkers returns the offset of the first -----END and of the first -----BEGIN in
+// [off, end), -1 when absent, reading in chunks that overlap by a marker's length; it stops at
+// the first marker found, which is all longLineStart needs to know.
+func firstPEMMarkers(r io.ReaderAt, off, end int64) (endAt, beginAt int64, err error) {
+	buf := make([]byte, 256<<10)
+	const overlap = 16
+	for pos := off; pos < end; {
+		n, rerr := r.ReadAt(buf[:min(int64(len(buf)), end-pos)], pos)
+		chunk := buf[:n]
+		e, b := bytes.Index(chunk, pemEndMarker), bytes.Index(chunk, pemBeginMarker)
+		switch {
+		case e >= 0 && (b < 0 || e < b):
+			return pos + int64(e), -1, nil
+		case b >= 0:
+			return -1, pos + int64(b), nil
+		}
+		if rerr != nil && !errors.Is(rerr, io.EOF) {
+			return -1, -1, rerr
+		}
+		if n <= overlap {
+			break
+		}
+		pos += int64(n - overlap)
+	}
+	return -1, -1, nil
 }
 
 // decompress opens a decompressing reader over the whole file. xz is read here with
