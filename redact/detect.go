@@ -11,6 +11,8 @@ import "math/bits"
 //
 //  1. crypt-hash          $6$salt$hash ($ before the word): the hash part is redacted
 //  2. provider-token      fixed-prefix vendor tokens (tokens.go, tokenRules)
+//  2a. keyword-token      provider tokens without a prefix, counted only with the provider's
+//                         keyword in the key or shortly before (kwtokens.go, kwRules)
 //  3. base64-run          88-char base64 ending in == (Azure storage key); long base64 blobs
 //                         (public keys, certificate bodies) are skipped whole
 //  4. bare-basic          base64 "user:password" without a Basic header
@@ -44,6 +46,7 @@ type detector struct {
 const (
 	detCrypt = iota
 	detToken
+	detKeyword
 	detBase64
 	detBareBasic
 	detTelegram
@@ -62,6 +65,7 @@ const (
 var detectors = [numDetectors]detector{
 	detCrypt:       {"crypt-hash", (*scanner).detectCryptHash},
 	detToken:       {"provider-token", (*scanner).detectProviderToken},
+	detKeyword:     {"keyword-token", (*scanner).detectKeywordToken},
 	detBase64:      {"base64-run", (*scanner).detectBase64Run},
 	detBareBasic:   {"bare-basic", (*scanner).detectBareBasic},
 	detTelegram:    {"telegram-token", (*scanner).detectTelegram},
@@ -98,6 +102,9 @@ func (s *scanner) word(ws, i int) int {
 	}
 	if firstByte[b[i]] != nil && i+2 < n && firstTwo[uint16(b[i])<<8|uint16(b[i+1])] && firstThree[prefix3(b[i], b[i+1], b[i+2])] {
 		m |= 1 << detToken
+	}
+	if l < len(kwLen) && kwLen[l] != nil {
+		m |= 1 << detKeyword
 	}
 	var next byte // the byte after the word, 0 at the end
 	if j < n {

@@ -26,6 +26,7 @@ const (
 	csTeams    // alnum / _ - @ .
 	csDollar   // alnum _ $ (Braintree)
 	csB64URL   // alnum _ - (base64url, no padding)
+	csB64Dash  // base64 std and - (Adyen)
 	numCharsets
 )
 
@@ -56,6 +57,7 @@ func buildCharsets() [numCharsets]*[256]bool {
 	out[csTeams] = mk(func(b byte) bool { return isWord[b] || b == '/' || b == '-' || b == '@' || b == '.' })
 	out[csDollar] = mk(func(b byte) bool { return isWord[b] || b == '$' })
 	out[csB64URL] = mk(func(b byte) bool { return isWord[b] || b == '-' })
+	out[csB64Dash] = mk(func(b byte) bool { return isB64[b] || b == '-' })
 	return out
 }
 
@@ -66,8 +68,9 @@ type tokenRule struct {
 	id, desc string
 	prefix   string
 	charset  int
-	min      int  // minimum body length
-	keep     bool // keep the prefix visible (e.g. hooks.slack.com/services/)
+	min      int      // minimum body length
+	keep     bool     // keep the prefix visible (e.g. hooks.slack.com/services/)
+	kw       []string // the provider's keywords, one of which must come shortly before (kwNear)
 	check    func(body []byte) bool
 	set      *[256]bool
 }
@@ -287,7 +290,15 @@ var tokenRules = []*tokenRule{
 	{id: "braintree-token", prefix: "access_token$sandbox$", charset: csDollar, min: 40},
 	{id: "mailgun-key", prefix: "pubkey-", charset: csHexLower, min: 32, check: exactLen(32)},
 	{id: "stripe-key", prefix: "sk_prod_", charset: csAlnum, min: 24},
+	// Prefixes too common alone: they count with the provider's keyword nearby (kwtokens.go),
+	// or with a shape check that random text rarely meets.
+	{id: "adyen-key", desc: "Adyen API key (AQE..., base64 with - separators) near \"adyen\"", prefix: "AQE", charset: csB64Dash, min: 80, kw: []string{"adyen"}},
+	{id: "clickhouse-key", desc: "ClickHouse Cloud API secret (4b1d + 38 mixed-case)", prefix: "4b1d", charset: csAlnum, min: 38, check: clickhouseMixed},
 }
+
+// clickhouseMixed: 38 characters with upper, lower and digits (all-lowercase ones need the
+// keyword: kwtokens.go).
+func clickhouseMixed(b []byte) bool { return len(b) == 38 && mixedAlnum(b) }
 
 // b64PEMPrivate: base64 of "-----BEGIN ... PRIVATE KEY-----" (Kubernetes secrets, env vars).
 func b64PEMPrivate(body []byte) bool {
@@ -494,7 +505,7 @@ func (s *scanner) detectProviderToken(w wordAt) int {
 	b, n, i := s.b, s.n, w.i
 	c1 := b[i+1] // word() checked i+2 < n
 	for _, r := range firstByte[b[i]] {
-		if r.prefix[1] != c1 || !hasPrefixAt(b, i, r.prefix) {
+		if r.prefix[1] != c1 || !hasPrefixAt(b, i, r.prefix) || r.kw != nil && !s.kwNear(i, r.kw) {
 			continue
 		}
 		k := i + len(r.prefix)

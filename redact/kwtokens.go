@@ -1,0 +1,298 @@
+package redact
+
+// Provider tokens without a distinctive prefix (Mailchimp, LaunchDarkly, Okta, Datadog, ...): a
+// word of the provider's shape is redacted only when one of the provider's keywords appears in
+// the key or shortly before the word on the same line. A 32- or 40-character hex hash in a log
+// line stays unless such a keyword is there.
+//
+// The detector (keyword-token in detect.go) runs only for words whose length some rule uses
+// (kwLen); it checks the word's shape first and looks for keywords only then, in one pass over
+// at most kwWindow bytes before the word.
+
+// kwWindow is how far before the word a keyword may start (the key and its separator, or a
+// short phrase such as "datadog api key is").
+const kwWindow = 64
+
+// shape classes of keyword-anchored tokens
+const (
+	kshHex    = iota // hex digits (either case), with a digit and a letter
+	kshHexLow        // lowercase hex, with a digit and a letter
+	kshAlnum         // letters and digits, with a digit and a letter
+	kshB64URL        // letters, digits, _ and -, with a digit and a letter
+	kshUUID          // 8-4-4-4-12 hex
+	kshFunc          // check only
+)
+
+type kwRule struct {
+	id    string
+	desc  string
+	kws   []string // lowercase; nil: the shape alone is distinctive
+	lens  []int
+	shape int
+	check func(w []byte) bool // an extra test (nil: none)
+}
+
+var kwRules = []*kwRule{
+	{id: "mailchimp-key", desc: "Mailchimp API key (32 hex + -usNN) near \"mailchimp\"", kws: []string{"mailchimp"}, lens: []int{36, 37}, shape: kshFunc, check: mailchimpKey},
+	{id: "launchdarkly-key", desc: "LaunchDarkly API, SDK and mobile keys (api-, sdk-, mob- + UUID, or 40 characters) near \"launchdarkly\"", kws: []string{"launchdarkly", "launch_darkly", "launch-darkly"}, lens: []int{40}, shape: kshB64URL},
+	{id: "okta-token", desc: "Okta API token (00 + 40) near \"okta\" or \"ssws\"", kws: []string{"okta", "ssws"}, lens: []int{42}, shape: kshFunc, check: oktaToken},
+	{id: "datadog-key", desc: "Datadog API and application keys (32 or 40 hex) near \"datadog\", \"dd_api_key\", \"dd_app_key\"", kws: []string{"datadog", "dd_api", "dd_app", "dd-api", "dd-app", "ddapi", "ddapp"}, lens: []int{32, 40}, shape: kshHexLow},
+	{id: "adyen-key", desc: "Adyen HMAC key (64 hex) near \"adyen\"; Adyen API keys (AQE...) are a prefix rule needing the keyword", kws: []string{"adyen"}, lens: []int{64}, shape: kshHex},
+	{id: "clickhouse-key", desc: "ClickHouse Cloud API secret (4b1d + 38) near \"clickhouse\" (mixed-case ones without it)", kws: []string{"clickhouse"}, lens: []int{42}, shape: kshFunc, check: clickhouseKey},
+	{id: "maxmind-key", desc: "MaxMind license key (6 _ 29 _mmk): the shape alone", lens: []int{40}, shape: kshFunc, check: maxmindKey},
+	// The keyword-anchored rules of the public rule sets (gitleaks and others), with the
+	// provider's length and alphabet; lengths under 24 are left to the key-name rules.
+	{id: "adafruit-key", kws: []string{"adafruit"}, lens: []int{32}, shape: kshB64URL},
+	{id: "algolia-key", kws: []string{"algolia"}, lens: []int{32}, shape: kshAlnum},
+	{id: "alibaba-secret", kws: []string{"alibaba", "aliyun"}, lens: []int{30}, shape: kshAlnum},
+	{id: "asana-secret", kws: []string{"asana"}, lens: []int{32}, shape: kshAlnum},
+	{id: "atlassian-token", kws: []string{"atlassian", "confluence", "jira"}, lens: []int{24}, shape: kshAlnum},
+	{id: "bitbucket-secret", kws: []string{"bitbucket"}, lens: []int{64}, shape: kshB64URL},
+	{id: "bittrex-key", kws: []string{"bittrex"}, lens: []int{32}, shape: kshAlnum},
+	{id: "cisco-meraki-key", kws: []string{"meraki"}, lens: []int{40}, shape: kshHexLow},
+	{id: "cloudflare-key", kws: []string{"cloudflare"}, lens: []int{37, 40}, shape: kshB64URL},
+	{id: "codecov-token", kws: []string{"codecov"}, lens: []int{32}, shape: kshAlnum},
+	{id: "cohere-key", kws: []string{"cohere", "co_api_key"}, lens: []int{40}, shape: kshAlnum},
+	{id: "coinbase-token", kws: []string{"coinbase"}, lens: []int{64}, shape: kshB64URL},
+	{id: "confluent-secret", kws: []string{"confluent"}, lens: []int{64}, shape: kshAlnum},
+	{id: "contentful-token", kws: []string{"contentful"}, lens: []int{43}, shape: kshB64URL},
+	{id: "discord-secret", kws: []string{"discord"}, lens: []int{32, 64}, shape: kshB64URL},
+	{id: "droneci-token", kws: []string{"droneci", "drone_token", "drone-token"}, lens: []int{32}, shape: kshAlnum},
+	{id: "etsy-token", kws: []string{"etsy"}, lens: []int{24}, shape: kshAlnum},
+	{id: "facebook-secret", kws: []string{"facebook"}, lens: []int{32}, shape: kshHex},
+	{id: "fastly-token", kws: []string{"fastly"}, lens: []int{32}, shape: kshB64URL},
+	{id: "finicity-secret", kws: []string{"finicity"}, lens: []int{32}, shape: kshHex},
+	{id: "flickr-token", kws: []string{"flickr"}, lens: []int{32}, shape: kshAlnum},
+	{id: "freshbooks-token", kws: []string{"freshbooks"}, lens: []int{64}, shape: kshAlnum},
+	{id: "gitter-token", kws: []string{"gitter"}, lens: []int{40}, shape: kshB64URL},
+	{id: "heroku-key", kws: []string{"heroku"}, lens: []int{36}, shape: kshUUID},
+	{id: "hubspot-key", kws: []string{"hubspot"}, lens: []int{36}, shape: kshUUID},
+	{id: "intercom-token", kws: []string{"intercom"}, lens: []int{60}, shape: kshB64URL},
+	{id: "jfrog-key", kws: []string{"jfrog", "artifactory", "bintray"}, lens: []int{64, 73}, shape: kshAlnum},
+	{id: "kucoin-secret", kws: []string{"kucoin"}, lens: []int{24, 36}, shape: kshFunc, check: hexOrUUID},
+	{id: "linear-secret", kws: []string{"linear_client", "linear-client", "linear_secret", "linearclient"}, lens: []int{32}, shape: kshHexLow},
+	{id: "looker-secret", kws: []string{"looker"}, lens: []int{24}, shape: kshAlnum},
+	{id: "mailgun-key", kws: []string{"mailgun"}, lens: []int{50}, shape: kshFunc, check: mailgunSigning},
+	{id: "mattermost-token", kws: []string{"mattermost"}, lens: []int{26}, shape: kshAlnum},
+	{id: "messagebird-key", kws: []string{"messagebird", "message_bird", "message-bird"}, lens: []int{25, 36}, shape: kshFunc, check: alnumOrUUID},
+	{id: "netlify-token", kws: []string{"netlify"}, lens: []int{40, 41, 42, 43, 44, 45, 46}, shape: kshB64URL},
+	{id: "newrelic-key", kws: []string{"newrelic", "new_relic", "new-relic"}, lens: []int{64}, shape: kshAlnum},
+	{id: "nytimes-token", kws: []string{"nytimes", "newyorktimes"}, lens: []int{32}, shape: kshB64URL},
+	{id: "plaid-secret", kws: []string{"plaid"}, lens: []int{24, 30}, shape: kshAlnum},
+	{id: "privateai-token", kws: []string{"privateai", "private_ai", "private-ai"}, lens: []int{32}, shape: kshAlnum},
+	{id: "rapidapi-token", kws: []string{"rapidapi"}, lens: []int{50}, shape: kshB64URL},
+	{id: "sendbird-token", kws: []string{"sendbird"}, lens: []int{36, 40}, shape: kshFunc, check: hexOrUUID},
+	{id: "sentry-token", kws: []string{"sentry"}, lens: []int{64}, shape: kshHex},
+	{id: "snyk-token", kws: []string{"snyk"}, lens: []int{36}, shape: kshUUID},
+	{id: "squarespace-token", kws: []string{"squarespace"}, lens: []int{36}, shape: kshUUID},
+	{id: "sumologic-key", kws: []string{"sumo"}, lens: []int{64}, shape: kshAlnum},
+	{id: "twitch-token", kws: []string{"twitch"}, lens: []int{30}, shape: kshAlnum},
+	{id: "twitter-secret", kws: []string{"twitter"}, lens: []int{45, 50}, shape: kshAlnum},
+	{id: "zendesk-secret", kws: []string{"zendesk"}, lens: []int{40}, shape: kshAlnum},
+}
+
+// kwSet: a set of kwList indexes
+type kwSet [2]uint64
+
+func (a kwSet) meets(b kwSet) bool { return a[0]&b[0] != 0 || a[1]&b[1] != 0 }
+
+var (
+	kwLen   [128][]*kwRule // rules by word length
+	kwList  []string       // every keyword once; a rule's keywords are bits in kwMask
+	kwFirst [256][]uint8   // kwList indexes by first byte (lowercase)
+	kwMask  map[*kwRule]kwSet
+)
+
+func init() {
+	kwMask = map[*kwRule]kwSet{}
+	idx := map[string]int{}
+	for _, r := range kwRules {
+		for _, l := range r.lens {
+			kwLen[l] = append(kwLen[l], r)
+		}
+		var m kwSet
+		for _, k := range r.kws {
+			x, ok := idx[k]
+			if !ok {
+				x = len(kwList)
+				if x >= 128 {
+					panic("redact: more than 128 provider keywords")
+				}
+				idx[k] = x
+				kwList = append(kwList, k)
+				kwFirst[k[0]] = append(kwFirst[k[0]], uint8(x))
+			}
+			m[x/64] |= 1 << (x % 64)
+		}
+		kwMask[r] = m
+	}
+}
+
+// kwShape: w has the rule's shape.
+func kwShape(r *kwRule, w []byte) bool {
+	switch r.shape {
+	case kshHex, kshHexLow, kshAlnum, kshB64URL:
+		var dg, al bool
+		for _, c := range w {
+			switch {
+			case c >= '0' && c <= '9':
+				dg = true
+			case c >= 'a' && c <= 'f':
+				al = true
+			case c >= 'A' && c <= 'F':
+				if r.shape == kshHexLow {
+					return false
+				}
+				al = true
+			case c >= 'g' && c <= 'z' || c >= 'G' && c <= 'Z':
+				if r.shape == kshHex || r.shape == kshHexLow {
+					return false
+				}
+				al = true
+			case c == '_' || c == '-':
+				if r.shape != kshB64URL {
+					return false
+				}
+			default:
+				return false
+			}
+		}
+		if !dg || !al {
+			return false
+		}
+	case kshUUID:
+		if !isUUID(w) {
+			return false
+		}
+	}
+	return r.check == nil || r.check(w)
+}
+
+// mailchimpKey: 32 lowercase hex, "-us", one or two digits.
+func mailchimpKey(w []byte) bool {
+	if len(w) < 36 || string(w[32:35]) != "-us" || !allHex(w[:32]) {
+		return false
+	}
+	for _, c := range w[35:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// oktaToken: "00" and 40 letters, digits, _ or -, mixed.
+func oktaToken(w []byte) bool {
+	if len(w) != 42 || w[0] != '0' || w[1] != '0' {
+		return false
+	}
+	for _, c := range w[2:] {
+		if !isWord[c] && c != '-' {
+			return false
+		}
+	}
+	return mixedAlnum(w[2:])
+}
+
+// clickhouseKey: "4b1d" and 38 letters and digits.
+func clickhouseKey(w []byte) bool {
+	return len(w) == 42 && string(w[:4]) == "4b1d" && allAlnum(w[4:])
+}
+
+// maxmindKey: 6 alphanumerics, '_', 29 alphanumerics, "_mmk".
+func maxmindKey(w []byte) bool {
+	return len(w) == 40 && w[6] == '_' && string(w[36:]) == "_mmk" && allAlnum(w[:6]) && allAlnum(w[7:36]) && hasDigit(w[:36])
+}
+
+// mailgunSigning: a Mailgun webhook signing key, 32-8-8 hex.
+func mailgunSigning(w []byte) bool {
+	return len(w) == 50 && w[32] == '-' && w[41] == '-' && allHex(w[:32]) && allHex(w[33:41]) && allHex(w[42:])
+}
+
+func hexOrUUID(w []byte) bool {
+	if len(w) == 36 {
+		return isUUID(w)
+	}
+	return allHex(w) && hasDigit(w)
+}
+
+func alnumOrUUID(w []byte) bool {
+	if len(w) == 36 {
+		return isUUID(w)
+	}
+	return allAlnum(w) && hasDigit(w)
+}
+
+// keywordsBefore returns the set (bits of kwList) of keywords that start in b[from:to],
+// compared case-insensitively; a keyword may run on past to (it may be the start of the word's
+// own key, e.g. DATADOG_API_KEY=).
+func keywordsBefore(b []byte, from, to int) kwSet {
+	var m kwSet
+	for p := from; p < to; p++ {
+		c := b[p] | 0x20
+		if c < 'a' || c > 'z' {
+			continue
+		}
+		for _, x := range kwFirst[c] {
+			k := kwList[x]
+			if p+len(k) > len(b) {
+				continue
+			}
+			ok := true
+			for q := 1; q < len(k); q++ {
+				if d := b[p+q]; d|0x20 != k[q] && d != k[q] {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				m[x/64] |= 1 << (x % 64)
+			}
+		}
+	}
+	return m
+}
+
+// detectKeywordToken: a provider token without a prefix, with its provider's keyword before it
+// on the line.
+func (s *scanner) detectKeywordToken(w wordAt) int {
+	b, n, i, j := s.b, s.n, w.i, w.j
+	// a word inside a path, a base64 run or a key of its own is no token
+	if i > 0 && (b[i-1] == '/' || b[i-1] == '+' || b[i-1] == '.') || j < n && (b[j] == '/' || b[j] == '+' || b[j] == '=' && (j+1 >= n || b[j+1] != '=')) {
+		return 0
+	}
+	wd := b[i:j]
+	var seen kwSet
+	looked := false
+	for _, r := range kwLen[j-i] {
+		if !kwShape(r, wd) {
+			continue
+		}
+		if r.kws != nil {
+			if !looked {
+				seen = keywordsBefore(b, max(0, i-kwWindow), i)
+				looked = true
+			}
+			if !seen.meets(kwMask[r]) {
+				continue
+			}
+		}
+		s.add(i, j, r.id)
+		return j
+	}
+	return 0
+}
+
+// kwNear: one of kws starts within kwWindow bytes before i on the line (prefix rules that need
+// their provider's keyword).
+func (s *scanner) kwNear(i int, kws []string) bool {
+	m := keywordsBefore(s.b, max(0, i-kwWindow), i)
+	for _, k := range kws {
+		for x, l := range kwList {
+			if l == k && m[x/64]&(1<<(x%64)) != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
