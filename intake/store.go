@@ -1,0 +1,413 @@
+package intake
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+	"github.com/tus/tusd/v2/pkg/filestore"
+	"github.com/tus/tusd/v2/pkg/handler"
+
+	"github.com/casefile/casefile/bundle"
+)
+
+// Statuses of a filed upload.
+const (
+	StatusOK          = "ok"
+	StatusQuarantined = "quarantined"
+	StatusEncrypted   = "encrypted"
+)
+
+// Record is one filed bundle. It is written beside the bundle as <file>.json, so storage alone
+// rebuilds the index.
+type Record struct {
+	ID         string      `json:"id"` // the tus upload id of its first arrival
+	Ticket     string      `json:"ticket"`
+	SHA256     string      `json:"sha256"` // of the stored file
+	Size       int64       `json:"size"`
+	ReceivedAt time.Time   `json:"received_at"`
+	Status     string      `json:"status"`
+	BundleID   string      `json:"bundle_id,omitempty"`
+	Filename   string      `json:"filename,omitempty"`
+	Findings   Counts      `json:"findings"`
+	Reason     string      `json:"reason,omitempty"` // why it is quarantined
+	Decrypted  bool        `json:"decrypted,omitempty"`
+	Duplicates []Duplicate `json:"duplicates,omitempty"`
+	Path       string      `json:"path"` // relative to the storage root, slash separated
+}
+
+// Counts are findings by severity.
+type Counts struct {
+	Critical int `json:"critical"`
+	Warning  int `json:"warning"`
+	Info     int `json:"info"`
+}
+
+// Duplicate is a later upload of the same bytes.
+type Duplicate struct {
+	ID         string    `json:"id"`
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+// Layout is where bundles live under the storage root:
+// bundles/<ticket>/<sha256>.<ext> and quarantine/<ticket>/<sha256>.<ext>, each with its .json.
+type Layout struct {
+	Root string
+	tmp  string
+}
+
+// NewLayout is the layout of a data folder; storage, when set, is another folder for bundles.
+func NewLayout(dataDir, storage string) Layout {
+	root := dataDir
+	if storage != "" {
+		root = storage
+	}
+	return Layout{Root: root, tmp: filepath.Join(dataDir, "tmp")}
+}
+
+func (l Layout) dest(status, ticket, sha, ext string) (abs, rel string) {
+	top := "bundles"
+	if status == StatusQuarantined {
+		top = "quarantine"
+	}
+	rel = top + "/" + ticket + "/" + sha + "." + ext
+	return filepath.Join(l.Root, filepath.FromSlash(rel)), rel
+}
+
+// sniff names a file's format from its first bytes.
+func sniff(p string) string {
+	f, err := os.Open(p)
+	if err != nil {
+		return "bin"
+	}
+	defer f.Close()
+	b := make([]byte, 32)
+	n, _ := io.ReadFull(f, b)
+	b = b[:n]
+	switch {
+	case bytes.HasPrefix(b, []byte{0x1f, 0x8b}):
+		return "tar.gz"
+	case bytes.HasPrefix(b, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		return "tar.zst"
+	case bytes.HasPrefix(b, []byte("PK")):
+		return "zip"
+	case bytes.HasPrefix(b, []byte("age-encryption.org/")), bytes.HasPrefix(b, []byte("-----BEGIN AGE")):
+		return "age"
+	}
+	return "bin"
+}
+
+func hashFile(p string) (string, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	return hex.EncodeToString(h.Sum(nil)), n, err
+}
+
+// file files one completed upload: decrypt, verify, store, index. A failure to file leaves the
+// tus upload in place (filed again at the next start); a bundle that fails verification is
+// quarantined, never dropped.
+func (s *Server) file(info handler.FileInfo) {
+	log := s.log.With("upload", info.ID, "ticket", info.MetaData["ticket"], "token_id", info.MetaData["token_id"])
+	rec, err := s.fileUpload(info)
+	if err != nil {
+		log.Error("filing upload failed; kept in tus storage", "err", err)
+		return
+	}
+	s.removeTus(info)
+	if len(rec.Duplicates) > 0 && rec.Duplicates[len(rec.Duplicates)-1].ID == info.ID {
+		log.Info("upload is a duplicate", "sha256", rec.SHA256, "first", rec.ID, "status", rec.Status)
+	} else {
+		log.Info("upload filed", "sha256", rec.SHA256, "size", rec.Size, "status", rec.Status, "reason", rec.Reason,
+			"critical", rec.Findings.Critical, "warning", rec.Findings.Warning)
+	}
+	if s.opt.OnFiled != nil {
+		s.opt.OnFiled(rec)
+	}
+}
+
+func (s *Server) removeTus(info handler.FileInfo) {
+	bin := info.Storage[filestore.StorageKeyPath]
+	if bin == "" {
+		bin = filepath.Join(s.opt.DataDir, "tus", info.ID)
+	}
+	os.Remove(bin)
+	os.Remove(filepath.Join(s.opt.DataDir, "tus", info.ID+".info"))
+	os.Remove(filepath.Join(s.opt.DataDir, "tus", info.ID+".lock"))
+}
+
+func (s *Server) fileUpload(info handler.FileInfo) (Record, error) {
+	meta := info.MetaData
+	ticket := meta["ticket"]
+	if !ValidTicket(ticket) {
+		return Record{}, fmt.Errorf("upload %s has no valid ticket in its metadata", info.ID)
+	}
+	src := info.Storage[filestore.StorageKeyPath]
+	if src == "" {
+		src = filepath.Join(s.opt.DataDir, "tus", info.ID)
+	}
+	sha, size, err := hashFile(src)
+	if err != nil {
+		return Record{}, err
+	}
+	rec := Record{ID: info.ID, Ticket: ticket, SHA256: sha, Size: size, ReceivedAt: s.opt.Now().UTC(),
+		Filename: meta["filename"], BundleID: meta["bundle_id"], Status: StatusOK}
+	cand := src // the file to be stored
+	var cleanup []string
+	defer func() {
+		for _, p := range cleanup {
+			os.Remove(p)
+		}
+	}()
+	switch {
+	case meta["sha256"] != "" && meta["sha256"] != sha:
+		rec.Status, rec.Reason = StatusQuarantined, fmt.Sprintf("the bytes received hash to %s, the client sent sha256 %s", sha, meta["sha256"])
+	case meta["encrypted"] == "age" && len(s.opt.Identities) == 0:
+		rec.Status = StatusEncrypted
+	case meta["encrypted"] == "age":
+		plain, err := s.decrypt(src)
+		if err != nil {
+			rec.Status, rec.Reason = StatusQuarantined, "decryption failed: "+err.Error()
+			break
+		}
+		cleanup = append(cleanup, plain)
+		cand, rec.Decrypted = plain, true
+		if rec.SHA256, rec.Size, err = hashFile(plain); err != nil {
+			return Record{}, err
+		}
+		s.check(&rec, cand, ticket)
+	default:
+		s.check(&rec, cand, ticket)
+	}
+	ext := sniff(cand)
+	if rec.Status == StatusEncrypted {
+		ext = "age"
+	}
+	abs, rel := s.layout.dest(rec.Status, ticket, rec.SHA256, ext)
+	rec.Path = rel
+	if prev, err := readRecord(abs + ".json"); err == nil {
+		// The same bytes for the same ticket: one entry, the duplicate noted.
+		prev.Duplicates = append(prev.Duplicates, Duplicate{ID: info.ID, ReceivedAt: rec.ReceivedAt})
+		if err := writeRecord(abs+".json", prev); err != nil {
+			return Record{}, err
+		}
+		return prev, s.idx.Put(prev)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+		return Record{}, err
+	}
+	if err := place(cand, abs); err != nil {
+		return Record{}, err
+	}
+	if err := writeRecord(abs+".json", rec); err != nil {
+		return Record{}, err
+	}
+	return rec, s.idx.Put(rec)
+}
+
+// check verifies a plaintext bundle and reads its findings; any failure quarantines it.
+func (s *Server) check(rec *Record, p, ticket string) {
+	c, err := bundle.Read(p, bundle.DefaultReadLimits)
+	if err != nil {
+		rec.Status, rec.Reason = StatusQuarantined, "unreadable bundle: "+err.Error()
+		return
+	}
+	rec.BundleID = c.Manifest.BundleID
+	for _, f := range c.Findings {
+		switch f.Severity {
+		case "critical":
+			rec.Findings.Critical++
+		case "warning":
+			rec.Findings.Warning++
+		case "info":
+			rec.Findings.Info++
+		}
+	}
+	if probs := c.Verify(); len(probs) > 0 {
+		msgs := make([]string, 0, 3)
+		for i, p := range probs {
+			if i == 3 {
+				msgs = append(msgs, fmt.Sprintf("and %d more", len(probs)-3))
+				break
+			}
+			msgs = append(msgs, p.String())
+		}
+		rec.Status, rec.Reason = StatusQuarantined, "verification failed: "+strings.Join(msgs, "; ")
+		return
+	}
+	if c.Manifest.Ticket != ticket {
+		rec.Status, rec.Reason = StatusQuarantined, fmt.Sprintf("the manifest names ticket %q, the token ticket %q", c.Manifest.Ticket, ticket)
+	}
+}
+
+func (s *Server) decrypt(src string) (string, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	r, err := age.Decrypt(bufio.NewReader(in), s.opt.Identities...)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(s.layout.tmp, 0o700); err != nil {
+		return "", err
+	}
+	out, err := os.CreateTemp(s.layout.tmp, "plain-*")
+	if err != nil {
+		return "", err
+	}
+	_, err = io.Copy(out, r)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(out.Name())
+		return "", err
+	}
+	return out.Name(), nil
+}
+
+// place moves src to dst, copying when they are on different file systems.
+func place(src, dst string) error {
+	if err := os.Rename(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := dst + ".part"
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, dst)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	os.Remove(src)
+	return nil
+}
+
+func readRecord(p string) (Record, error) {
+	var r Record
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return r, fmt.Errorf("%s: %w", p, err)
+	}
+	return r, nil
+}
+
+func writeRecord(p string, r Record) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o640); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}
+
+// Scan reads every record in storage: the .json beside each bundle; a bundle without one is
+// checked again and described from its place (folder, name, modification time).
+func (l Layout) Scan() ([]Record, error) {
+	var out []Record
+	for _, top := range []string{"bundles", "quarantine"} {
+		root := filepath.Join(l.Root, top)
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) && p == root {
+					return nil
+				}
+				return err
+			}
+			name := d.Name()
+			if d.IsDir() || strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".tmp") || strings.HasSuffix(name, ".part") {
+				return nil
+			}
+			rel, _ := filepath.Rel(l.Root, p)
+			rel = filepath.ToSlash(rel)
+			if r, err := readRecord(p + ".json"); err == nil {
+				r.Path = rel
+				out = append(out, r)
+				return nil
+			}
+			r, err := describe(p, rel, top)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	sortRecords(out)
+	return out, nil
+}
+
+// describe rebuilds a record from a stored file alone.
+func describe(p, rel, top string) (Record, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return Record{}, err
+	}
+	sha, size, err := hashFile(p)
+	if err != nil {
+		return Record{}, err
+	}
+	parts := strings.Split(rel, "/")
+	r := Record{ID: sha[:16], Ticket: parts[1], SHA256: sha, Size: size, ReceivedAt: st.ModTime().UTC(), Path: rel, Status: StatusOK}
+	switch {
+	case top == "quarantine":
+		r.Status, r.Reason = StatusQuarantined, "quarantined (record lost; reason unknown)"
+	case strings.HasSuffix(p, ".age"):
+		r.Status = StatusEncrypted
+	default:
+		(&Server{}).check(&r, p, r.Ticket)
+	}
+	return r, nil
+}
+
+func sortRecords(rs []Record) {
+	sort.Slice(rs, func(i, j int) bool {
+		if !rs[i].ReceivedAt.Equal(rs[j].ReceivedAt) {
+			return rs[i].ReceivedAt.Before(rs[j].ReceivedAt)
+		}
+		return rs[i].Path < rs[j].Path
+	})
+}

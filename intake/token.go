@@ -1,0 +1,192 @@
+// Package intake is the server side of bundle upload: it receives tus uploads authorised by
+// signed tokens, verifies what arrives, files it under its ticket and keeps a SQLite index that
+// is a cache of storage.
+package intake
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Claims is what an upload token carries.
+type Claims struct {
+	ID     string `json:"id"`
+	Ticket string `json:"ticket"`
+	Exp    int64  `json:"exp"` // unix seconds
+	Max    int64  `json:"max"` // bytes
+}
+
+const tokenPrefix = "cf1."
+
+// Token refusals. Each maps to HTTP 401.
+var (
+	ErrTokenMissing   = errors.New("no upload token (Authorization: Bearer ...)")
+	ErrTokenMalformed = errors.New("malformed upload token")
+	ErrTokenSignature = errors.New("upload token signature does not match this server's key")
+	ErrTokenExpired   = errors.New("upload token expired")
+	ErrTokenRevoked   = errors.New("upload token revoked")
+)
+
+var tokenIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+
+// Sign makes a token for c with key.
+func Sign(key []byte, c Claims) (string, error) {
+	payload, err := json.Marshal(c)
+	if err != nil {
+		return "", err
+	}
+	p := base64.RawURLEncoding.EncodeToString(payload)
+	return tokenPrefix + p + "." + base64.RawURLEncoding.EncodeToString(mac(key, p)), nil
+}
+
+func mac(key []byte, payloadPart string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(tokenPrefix + payloadPart))
+	return m.Sum(nil)
+}
+
+// NewClaims is a fresh token's claims with a random id.
+func NewClaims(ticket string, now time.Time, ttl time.Duration, max int64) (Claims, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return Claims{}, err
+	}
+	return Claims{ID: base64.RawURLEncoding.EncodeToString(b), Ticket: ticket, Exp: now.Add(ttl).Unix(), Max: max}, nil
+}
+
+// Parse checks a token's form and signature (constant time) and returns its claims. It does not
+// check expiry or revocation: see Verify.
+func Parse(key []byte, tok string) (Claims, error) {
+	var c Claims
+	if tok == "" {
+		return c, ErrTokenMissing
+	}
+	rest, ok := strings.CutPrefix(tok, tokenPrefix)
+	if !ok {
+		return c, ErrTokenMalformed
+	}
+	p, sig, ok := strings.Cut(rest, ".")
+	if !ok || p == "" || sig == "" {
+		return c, ErrTokenMalformed
+	}
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil {
+		return c, ErrTokenMalformed
+	}
+	if !hmac.Equal(got, mac(key, p)) {
+		return c, ErrTokenSignature
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(p)
+	if err != nil {
+		return c, ErrTokenMalformed
+	}
+	if err := json.Unmarshal(payload, &c); err != nil || !tokenIDRe.MatchString(c.ID) || c.Ticket == "" {
+		return Claims{}, ErrTokenMalformed
+	}
+	return c, nil
+}
+
+// Verify is Parse plus expiry (against now) and revocation.
+func Verify(key []byte, rev *Revocations, tok string, now time.Time) (Claims, error) {
+	c, err := Parse(key, tok)
+	if err != nil {
+		return c, err
+	}
+	if now.Unix() >= c.Exp {
+		return c, ErrTokenExpired
+	}
+	if rev != nil && rev.Revoked(c.ID) {
+		return c, ErrTokenRevoked
+	}
+	return c, nil
+}
+
+// LoadKey reads the signing key from keyFile, or, when keyFile is empty, from the data folder,
+// creating it (mode 0600) at first use.
+func LoadKey(dataDir, keyFile string) ([]byte, error) {
+	if keyFile != "" {
+		return readKey(keyFile)
+	}
+	p := filepath.Join(dataDir, "intake.key")
+	k, err := readKey(p)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return k, err
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	k = make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return readKey(p) // another process made it first
+	}
+	if err != nil {
+		return nil, err
+	}
+	_, err = f.WriteString(hex.EncodeToString(k) + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(p)
+		return nil, err
+	}
+	return k, nil
+}
+
+func readKey(p string) ([]byte, error) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("reading signing key: %w", err)
+	}
+	k, err := hex.DecodeString(strings.TrimSpace(string(data)))
+	if err != nil || len(k) < 32 {
+		return nil, fmt.Errorf("signing key %s: want at least 32 bytes as hex", p)
+	}
+	return k, nil
+}
+
+// Revocations are revoked token ids, one empty file each under <data>/revoked, so instances
+// sharing the data folder see them without a database.
+type Revocations struct{ dir string }
+
+// NewRevocations is the revocation list of a data folder.
+func NewRevocations(dataDir string) *Revocations {
+	return &Revocations{dir: filepath.Join(dataDir, "revoked")}
+}
+
+// Revoke records id as revoked.
+func (r *Revocations) Revoke(id string) error {
+	if !tokenIDRe.MatchString(id) {
+		return ErrTokenMalformed
+	}
+	if err := os.MkdirAll(r.dir, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(r.dir, id), nil, 0o600)
+}
+
+// Revoked reports whether id was revoked.
+func (r *Revocations) Revoked(id string) bool {
+	if !tokenIDRe.MatchString(id) {
+		return true
+	}
+	// Fail closed: a revocation folder that cannot be read refuses the token.
+	_, err := os.Stat(filepath.Join(r.dir, id))
+	return !errors.Is(err, fs.ErrNotExist)
+}
