@@ -91,6 +91,7 @@ to attach to a support ticket.
 		newAnalyzeCmd(),
 		newReportCmd(),
 		newDiffCmd(),
+		newUploadCmd(), newDecryptCmd(),
 	)
 	root.AddCommand(&cobra.Command{
 		Use:   "exit-codes",
