@@ -172,8 +172,13 @@ func (s *scanner) plainWordOut(i, j int) bool {
 	if plainWordMaybeKey(w) {
 		return false
 	}
-	if len(w) <= 2 && i > 0 && b[i-1] == '"' && j < n && b[j] == '"' && jwkMember(w) {
-		return false // "d": a JWK private member
+	if len(w) <= 3 && i > 0 && b[i-1] == '"' && j < n && b[j] == '"' {
+		if jwkMember(w) {
+			return false // "d": a JWK private member
+		}
+		if jwkMarker(w) {
+			s.jwkNear = jwkLines // "kty": the private members may follow on the next lines
+		}
 	}
 	switch string(w) {
 	case "by", "pin", "pincode": // IDENTIFIED BY 'x', pin=4821

@@ -361,9 +361,23 @@ func jwkMember(w []byte) bool {
 	return false
 }
 
-// jwkValue: the value of a JWK private member. With "kty" on the line it is redacted whatever it
-// is (a JWK's members are base64url); without, only a long base64url run (a key pretty-printed
-// over several lines) is.
+// jwkMarker: a member every JWK has ("kty") or that only JWKs use ("crv"), a key id ("kid") or
+// algorithm ("alg", "use": sorted keys put them before "k" and "kty"):
+// seen in a quoted key, the next jwkLines lines may hold the key's private members.
+func jwkMarker(w []byte) bool {
+	switch string(w) {
+	case "kty", "crv", "kid", "alg", "use":
+		return true
+	}
+	return false
+}
+
+const jwkLines = 24
+
+// jwkValue: the value of a JWK private member. With "kty" on the line, or a JWK member ("kty",
+// "crv", "kid") on one of the jwkLines lines before (a pretty-printed JWK), it is redacted
+// whatever it is (a JWK's members are base64url, 8 characters or more); without, only a long
+// base64url run is.
 func (s *scanner) jwkValue(w wordAt, k int) int {
 	b, n := s.b, s.n
 	v := skipSpaces(b, k)
@@ -374,11 +388,11 @@ func (s *scanner) jwkValue(w wordAt, k int) int {
 	for e < n && isB64URL[b[e]] && b[e] != '.' {
 		e++
 	}
-	if e >= n || b[e] != '"' || e-v-1 < 16 {
+	if e >= n || b[e] != '"' || e-v-1 < 8 {
 		return w.j
 	}
 	val := b[v+1 : e]
-	if bytes.Contains(b, []byte(`"kty"`)) || len(val) >= 40 && mixedAlnum(val) {
+	if s.jwkNear > 0 || bytes.Contains(b, []byte(`"kty"`)) || len(val) >= 40 && mixedAlnum(val) {
 		s.add(v+1, e, RuleKeyValue)
 		return e + 1
 	}

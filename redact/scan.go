@@ -48,6 +48,9 @@ type scanner struct {
 	cont container
 	// partial: this window does not end its line (the line goes on in the next window)
 	partial bool
+	// jwkNear: lines left in which a JWK member ("kty", "crv", "kid") was seen: a pretty-printed
+	// JWK puts its private members on other lines than "kty"
+	jwkNear int
 }
 
 const (
@@ -88,6 +91,9 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 	s.awsID = false
 	s.yamlOpen = false
 	s.xmlOpen = false
+	if atStart && ctx == 0 && s.jwkNear > 0 {
+		s.jwkNear--
+	}
 	n := len(b)
 	for k := range s.miss {
 		s.miss[k] = n + 1

@@ -300,6 +300,18 @@ var tokenRules = []*tokenRule{
 // keyword: kwtokens.go).
 func clickhouseMixed(b []byte) bool { return len(b) == 38 && mixedAlnum(b) }
 
+// concatTail: what follows a quoted string in code that goes on over the next line: the closing
+// quote and a concatenation operator (+ . & || \ ,), or the closing quote alone (Python's
+// adjacent literals, an operator at the start of the next line).
+func concatTail(r []byte) bool {
+	if len(r) == 0 || r[0] != '"' && r[0] != '\'' && r[0] != '`' {
+		return false
+	}
+	t := bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(r[1:]), []byte("\\n")))
+	t = bytes.TrimRight(t, " \t")
+	return len(bytes.Trim(t, "+.&|,\\(")) == 0
+}
+
 // b64PEMPrivate: base64 of "-----BEGIN ... PRIVATE KEY-----" (Kubernetes secrets, env vars).
 func b64PEMPrivate(body []byte) bool {
 	full := append([]byte("LS0tLS1CRUdJTi"), body[:min(len(body), 60)]...)
@@ -446,6 +458,16 @@ func (s *scanner) tokenRuleAt(v int) string {
 	}
 	for _, r := range firstByte[s.b[v]] {
 		if hasPrefixAt(s.b, v, r.prefix) {
+			if r.id == RulePrivateKey {
+				k := v
+				for k < s.n && isB64[s.b[k]] {
+					k++
+				}
+				if concatTail(s.b[k:]) {
+					s.pemOpen = true // a key's value concatenated over the next lines
+					s.pemPrefix = 0
+				}
+			}
 			return r.id
 		}
 	}
@@ -527,6 +549,12 @@ func (s *scanner) detectProviderToken(w wordAt) int {
 			}
 			if r.id == "aws-access-key-id" {
 				s.awsID = true
+			}
+			if r.id == RulePrivateKey && concatTail(b[k:]) {
+				// base64 of a PEM key built by string concatenation: the quoted base64 lines
+				// that follow are the rest of the key (pemCodeLine)
+				s.pemOpen = true
+				s.pemPrefix = 0
 			}
 			s.add(st, k, r.id)
 			return k

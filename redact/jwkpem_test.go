@@ -1,0 +1,69 @@
+package redact
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func redactStream(e *Engine, in string) string {
+	var out bytes.Buffer
+	w := e.NewWriter(&out, "x")
+	w.Write([]byte(in))
+	w.Close()
+	return out.String()
+}
+
+// TestJWKPrettyPrinted: private members under 40 characters in a JWK whose "kty" (or "crv",
+// "alg") is on another line.
+func TestJWKPrettyPrinted(t *testing.T) {
+	e, _ := New(Config{})
+	d := gen(3001, alB64U, 32)
+	k := gen(3002, alB64U, 22)
+	for _, in := range []string{
+		"{\n  \"kty\": \"EC\",\n  \"crv\": \"P-256\",\n  \"d\": \"" + d + "\"\n}\n",
+		"{\n  \"alg\": \"HS256\",\n  \"k\": \"" + k + "\",\n  \"kty\": \"oct\"\n}\n",
+		"{\"keys\": [\n  {\n    \"kid\": \"a1\",\n    \"kty\": \"OKP\",\n    \"crv\": \"Ed25519\",\n    \"d\": \"" + d + "\"\n  }\n]}\n",
+	} {
+		out := redactStream(e, in)
+		if strings.Contains(out, d) || strings.Contains(out, k) || !strings.Contains(out, "[REDACTED:") {
+			t.Errorf("not redacted:\n%s->\n%s", in, out)
+		}
+	}
+	// one-letter keys in other JSON, far from any JWK member, stay
+	for _, in := range []string{
+		"{\n  \"q\": \"kubernetes-pods\",\n  \"p\": \"page12345678\",\n  \"d\": \"2026-12-02\"\n}\n",
+	} {
+		if out := redactStream(e, in); out != in {
+			t.Errorf("changed:\n%s->\n%s", in, out)
+		}
+	}
+}
+
+// TestB64PEMConcatenated: base64 of a PEM private key built by string concatenation in code.
+func TestB64PEMConcatenated(t *testing.T) {
+	e, _ := New(Config{})
+	l1 := "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2Z0lCQURBTkJna3Foa2lHOXcwQkFRRUZBQVND"
+	l2 := gen(3003, alAlnum, 64)
+	l3 := gen(3004, alAlnum, 40) + "Cg=="
+	for _, in := range []string{
+		"const key = \"" + l1 + "\" +\n    \"" + l2 + "\" +\n    \"" + l3 + "\";\nfmt.Println(key)\n",
+		"key = (\"" + l1 + "\"\n       \"" + l2 + "\"\n       \"" + l3 + "\")\nprint(key)\n",
+		"$pem = '" + l1 + "' .\n  '" + l2 + "' .\n  '" + l3 + "';\necho $pem;\n",
+		"String k = \"" + l1 + "\"\n    + \"" + l2 + "\"\n    + \"" + l3 + "\";\nSystem.out.println(k);\n",
+	} {
+		out := redactStream(e, in)
+		if strings.Contains(out, l2[8:40]) || strings.Contains(out, l3[8:40]) || !strings.Contains(out, "[REDACTED:private-key]") {
+			t.Errorf("leaked:\n%s->\n%s", in, out)
+		}
+		if !strings.Contains(out, "key)") && !strings.Contains(out, "echo $pem") && !strings.Contains(out, "println(k)") {
+			t.Errorf("code after the key lost:\n%s", out)
+		}
+	}
+	// base64 of a public key concatenated the same way stays
+	pub := "LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0KTUlJQklqQU5CZ2txaGtpRzl3MEJBUUVGQUFPQ0FR"
+	in := "const pub = \"" + pub + "\" +\n    \"" + l2 + "\";\n"
+	if out := redactStream(e, in); out != in {
+		t.Errorf("changed:\n%s->\n%s", in, out)
+	}
+}
