@@ -224,7 +224,7 @@ func (s *Server) maxFor(c Claims) int64 {
 // Handler serves the tus endpoint at /files/ behind token checks and limits.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(BasePath, s.guard(s.tus))
+	mux.Handle(BasePath, s.guard(http.StripPrefix(BasePath, s.tus)))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	return mux
 }
