@@ -484,7 +484,18 @@ func TestConcurrentUploadsPerToken(t *testing.T) {
 		defer close(done)
 		patch(t, loc, tok, 0, pr)
 	}()
-	pw.Write(make([]byte, 10)) // the first PATCH is in flight
+	pw.Write(make([]byte, 10))
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		ts.flight.mu.Lock()
+		n := ts.flight.n
+		ts.flight.mu.Unlock()
+		if n == 1 {
+			break // the first PATCH is in flight
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("first PATCH never arrived")
+		}
+	}
 	resp2, _ := create(t, ts.url, tok, 1000, map[string]string{"ticket": "4821"})
 	resp, body, err := patch(t, resp2.Header.Get("Location"), tok, 0, bytes.NewReader(make([]byte, 10)))
 	if err != nil {
