@@ -43,6 +43,10 @@ type collectOptions struct {
 	domains      []string
 	root         string
 	noAnalysis   bool
+	upload       bool
+	uploadTo     string
+	uploadToken  string
+	written      string // the bundle written, for --upload
 	args         []string
 }
 
@@ -63,7 +67,18 @@ byte-identical archives.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			o.args = os.Args
-			return runCollect(c.Context(), o, streams(c))
+			err := runCollect(c.Context(), o, streams(c))
+			if !o.upload || o.written == "" {
+				return err
+			}
+			// The bundle is written (also when some collectors failed): send it; on a failed
+			// upload the bundle stays where collect said, and the upload can be run again.
+			uo := &uploadOptions{specRef: o.specRef, token: o.uploadToken, to: o.uploadTo, toStderr: true}
+			if uerr := runUpload(c, uo, o.written); uerr != nil {
+				fmt.Fprintf(streams(c).err, "casefile: the bundle is kept at %s; send it later with: casefile upload %s\n", termSafe(o.written), termSafe(o.written))
+				return uerr
+			}
+			return err
 		},
 	}
 	f := c.Flags()
@@ -86,6 +101,9 @@ byte-identical archives.`,
 	f.StringVar(&o.anonymizeMap, "anonymize-map", "", "key and token map file (stays on this machine; implies --anonymize); reused and extended when it exists")
 	f.StringVar(&o.root, "root", "/", "read host files under this folder (for testing against fixture trees)")
 	f.MarkHidden("root")
+	f.BoolVar(&o.upload, "upload", false, "send the bundle to the vendor's intake when written (see 'casefile upload'; the spec's upload section names it)")
+	f.StringVar(&o.uploadTo, "upload-to", "", "with --upload: intake URL (default: the spec's upload.url)")
+	f.StringVar(&o.uploadToken, "upload-token", "", "with --upload: upload token (default: $"+TokenEnv+", else asked on a terminal)")
 	f.BoolVar(&o.noAnalysis, "no-analysis", false, "leave out findings, log signatures and report.html (to measure what analysis costs)")
 	f.MarkHidden("no-analysis")
 	return c
@@ -192,6 +210,7 @@ func runCollect(ctx context.Context, o *collectOptions, io *iostreams) (err erro
 		}
 		return err
 	}
+	o.written = res.Path
 	m, rep := res.Manifest, res.Report
 	out := collectResult{Bundle: res.Path, BundleID: m.BundleID, CreatedAt: m.CreatedAt, Ticket: m.Ticket, Status: "ok",
 		Collectors: m.Collectors, Redacted: rep.Total, RedactedIn: rep.Files, Dropped: len(rep.Dropped),

@@ -25,6 +25,8 @@ const TokenEnv = "CASEFILE_UPLOAD_TOKEN"
 type uploadOptions struct {
 	to, put, token, caFile, recipient, specRef, stateDir string
 	noEncrypt, asJSON                                    bool
+	// toStderr: the result line goes to stderr (collect --upload: stdout holds collect's output).
+	toStderr bool
 }
 
 func newUploadCmd() *cobra.Command {
@@ -126,18 +128,22 @@ func runUpload(c *cobra.Command, o *uploadOptions, bundlePath string) error {
 	if o.asJSON {
 		return writeJSON(ios.out, res)
 	}
+	out := io.Writer(ios.out)
+	if o.toStderr {
+		out = ios.err
+	}
 	what := "bundle"
 	if res.Encrypted {
 		what = "encrypted bundle"
 	}
-	fmt.Fprintf(ios.out, "uploaded %s %s (%s", what, termSafe(res.Filename), humanBytes(res.Size))
+	fmt.Fprintf(out, "uploaded %s %s (%s", what, termSafe(res.Filename), humanBytes(res.Size))
 	if res.Ticket != "" {
-		fmt.Fprintf(ios.out, ", ticket %s", termSafe(res.Ticket))
+		fmt.Fprintf(out, ", ticket %s", termSafe(res.Ticket))
 	}
 	if res.ResumedAt > 0 {
-		fmt.Fprintf(ios.out, ", resumed at %s", humanBytes(res.ResumedAt))
+		fmt.Fprintf(out, ", resumed at %s", humanBytes(res.ResumedAt))
 	}
-	fmt.Fprintf(ios.out, ")\nsha256 %s\n", res.SHA256)
+	fmt.Fprintf(out, ")\nsha256 %s\n", res.SHA256)
 	return nil
 }
 
