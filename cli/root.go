@@ -92,6 +92,7 @@ to attach to a support ticket.
 		newReportCmd(),
 		newDiffCmd(),
 		newUploadCmd(), newDecryptCmd(),
+		newIntakeCmd(),
 	)
 	root.AddCommand(&cobra.Command{
 		Use:   "exit-codes",
