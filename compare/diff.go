@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/casefile/casefile/analyze"
+	netdoc "github.com/casefile/casefile/collectors/network"
 )
 
 // Options tunes what counts as a change.
@@ -330,27 +331,7 @@ func sortedKeys[V any](ms ...map[string]V) []string {
 func ms(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) + " ms" }
 
 func readDNS(src analyze.Source) []checkResult {
-	var doc struct {
-		Results []struct {
-			Name    string `json:"name"`
-			Type    string `json:"type"`
-			OK      bool   `json:"ok"`
-			Error   string `json:"error"`
-			Servers []struct {
-				Server  string  `json:"server"`
-				Rcode   string  `json:"rcode"`
-				RTTMS   float64 `json:"rtt_ms"`
-				Error   string  `json:"error"`
-				Answers []struct {
-					Data string `json:"data"`
-				} `json:"answers"`
-			} `json:"servers"`
-			System *struct {
-				Addrs []string `json:"addrs"`
-				Error string   `json:"error"`
-			} `json:"system"`
-		} `json:"results"`
-	}
+	var doc netdoc.DNSDoc
 	if !readJSON(src, "network/dns.json", &doc) {
 		return nil
 	}
@@ -396,31 +377,18 @@ func classifyError(e string) string {
 }
 
 func readPing(src analyze.Source) []checkResult {
-	var doc struct {
-		Results []struct {
-			Target   string  `json:"target"`
-			IP       string  `json:"resolved_ip"`
-			Method   string  `json:"method"`
-			Received int     `json:"received"`
-			LossPct  float64 `json:"loss_pct"`
-			OK       bool    `json:"ok"`
-			Error    string  `json:"error"`
-			RTT      struct {
-				Avg float64 `json:"avg"`
-			} `json:"rtt_ms"`
-		} `json:"results"`
-	}
+	var doc netdoc.PingDoc
 	if !readJSON(src, "network/ping.json", &doc) {
 		return nil
 	}
 	var out []checkResult
 	for _, r := range doc.Results {
 		c := checkResult{target: r.Target, values: map[string]string{
-			"ok": strconv.FormatBool(r.OK), "resolved_ip": r.IP, "method": r.Method,
+			"ok": strconv.FormatBool(r.OK), "resolved_ip": r.ResolvedIP, "method": r.Method,
 			"loss_pct": strconv.FormatFloat(r.LossPct, 'f', -1, 64), "error": r.Error,
 		}, timings: map[string]float64{}}
 		if r.Received > 0 {
-			c.timings["rtt_avg_ms"] = r.RTT.Avg
+			c.timings["rtt_avg_ms"] = r.RTTMS.Avg
 		}
 		out = append(out, c)
 	}
@@ -428,18 +396,7 @@ func readPing(src analyze.Source) []checkResult {
 }
 
 func readTrace(src analyze.Source) []checkResult {
-	var doc struct {
-		Results []struct {
-			Target    string `json:"target"`
-			IP        string `json:"resolved_ip"`
-			Reached   bool   `json:"reached"`
-			EndReason string `json:"end_reason"`
-			Error     string `json:"error"`
-			Hops      []struct {
-				IP string `json:"ip"`
-			} `json:"hops"`
-		} `json:"results"`
-	}
+	var doc netdoc.TraceDoc
 	if !readJSON(src, "network/trace.json", &doc) {
 		return nil
 	}
@@ -454,7 +411,7 @@ func readTrace(src analyze.Source) []checkResult {
 			path = append(path, ip)
 		}
 		out = append(out, checkResult{target: r.Target, values: map[string]string{
-			"reached": strconv.FormatBool(r.Reached), "end_reason": r.EndReason, "resolved_ip": r.IP,
+			"reached": strconv.FormatBool(r.Reached), "end_reason": r.EndReason, "resolved_ip": r.ResolvedIP,
 			"hops": fmt.Sprint(len(r.Hops)), "path": strings.Join(path, " "), "error": r.Error,
 		}})
 	}
@@ -462,54 +419,21 @@ func readTrace(src analyze.Source) []checkResult {
 }
 
 func readTCP(src analyze.Source) []checkResult {
-	var doc struct {
-		Results []struct {
-			Target    string  `json:"target"`
-			IP        string  `json:"resolved_ip"`
-			Connected bool    `json:"connected"`
-			ConnectMS float64 `json:"connect_ms"`
-			Class     string  `json:"class"`
-		} `json:"results"`
-	}
+	var doc netdoc.TCPDoc
 	if !readJSON(src, "network/tcp.json", &doc) {
 		return nil
 	}
 	var out []checkResult
 	for _, r := range doc.Results {
 		out = append(out, checkResult{target: r.Target, values: map[string]string{
-			"connected": strconv.FormatBool(r.Connected), "class": r.Class, "resolved_ip": r.IP,
+			"connected": strconv.FormatBool(r.Connected), "class": r.Class, "resolved_ip": r.ResolvedIP,
 		}, timings: map[string]float64{"connect_ms": r.ConnectMS}})
 	}
 	return out
 }
 
 func readHTTP(src analyze.Source) []checkResult {
-	var doc struct {
-		Results []struct {
-			Name       string `json:"name"`
-			URL        string `json:"url"`
-			Status     int    `json:"status"`
-			OK         bool   `json:"ok"`
-			ErrorClass string `json:"error_class"`
-			Proxy      string `json:"proxy"`
-			Timings    struct {
-				DNS     float64 `json:"dns"`
-				Connect float64 `json:"connect"`
-				TLS     float64 `json:"tls"`
-				TTFB    float64 `json:"ttfb"`
-				Total   float64 `json:"total"`
-			} `json:"timings_ms"`
-			TLS *struct {
-				Version          string `json:"version"`
-				Verified         bool   `json:"verified"`
-				VerifyErrorClass string `json:"verify_error_class"`
-				Chain            []struct {
-					Issuer string `json:"issuer"`
-				} `json:"chain"`
-			} `json:"tls"`
-			ClockSkewS *float64 `json:"clock_skew_s"`
-		} `json:"results"`
-	}
+	var doc netdoc.HTTPDoc
 	if !readJSON(src, "network/http.json", &doc) {
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/casefile/casefile/analyze"
+	netdoc "github.com/casefile/casefile/collectors/network"
 )
 
 type network struct {
@@ -95,23 +96,7 @@ func buildNetwork(src analyze.Source) *network {
 	n := &network{}
 	var lat []latInput
 
-	var dns struct {
-		Results []struct {
-			Name    string `json:"name"`
-			Type    string `json:"type"`
-			OK      bool   `json:"ok"`
-			Servers []struct {
-				Server  string  `json:"server"`
-				Rcode   string  `json:"rcode"`
-				RTTMS   float64 `json:"rtt_ms"`
-				Error   string  `json:"error"`
-				Answers []struct {
-					Data string `json:"data"`
-				} `json:"answers"`
-			} `json:"servers"`
-			Error string `json:"error"`
-		} `json:"results"`
-	}
+	var dns netdoc.DNSDoc
 	if readJSON(src, "network/dns.json", &dns) {
 		for _, r := range dns.Results {
 			if len(r.Servers) == 0 {
@@ -134,35 +119,19 @@ func buildNetwork(src analyze.Source) *network {
 		}
 	}
 
-	var ping struct {
-		Results []struct {
-			Target     string  `json:"target"`
-			ResolvedIP string  `json:"resolved_ip"`
-			Method     string  `json:"method"`
-			Sent       int     `json:"sent"`
-			Received   int     `json:"received"`
-			LossPct    float64 `json:"loss_pct"`
-			RTT        struct {
-				Min float64 `json:"min"`
-				Avg float64 `json:"avg"`
-				Max float64 `json:"max"`
-			} `json:"rtt_ms"`
-			OK    bool   `json:"ok"`
-			Error string `json:"error"`
-		} `json:"results"`
-	}
+	var ping netdoc.PingDoc
 	if readJSON(src, "network/ping.json", &ping) {
 		for _, r := range ping.Results {
 			row := pingRow{Target: r.Target, IP: r.ResolvedIP, Method: r.Method, Sent: fmt.Sprintf("%d / %d", r.Received, r.Sent),
 				Loss: trimFloat(r.LossPct) + " %", Error: r.Error, OK: r.OK}
 			if r.Received > 0 {
-				row.RTT = fmt.Sprintf("%s / %s / %s", trimFloat(r.RTT.Min), trimFloat(r.RTT.Avg), trimFloat(r.RTT.Max))
+				row.RTT = fmt.Sprintf("%s / %s / %s", trimFloat(r.RTTMS.Min), trimFloat(r.RTTMS.Avg), trimFloat(r.RTTMS.Max))
 			}
 			n.Ping = append(n.Ping, row)
 			in := latInput{label: "ping " + r.Target, failed: !r.OK}
 			if r.Received > 0 {
-				in.parts = []part{{"ping", r.RTT.Avg}}
-				in.min, in.max = r.RTT.Min, r.RTT.Max
+				in.parts = []part{{"ping", r.RTTMS.Avg}}
+				in.min, in.max = r.RTTMS.Min, r.RTTMS.Max
 			} else {
 				in.note = "no reply"
 				if r.Error != "" {
@@ -173,16 +142,7 @@ func buildNetwork(src analyze.Source) *network {
 		}
 	}
 
-	var tcp struct {
-		Results []struct {
-			Target     string  `json:"target"`
-			ResolvedIP string  `json:"resolved_ip"`
-			Connected  bool    `json:"connected"`
-			ConnectMS  float64 `json:"connect_ms"`
-			Class      string  `json:"class"`
-			Error      string  `json:"error"`
-		} `json:"results"`
-	}
+	var tcp netdoc.TCPDoc
 	if readJSON(src, "network/tcp.json", &tcp) {
 		for _, r := range tcp.Results {
 			row := tcpRow{Target: r.Target, IP: r.ResolvedIP, Time: ms(r.ConnectMS), Result: "connected", OK: r.Connected}
@@ -194,33 +154,7 @@ func buildNetwork(src analyze.Source) *network {
 		}
 	}
 
-	var http struct {
-		Results []struct {
-			Name         string `json:"name"`
-			URL          string `json:"url"`
-			Status       int    `json:"status"`
-			ExpectStatus int    `json:"expect_status"`
-			OK           bool   `json:"ok"`
-			Timings      struct {
-				DNS     float64 `json:"dns"`
-				Connect float64 `json:"connect"`
-				TLS     float64 `json:"tls"`
-				TTFB    float64 `json:"ttfb"`
-				Total   float64 `json:"total"`
-			} `json:"timings_ms"`
-			TLS *struct {
-				Version          string `json:"version"`
-				Verified         bool   `json:"verified"`
-				VerifyErrorClass string `json:"verify_error_class"`
-				Chain            []struct {
-					DaysLeft int `json:"days_left"`
-				} `json:"chain"`
-			} `json:"tls"`
-			ClockSkewS *float64 `json:"clock_skew_s"`
-			ErrorClass string   `json:"error_class"`
-			Error      string   `json:"error"`
-		} `json:"results"`
-	}
+	var http netdoc.HTTPDoc
 	if readJSON(src, "network/http.json", &http) {
 		for _, r := range http.Results {
 			row := httpRow{Name: r.Name, URL: r.URL, Total: ms(r.Timings.Total), Error: r.Error, OK: r.OK}
@@ -399,23 +333,7 @@ type traceLink struct {
 const traceRowH = 30
 
 func buildTraces(src analyze.Source) []tracePath {
-	var doc struct {
-		Results []struct {
-			Target     string `json:"target"`
-			ResolvedIP string `json:"resolved_ip"`
-			Protocol   string `json:"protocol"`
-			Hops       []struct {
-				TTL  int        `json:"ttl"`
-				IP   string     `json:"ip"`
-				IPs  []string   `json:"ips"`
-				RTT  []*float64 `json:"rtt_ms"`
-				Note string     `json:"note"`
-			} `json:"hops"`
-			Reached   bool   `json:"reached"`
-			EndReason string `json:"end_reason"`
-			Error     string `json:"error"`
-		} `json:"results"`
-	}
+	var doc netdoc.TraceDoc
 	if !readJSON(src, "network/trace.json", &doc) {
 		return nil
 	}
@@ -453,7 +371,7 @@ func buildTraces(src analyze.Source) []tracePath {
 				n.Label += fmt.Sprintf(" (+%d more)", len(h.IPs)-1)
 			}
 			var rtts []string
-			for _, v := range h.RTT {
+			for _, v := range h.RTTMS {
 				if v == nil {
 					rtts = append(rtts, "*")
 				} else {
