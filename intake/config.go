@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -23,10 +24,40 @@ type Config struct {
 	Limits       Limits
 }
 
-// Storage says where bundles live: a folder (default <data>/bundles's parent, the data folder).
+// Storage says where bundles live: a folder (default <data>/bundles's parent, the data folder),
+// or S3-compatible object storage (URL s3://bucket/prefix), which then holds the tus upload state
+// too, so several intake instances can share it.
 type Storage struct {
-	URL string
+	URL          string // a folder, or s3://bucket/prefix
+	Endpoint     string // S3 only: e.g. http://127.0.0.1:7070; empty: AWS
+	Region       string // S3 only: default us-east-1
+	AccessKeyEnv string // S3 only: the environment variable holding the access key id
+	SecretKeyEnv string // S3 only: the environment variable holding the secret key
+
+	Bucket, Prefix string // parsed from an s3:// URL; Prefix is empty or ends in "/"
 }
+
+// IsS3 reports whether storage is S3-compatible object storage.
+func (s Storage) IsS3() bool { return s.Bucket != "" }
+
+// parseS3URL splits s3://bucket/prefix.
+func parseS3URL(s string) (bucket, prefix string, err error) {
+	rest, ok := strings.CutPrefix(s, "s3://")
+	if !ok {
+		return "", "", fmt.Errorf("%q: want a folder or s3://bucket/prefix", s)
+	}
+	bucket, prefix, _ = strings.Cut(rest, "/")
+	if !s3BucketRe.MatchString(bucket) {
+		return "", "", fmt.Errorf("%q: %q is not an S3 bucket name", s, bucket)
+	}
+	prefix = strings.Trim(prefix, "/")
+	if prefix != "" {
+		prefix += "/"
+	}
+	return bucket, prefix, nil
+}
+
+var s3BucketRe = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // Limits bound what one token and the whole server accept.
 type Limits struct {
@@ -95,6 +126,13 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 		"key_file":      func(n *yaml.Node, k string) { c.KeyFile, _ = p.str(n, k) },
 		"identity_file": func(n *yaml.Node, k string) { c.IdentityFile, _ = p.str(n, k) },
 		"storage": func(n *yaml.Node, k string) {
+			var s3only []string // S3 keys given, for a folder's error
+			s3key := func(dst *string) func(*yaml.Node, string) {
+				return func(n *yaml.Node, k string) {
+					*dst, _ = p.str(n, k)
+					s3only = append(s3only, k)
+				}
+			}
 			p.mapping(n, k, map[string]func(*yaml.Node, string){
 				"url": func(n *yaml.Node, k string) {
 					s, ok := p.str(n, k)
@@ -102,12 +140,32 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 						return
 					}
 					if strings.Contains(s, "://") && !strings.HasPrefix(s, "file://") {
-						p.fail(n, k, "%q: only a folder is supported in this version (S3 storage is not built yet)", s)
+						b, pre, err := parseS3URL(s)
+						if err != nil {
+							p.fail(n, k, "%v", err)
+							return
+						}
+						c.Storage.URL, c.Storage.Bucket, c.Storage.Prefix = s, b, pre
 						return
 					}
 					c.Storage.URL = strings.TrimPrefix(s, "file://")
 				},
+				"endpoint":       s3key(&c.Storage.Endpoint),
+				"region":         s3key(&c.Storage.Region),
+				"access_key_env": s3key(&c.Storage.AccessKeyEnv),
+				"secret_key_env": s3key(&c.Storage.SecretKeyEnv),
 			})
+			switch {
+			case !c.Storage.IsS3() && len(s3only) > 0:
+				p.fail(n, k, "%s: only for S3 storage (url: s3://bucket/prefix)", strings.Join(s3only, ", "))
+			case c.Storage.IsS3() && (c.Storage.AccessKeyEnv == "") != (c.Storage.SecretKeyEnv == ""):
+				p.fail(n, k, "give access_key_env and secret_key_env together (the names of environment variables holding the keys)")
+			case c.Storage.IsS3() && c.Storage.Endpoint != "" && !strings.HasPrefix(c.Storage.Endpoint, "http://") && !strings.HasPrefix(c.Storage.Endpoint, "https://"):
+				p.fail(n, k+".endpoint", "want an http:// or https:// URL, got %q", c.Storage.Endpoint)
+			}
+			if c.Storage.IsS3() && c.Storage.Region == "" {
+				c.Storage.Region = "us-east-1"
+			}
 		},
 		"limits": func(n *yaml.Node, k string) {
 			p.mapping(n, k, map[string]func(*yaml.Node, string){

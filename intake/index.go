@@ -111,11 +111,17 @@ func (x *Index) Rebuild(recs []Record) error {
 
 // Reindex rebuilds the index of a data folder from storage alone.
 func Reindex(dataDir string, cfg *Config) ([]Record, error) {
-	storage := ""
-	if cfg != nil {
-		storage = cfg.Storage.URL
+	var st storage = NewLayout(dataDir, "")
+	if cfg != nil && cfg.Storage.IsS3() {
+		b, err := openS3(cfg.Storage, filepath.Join(dataDir, "tmp"))
+		if err != nil {
+			return nil, err
+		}
+		st = b
+	} else if cfg != nil {
+		st = NewLayout(dataDir, cfg.Storage.URL)
 	}
-	recs, err := NewLayout(dataDir, storage).Scan()
+	recs, err := st.Scan()
 	if err != nil {
 		return nil, err
 	}

@@ -633,7 +633,9 @@ func TestConfig(t *testing.T) {
 		{"limits:\n  max_size: lots\n", "intake.yaml:2: limits.max_size: want a size"},
 		{"limits:\n  per_token_rate: 10/fortnight\n", "intake.yaml:2: limits.per_token_rate:"},
 		{"limits:\n  concurrent_uploads: -1\n", "intake.yaml:2: limits.concurrent_uploads: want a positive"},
-		{"storage:\n  url: s3://b/p\n", "intake.yaml:2: storage.url:"},
+		{"storage:\n  url: s3://B_/p\n", "intake.yaml:2: storage.url:"},
+		{"storage:\n  url: /srv/b\n  region: us-east-1\n", "intake.yaml:2: storage: storage.region: only for S3"},
+		{"storage:\n  url: s3://bucket/p\n  access_key_env: K\n", "storage: give access_key_env and secret_key_env together"},
 		{"listen: nope\n", "intake.yaml:1: listen: want host:port"},
 		{"storage: [1]\n", "intake.yaml:1: storage: want a mapping"},
 	} {

@@ -40,10 +40,12 @@ type Server struct {
 	lim     Limits
 	log     *slog.Logger
 	rev     *Revocations
-	store   filestore.FileStore
+	store   handler.DataStore // the tus upload state: <data>/tus, or the bucket's tus/
 	tus     *handler.Handler
 	idx     *Index
-	layout  Layout
+	stor    storage    // filed bundles and records
+	s3      *s3Storage // set when storage is S3
+	tmp     string     // local scratch space: <data>/tmp
 	limiter *rateLimiter
 	flight  *inflight
 	done    chan struct{}
@@ -78,25 +80,35 @@ func New(opt Options) (*Server, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	tusDir := filepath.Join(opt.DataDir, "tus")
-	if err := os.MkdirAll(tusDir, 0o700); err != nil {
-		return nil, err
+	s := &Server{
+		opt: opt, lim: opt.Config.Limits, log: opt.Logger, rev: NewRevocations(opt.DataDir),
+		tmp: filepath.Join(opt.DataDir, "tmp"), done: make(chan struct{}),
 	}
-	lay := NewLayout(opt.DataDir, opt.Config.Storage.URL)
+	comp := handler.NewStoreComposer()
+	if st := opt.Config.Storage; st.IsS3() {
+		b, err := openS3(st, s.tmp)
+		if err != nil {
+			return nil, err
+		}
+		s.s3, s.stor = b, b
+		s.store = b.tusStore(comp)
+	} else {
+		tusDir := filepath.Join(opt.DataDir, "tus")
+		if err := os.MkdirAll(tusDir, 0o700); err != nil {
+			return nil, err
+		}
+		fs := filestore.New(tusDir)
+		fs.UseIn(comp)
+		filelocker.New(tusDir).UseIn(comp)
+		s.store, s.stor = fs, NewLayout(opt.DataDir, st.URL)
+	}
 	idx, err := OpenIndex(indexPath(opt.DataDir))
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{
-		opt: opt, lim: opt.Config.Limits, log: opt.Logger, rev: NewRevocations(opt.DataDir),
-		store: filestore.New(tusDir), idx: idx, layout: lay,
-		done: make(chan struct{}),
-	}
+	s.idx = idx
 	s.limiter = newRateLimiter(s.lim.Rate, s.lim.RatePer)
 	s.flight = &inflight{max: s.lim.ConcurrentUploads, perToken: s.lim.PerToken, by: map[string]int{}}
-	comp := handler.NewStoreComposer()
-	s.store.UseIn(comp)
-	filelocker.New(tusDir).UseIn(comp)
 	tus, err := handler.NewHandler(handler.Config{
 		BasePath:                BasePath,
 		StoreComposer:           comp,
@@ -144,9 +156,19 @@ func (s *Server) fileCompleted() {
 }
 
 func (s *Server) fileLeftovers() {
-	matches, _ := filepath.Glob(filepath.Join(s.opt.DataDir, "tus", "*.info"))
-	for _, m := range matches {
-		id := strings.TrimSuffix(filepath.Base(m), ".info")
+	var ids []string
+	if s.s3 != nil {
+		var err error
+		if ids, err = s.s3.tusIDs(); err != nil {
+			s.log.Warn("listing the bucket's tus uploads failed", "err", err)
+		}
+	} else {
+		matches, _ := filepath.Glob(filepath.Join(s.opt.DataDir, "tus", "*.info"))
+		for _, m := range matches {
+			ids = append(ids, strings.TrimSuffix(filepath.Base(m), ".info"))
+		}
+	}
+	for _, id := range ids {
 		up, err := s.store.GetUpload(context.Background(), id)
 		if err != nil {
 			continue

@@ -55,6 +55,19 @@ type Counts struct {
 	Info     int `json:"info"`
 }
 
+// hasUpload reports whether the tus upload id is this record's first arrival or a duplicate.
+func (r Record) hasUpload(id string) bool {
+	if r.ID == id {
+		return true
+	}
+	for _, d := range r.Duplicates {
+		if d.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
 // Duplicate is a later upload of the same bytes.
 type Duplicate struct {
 	ID         string    `json:"id"`
@@ -77,13 +90,39 @@ func NewLayout(dataDir, storage string) Layout {
 	return Layout{Root: root, tmp: filepath.Join(dataDir, "tmp")}
 }
 
-func (l Layout) dest(status, ticket, sha, ext string) (abs, rel string) {
+// destRel is where a bundle is filed, relative to the storage root, slash separated.
+func destRel(status, ticket, sha, ext string) string {
 	top := "bundles"
 	if status == StatusQuarantined {
 		top = "quarantine"
 	}
-	rel = top + "/" + ticket + "/" + sha + "." + ext
-	return filepath.Join(l.Root, filepath.FromSlash(rel)), rel
+	return top + "/" + ticket + "/" + sha + "." + ext
+}
+
+// storage is where filed bundles and their records live: a folder (Layout) or an S3 bucket
+// (s3Storage). rel is a bundle's slash-separated path under the storage root; its record is
+// rel + ".json".
+type storage interface {
+	// readRecord reads the record of rel; an error wrapping fs.ErrNotExist when there is none.
+	readRecord(rel string) (Record, error)
+	writeRecord(rel string, r Record) error
+	// place stores the local file src as rel; src may be moved away.
+	place(src, rel string) error
+	// Scan reads every record in storage.
+	Scan() ([]Record, error)
+}
+
+func (l Layout) abs(rel string) string { return filepath.Join(l.Root, filepath.FromSlash(rel)) }
+
+func (l Layout) readRecord(rel string) (Record, error) { return readRecord(l.abs(rel) + ".json") }
+
+func (l Layout) writeRecord(rel string, r Record) error { return writeRecord(l.abs(rel)+".json", r) }
+
+func (l Layout) place(src, rel string) error {
+	if err := os.MkdirAll(filepath.Dir(l.abs(rel)), 0o750); err != nil {
+		return err
+	}
+	return place(src, l.abs(rel))
 }
 
 // sniff names a file's format from its first bytes.
@@ -143,6 +182,12 @@ func (s *Server) file(info handler.FileInfo) {
 }
 
 func (s *Server) removeTus(info handler.FileInfo) {
+	if s.s3 != nil {
+		if err := s.s3.removeTus(info); err != nil {
+			s.log.Warn("removing a filed upload's tus objects failed", "upload", info.ID, "err", err)
+		}
+		return
+	}
 	bin := info.Storage[filestore.StorageKeyPath]
 	if bin == "" {
 		bin = filepath.Join(s.opt.DataDir, "tus", info.ID)
@@ -158,8 +203,21 @@ func (s *Server) fileUpload(info handler.FileInfo) (Record, error) {
 	if !ValidTicket(ticket) {
 		return Record{}, fmt.Errorf("upload %s has no valid ticket in its metadata", info.ID)
 	}
+	var cleanup []string
+	defer func() {
+		for _, p := range cleanup {
+			os.Remove(p)
+		}
+	}()
 	src := info.Storage[filestore.StorageKeyPath]
-	if src == "" {
+	if s.s3 != nil {
+		// The upload is an object in the bucket: checked and decrypted from a local copy.
+		var err error
+		if src, err = s.s3.fetchTus(info.ID, s.tmp); err != nil {
+			return Record{}, err
+		}
+		cleanup = append(cleanup, src)
+	} else if src == "" {
 		src = filepath.Join(s.opt.DataDir, "tus", info.ID)
 	}
 	sha, size, err := hashFile(src)
@@ -169,12 +227,6 @@ func (s *Server) fileUpload(info handler.FileInfo) (Record, error) {
 	rec := Record{ID: info.ID, Ticket: ticket, SHA256: sha, Size: size, ReceivedAt: s.opt.Now().UTC(),
 		Filename: meta["filename"], BundleID: meta["bundle_id"], Status: StatusOK}
 	cand := src // the file to be stored
-	var cleanup []string
-	defer func() {
-		for _, p := range cleanup {
-			os.Remove(p)
-		}
-	}()
 	switch {
 	case meta["sha256"] != "" && meta["sha256"] != sha:
 		rec.Status, rec.Reason = StatusQuarantined, fmt.Sprintf("the bytes received hash to %s, the client sent sha256 %s", sha, meta["sha256"])
@@ -199,23 +251,27 @@ func (s *Server) fileUpload(info handler.FileInfo) (Record, error) {
 	if rec.Status == StatusEncrypted {
 		ext = "age"
 	}
-	abs, rel := s.layout.dest(rec.Status, ticket, rec.SHA256, ext)
+	rel := destRel(rec.Status, ticket, rec.SHA256, ext)
 	rec.Path = rel
-	if prev, err := readRecord(abs + ".json"); err == nil {
+	prev, err := s.stor.readRecord(rel)
+	switch {
+	case err == nil && prev.hasUpload(info.ID):
+		// Filed already (by another instance, or before a crash that kept the tus upload).
+		return prev, s.idx.Put(prev)
+	case err == nil:
 		// The same bytes for the same ticket: one entry, the duplicate noted.
 		prev.Duplicates = append(prev.Duplicates, Duplicate{ID: info.ID, ReceivedAt: rec.ReceivedAt})
-		if err := writeRecord(abs+".json", prev); err != nil {
+		if err := s.stor.writeRecord(rel, prev); err != nil {
 			return Record{}, err
 		}
 		return prev, s.idx.Put(prev)
-	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+	case !errors.Is(err, fs.ErrNotExist):
 		return Record{}, err
 	}
-	if err := place(cand, abs); err != nil {
+	if err := s.stor.place(cand, rel); err != nil {
 		return Record{}, err
 	}
-	if err := writeRecord(abs+".json", rec); err != nil {
+	if err := s.stor.writeRecord(rel, rec); err != nil {
 		return Record{}, err
 	}
 	return rec, s.idx.Put(rec)
@@ -266,10 +322,10 @@ func (s *Server) decrypt(src string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(s.layout.tmp, 0o700); err != nil {
+	if err := os.MkdirAll(s.tmp, 0o700); err != nil {
 		return "", err
 	}
-	out, err := os.CreateTemp(s.layout.tmp, "plain-*")
+	out, err := os.CreateTemp(s.tmp, "plain-*")
 	if err != nil {
 		return "", err
 	}
@@ -365,7 +421,11 @@ func (l Layout) Scan() ([]Record, error) {
 				out = append(out, r)
 				return nil
 			}
-			r, err := describe(p, rel, top)
+			st, err := os.Stat(p)
+			if err != nil {
+				return err
+			}
+			r, err := describe(p, rel, top, st.ModTime())
 			if err != nil {
 				return err
 			}
@@ -381,21 +441,17 @@ func (l Layout) Scan() ([]Record, error) {
 }
 
 // describe rebuilds a record from a stored file alone.
-func describe(p, rel, top string) (Record, error) {
-	st, err := os.Stat(p)
-	if err != nil {
-		return Record{}, err
-	}
+func describe(p, rel, top string, modTime time.Time) (Record, error) {
 	sha, size, err := hashFile(p)
 	if err != nil {
 		return Record{}, err
 	}
 	parts := strings.Split(rel, "/")
-	r := Record{ID: sha[:16], Ticket: parts[1], SHA256: sha, Size: size, ReceivedAt: st.ModTime().UTC(), Path: rel, Status: StatusOK}
+	r := Record{ID: sha[:16], Ticket: parts[1], SHA256: sha, Size: size, ReceivedAt: modTime.UTC(), Path: rel, Status: StatusOK}
 	switch {
 	case top == "quarantine":
 		r.Status, r.Reason = StatusQuarantined, "quarantined (record lost; reason unknown)"
-	case strings.HasSuffix(p, ".age"):
+	case strings.HasSuffix(rel, ".age"):
 		r.Status = StatusEncrypted
 	default:
 		(&Server{}).check(&r, p, r.Ticket)
