@@ -103,7 +103,7 @@ func (s *scanner) word(ws, i int) int {
 	if firstByte[b[i]] != nil && i+2 < n && firstTwo[uint16(b[i])<<8|uint16(b[i+1])] && firstThree[prefix3(b[i], b[i+1], b[i+2])] {
 		m |= 1 << detToken
 	}
-	if l < len(kwLen) && kwLen[l] != nil {
+	if l < len(kwAnyLen) && kwAnyLen[l] {
 		m |= 1 << detKeyword
 	}
 	var next byte // the byte after the word, 0 at the end

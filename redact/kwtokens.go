@@ -11,7 +11,7 @@ package redact
 
 // kwWindow is how far before the word a keyword may start (the key and its separator, or a
 // short phrase such as "datadog api key is").
-const kwWindow = 64
+const kwWindow = 48
 
 // shape classes of keyword-anchored tokens
 const (
@@ -30,6 +30,7 @@ type kwRule struct {
 	lens  []int
 	shape int
 	check func(w []byte) bool // an extra test (nil: none)
+	mask  kwSet               // r.kws as kwList indexes
 }
 
 var kwRules = []*kwRule{
@@ -100,11 +101,17 @@ var (
 	kwLen   [128][]*kwRule // rules by word length
 	kwList  []string       // every keyword once; a rule's keywords are bits in kwMask
 	kwFirst [256][]uint8   // kwList indexes by first byte (lowercase)
-	kwMask  map[*kwRule]kwSet
+	// kwPair[a][b]: some keyword starts with the lowercase letters 'a'+a, 'a'+b
+	kwPair [26][26]bool
+	// by word length: the keywords of its rules, whether some rule needs one, whether some
+	// rule needs none
+	kwLenMask [128]kwSet
+	kwAnyKw   [128]bool
+	kwNoKw    [128]bool
+	kwAnyLen  [128]bool // some rule has this length
 )
 
 func init() {
-	kwMask = map[*kwRule]kwSet{}
 	idx := map[string]int{}
 	for _, r := range kwRules {
 		for _, l := range r.lens {
@@ -121,47 +128,79 @@ func init() {
 				idx[k] = x
 				kwList = append(kwList, k)
 				kwFirst[k[0]] = append(kwFirst[k[0]], uint8(x))
+				kwPair[k[0]-'a'][k[1]-'a'] = true
 			}
 			m[x/64] |= 1 << (x % 64)
 		}
-		kwMask[r] = m
+		r.mask = m
+		for _, l := range r.lens {
+			kwAnyLen[l] = true
+			kwLenMask[l][0] |= m[0]
+			kwLenMask[l][1] |= m[1]
+			if r.kws == nil {
+				kwNoKw[l] = true
+			} else {
+				kwAnyKw[l] = true
+			}
+		}
 	}
 }
 
-// kwShape: w has the rule's shape.
-func kwShape(r *kwRule, w []byte) bool {
-	switch r.shape {
-	case kshHex, kshHexLow, kshAlnum, kshB64URL:
-		var dg, al bool
-		for _, c := range w {
-			switch {
-			case c >= '0' && c <= '9':
-				dg = true
-			case c >= 'a' && c <= 'f':
-				al = true
-			case c >= 'A' && c <= 'F':
-				if r.shape == kshHexLow {
-					return false
-				}
-				al = true
-			case c >= 'g' && c <= 'z' || c >= 'G' && c <= 'Z':
-				if r.shape == kshHex || r.shape == kshHexLow {
-					return false
-				}
-				al = true
-			case c == '_' || c == '-':
-				if r.shape != kshB64URL {
-					return false
-				}
-			default:
-				return false
-			}
+// word profile bits (wordProfile)
+const (
+	pDigit  = 1 << iota
+	pHexLow // a-f
+	pHexUp  // A-F
+	pLow    // g-z
+	pUp     // G-Z
+	pUD     // _ or -
+	pOther
+)
+
+var profileOf = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= '0' && c <= '9':
+			t[c] = pDigit
+		case c >= 'a' && c <= 'f':
+			t[c] = pHexLow
+		case c >= 'A' && c <= 'F':
+			t[c] = pHexUp
+		case c >= 'g' && c <= 'z':
+			t[c] = pLow
+		case c >= 'G' && c <= 'Z':
+			t[c] = pUp
+		case c == '_' || c == '-':
+			t[c] = pUD
+		default:
+			t[c] = pOther
 		}
-		if !dg || !al {
+	}
+	return
+}()
+
+// kwShape: a word with profile p (the OR of profileOf over its bytes) has the rule's shape.
+func kwShape(r *kwRule, p uint8, w []byte) bool {
+	const letters = pHexLow | pHexUp | pLow | pUp
+	switch r.shape {
+	case kshHex:
+		if p&pDigit == 0 || p&(pHexLow|pHexUp) == 0 || p&^(pDigit|pHexLow|pHexUp) != 0 {
+			return false
+		}
+	case kshHexLow:
+		if p != pDigit|pHexLow {
+			return false
+		}
+	case kshAlnum:
+		if p&pDigit == 0 || p&letters == 0 || p&(pUD|pOther) != 0 {
+			return false
+		}
+	case kshB64URL:
+		if p&pDigit == 0 || p&letters == 0 || p&pOther != 0 {
 			return false
 		}
 	case kshUUID:
-		if !isUUID(w) {
+		if p&(pLow|pUp|pOther) != 0 || !isUUID(w) {
 			return false
 		}
 	}
@@ -223,31 +262,71 @@ func alnumOrUUID(w []byte) bool {
 	return allAlnum(w) && hasDigit(w)
 }
 
-// keywordsBefore returns the set (bits of kwList) of keywords that start in b[from:to],
-// compared case-insensitively; a keyword may run on past to (it may be the start of the word's
-// own key, e.g. DATADOG_API_KEY=).
-func keywordsBefore(b []byte, from, to int) kwSet {
-	var m kwSet
+// kwHit: a keyword (kwList index x) starting at pos on the scanned line.
+type kwHit struct {
+	pos int
+	x   uint8
+}
+
+// keywordsUpTo records the keywords that start in b[from:to] at the start of a run of letters
+// (DD_API_KEY, x-datadog-key, MailchimpSDK), compared case-insensitively, in s.kwHits. Each
+// byte of a line is looked at once however many candidate words the line has (s.kwTo).
+func (s *scanner) keywordsUpTo(from, to int) {
+	b := s.b
+	from = max(from, s.kwTo)
+	prev := from > 0 && letterIdx[b[from-1]] != 0
 	for p := from; p < to; p++ {
-		c := b[p] | 0x20
-		if c < 'a' || c > 'z' {
+		c := letterIdx[b[p]]
+		if c == 0 {
+			prev = false
 			continue
 		}
-		for _, x := range kwFirst[c] {
+		if prev {
+			continue
+		}
+		prev = true
+		if p+1 >= len(b) {
+			break
+		}
+		if d := letterIdx[b[p+1]]; d == 0 || !kwPair[c-1][d-1] {
+			continue
+		}
+		for _, x := range kwFirst[c-1+'a'] {
 			k := kwList[x]
 			if p+len(k) > len(b) {
 				continue
 			}
 			ok := true
-			for q := 1; q < len(k); q++ {
+			for q := 2; q < len(k); q++ {
 				if d := b[p+q]; d|0x20 != k[q] && d != k[q] {
 					ok = false
 					break
 				}
 			}
 			if ok {
-				m[x/64] |= 1 << (x % 64)
+				s.kwHits = append(s.kwHits, kwHit{p, x})
 			}
+		}
+	}
+	s.kwTo = max(s.kwTo, to)
+}
+
+// letterIdx[c]: 1 + the letter's index in the alphabet for a-z and A-Z, else 0
+var letterIdx = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = uint8(c-'a') + 1
+		t[c-'a'+'A'] = uint8(c-'a') + 1
+	}
+	return
+}()
+
+// keywordsBefore: the keywords that start within kwWindow bytes before i.
+func (s *scanner) keywordsBefore(i int) kwSet {
+	s.keywordsUpTo(max(0, i-kwWindow), i)
+	var m kwSet
+	for k := len(s.kwHits) - 1; k >= 0 && s.kwHits[k].pos >= i-kwWindow; k-- {
+		if h := s.kwHits[k]; h.pos < i {
+			m[h.x/64] |= 1 << (h.x % 64)
 		}
 	}
 	return m
@@ -262,20 +341,34 @@ func (s *scanner) detectKeywordToken(w wordAt) int {
 		return 0
 	}
 	wd := b[i:j]
+	rules := kwLen[j-i]
+	// the keywords first: most candidate words (hashes, UUIDs) have none before them
 	var seen kwSet
-	looked := false
-	for _, r := range kwLen[j-i] {
-		if !kwShape(r, wd) {
-			continue
+	if kwAnyKw[j-i] {
+		seen = s.keywordsBefore(i)
+	}
+	if !seen.meets(kwLenMask[j-i]) {
+		if kwNoKw[j-i] {
+			// only the rules whose shape alone counts (their checks test every byte)
+			for _, r := range rules {
+				if r.kws == nil && r.check(wd) {
+					s.add(i, j, r.id)
+					return j
+				}
+			}
 		}
-		if r.kws != nil {
-			if !looked {
-				seen = keywordsBefore(b, max(0, i-kwWindow), i)
-				looked = true
-			}
-			if !seen.meets(kwMask[r]) {
-				continue
-			}
+		return 0
+	}
+	var p uint8
+	for _, c := range wd {
+		p |= profileOf[c]
+	}
+	if p&pDigit == 0 {
+		return 0 // every shape has a digit
+	}
+	for _, r := range rules {
+		if r.kws != nil && !seen.meets(r.mask) || !kwShape(r, p, wd) {
+			continue
 		}
 		s.add(i, j, r.id)
 		return j
@@ -286,7 +379,7 @@ func (s *scanner) detectKeywordToken(w wordAt) int {
 // kwNear: one of kws starts within kwWindow bytes before i on the line (prefix rules that need
 // their provider's keyword).
 func (s *scanner) kwNear(i int, kws []string) bool {
-	m := keywordsBefore(s.b, max(0, i-kwWindow), i)
+	m := s.keywordsBefore(i)
 	for _, k := range kws {
 		for x, l := range kwList {
 			if l == k && m[x/64]&(1<<(x%64)) != 0 {

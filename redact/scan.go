@@ -51,6 +51,9 @@ type scanner struct {
 	// jwkNear: lines left in which a JWK member ("kty", "crv", "kid") was seen: a pretty-printed
 	// JWK puts its private members on other lines than "kty"
 	jwkNear int
+	// kwTo, kwHits: provider keywords found on this line before kwTo (kwtokens.go)
+	kwTo   int
+	kwHits []kwHit
 }
 
 const (
@@ -91,6 +94,7 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 	s.awsID = false
 	s.yamlOpen = false
 	s.xmlOpen = false
+	s.kwTo, s.kwHits = 0, s.kwHits[:0]
 	if atStart && ctx == 0 && s.jwkNear > 0 {
 		s.jwkNear--
 	}
