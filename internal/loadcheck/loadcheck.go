@@ -62,6 +62,7 @@ type Upload struct {
 	Sent      string        // sha256 of the bytes sent
 	Plain     string        // sha256 of the bundle
 	Transfer  time.Duration // from the "uploading" phase to the end
+	Phases    string        // time in each phase of the first call: hashing, encrypting, uploading
 	Total     time.Duration // the whole upload.Upload call(s)
 	Cuts      int           // connections the proxy cut
 	Attempts  int           // upload.Upload calls (more than one: resumed after ErrResumable)
@@ -223,18 +224,25 @@ func oneUpload(ctx context.Context, cfg Config, key []byte, server string, i int
 	if err != nil {
 		return u, err
 	}
-	var uploading time.Time
+	var uploading, lastAt time.Time
+	var lastPhase string
 	o := upload.Options{
 		Bundle: bundlePath, URL: "http://" + px.addr(), Token: tok, Recipient: cfg.Recipient,
 		StateDir: filepath.Join(cfg.Work, "state", u.Ticket), ChunkSize: cfg.ChunkSize,
 		Retries: 10, BackoffBase: cfg.Backoff, BackoffMax: 20 * cfg.Backoff,
 		Phase: func(p string) {
+			now := time.Now()
 			if p == "uploading" && uploading.IsZero() {
-				uploading = time.Now()
+				uploading = now
 			}
+			if lastPhase != "" {
+				u.Phases += fmt.Sprintf("%s %s, ", lastPhase, now.Sub(lastAt).Round(time.Millisecond))
+			}
+			lastPhase, lastAt = p, now
 		},
 	}
 	t0 := time.Now()
+	lastPhase, lastAt = "start", t0
 	var res upload.Result
 	for {
 		u.Attempts++
@@ -244,6 +252,7 @@ func oneUpload(ctx context.Context, cfg Config, key []byte, server string, i int
 		}
 	}
 	end := time.Now()
+	u.Phases += fmt.Sprintf("%s %s", lastPhase, end.Sub(lastAt).Round(time.Millisecond))
 	u.Total = end.Sub(t0)
 	if !uploading.IsZero() {
 		u.Transfer = end.Sub(uploading)

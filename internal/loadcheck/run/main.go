@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ func main() {
 	chunk := flag.String("chunk", "", "bytes per PATCH (default: upload's 16MiB)")
 	work := flag.String("work", "", "scratch folder (default: a new temporary one, removed after)")
 	keep := flag.Bool("keep", false, "keep the scratch folder")
+	reuse := flag.String("bundles", "", "use the bundles under this folder (a kept run's <work>/bundles) instead of making new ones")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "run: -casefile is required")
@@ -63,6 +65,16 @@ func main() {
 		Work: dir, Uploads: *n, BundleSize: sz, Format: *format, Cuts: *cuts, ChunkSize: ch,
 		Casefile: func(args ...string) *exec.Cmd { return exec.Command(*bin, args...) },
 		Log:      os.Stderr,
+	}
+	if *reuse != "" {
+		for i := range *n {
+			m, _ := filepath.Glob(filepath.Join(*reuse, loadcheck.Ticket(i), "*."+*format))
+			if len(m) != 1 {
+				fmt.Fprintf(os.Stderr, "run: want one %s bundle in %s, found %d\n", *format, filepath.Join(*reuse, loadcheck.Ticket(i)), len(m))
+				os.Exit(1)
+			}
+			cfg.Bundles = append(cfg.Bundles, m[0])
+		}
 	}
 	if *encrypt {
 		id, err := age.GenerateX25519Identity()
@@ -111,6 +123,7 @@ func print(rep *loadcheck.Report, enc bool) {
 	}
 	if len(rep.Uploads) == 1 {
 		u := rep.Uploads[0]
+		fmt.Printf("phases: %s\n", u.Phases)
 		fmt.Printf("throughput: transfer %.1f MB/s (%.1f MB in %s), whole upload.Upload call %.1f MB/s (%s, with hashing%s)\n",
 			mb(u.Size)/u.Transfer.Seconds(), mb(u.Size), u.Transfer.Round(time.Millisecond),
 			mb(u.Size)/u.Total.Seconds(), u.Total.Round(time.Millisecond), map[bool]string{true: " and encrypting to the spool", false: ""}[enc])
