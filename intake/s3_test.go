@@ -259,3 +259,59 @@ func TestS3KeysFromEnvironment(t *testing.T) {
 		t.Fatalf("parsed %+v", c.Storage)
 	}
 }
+
+// Larger than s3store's 5 MiB minimum part: the cut leaves S3 multipart parts (and a .part
+// object) that the other instance continues. Random bytes are no bundle: quarantined, as sent.
+func TestS3MultipartResumeAcrossInstances(t *testing.T) {
+	st := startVersity(t, "casefile-big", "p")
+	cfg := &Config{Limits: DefaultLimits, Storage: st}
+	key, err := LoadKey(t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := newInstance(t, key, cfg), newInstance(t, key, cfg)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 13))
+	data := make([]byte, 13<<20)
+	for i := range data {
+		data[i] = byte(rng.Uint32())
+	}
+	tok := a.token(t, "4821", time.Hour, 0)
+	resp, body := create(t, a.url, tok, int64(len(data)), bundleMeta(data, "4821"))
+	if resp.StatusCode != 201 {
+		t.Fatalf("create: %d %s", resp.StatusCode, body)
+	}
+	loc := resp.Header.Get("Location")
+	id := loc[strings.LastIndex(loc, "/")+1:]
+	var off int64
+	for i, ts := range []*testServer{a, b, a} {
+		n := 1 + rng.Int64N(int64(len(data))-off-1)
+		t.Logf("cut %d on instance %c: from %d, %d bytes", i, "ABA"[i], off, n)
+		patch(t, ts.url+id, tok, off, &cutReader{r: bytes.NewReader(data[off:]), n: n})
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got, hr := head(t, []*testServer{b, a, b}[i].url+id, tok)
+			if hr.StatusCode != 200 {
+				t.Fatalf("HEAD: %d", hr.StatusCode)
+			}
+			if got > off || time.Now().After(deadline) {
+				if got < off || got > off+n {
+					t.Fatalf("offset %d after sending %d from %d", got, n, off)
+				}
+				off = got
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	resp, body, err = patch(t, b.url+id, tok, off, bytes.NewReader(data[off:]))
+	if err != nil || resp.StatusCode != 204 {
+		t.Fatalf("final patch on B: %v %v %s", err, resp, body)
+	}
+	r := b.waitFiled(t)
+	if r.Status != StatusQuarantined || r.Size != int64(len(data)) {
+		t.Fatalf("record %+v", r)
+	}
+	if stored := getObject(t, b.s3, "p/"+r.Path); !bytes.Equal(stored, data) {
+		t.Fatalf("stored %d bytes, not the %d sent", len(stored), len(data))
+	}
+}
