@@ -34,7 +34,7 @@ func analyzeHTTP(src Source) []Finding {
 	}
 	var out []Finding
 	for _, r := range results {
-		if r.OK || r.proxyFailed() || r.ErrorClass == "tls" {
+		if r.OK || proxyFailed(r) || r.ErrorClass == "tls" {
 			continue
 		}
 		f := Finding{Severity: Critical, Target: r.URL, Evidence: httpEv(src, r)}
@@ -45,7 +45,7 @@ func analyzeHTTP(src Source) []Finding {
 				want = fmt.Sprint(r.ExpectStatus)
 			}
 			f.ID = "http.status"
-			f.Title = fmt.Sprintf("HTTP check %s returned status %d, expected %s", r.label(), r.Status, want)
+			f.Title = fmt.Sprintf("HTTP check %s returned status %d, expected %s", label(r), r.Status, want)
 			f.Detail = fmt.Sprintf("%s %s answered %d.", r.Method, r.URL, r.Status)
 			if r.FinalURL != "" && r.FinalURL != r.URL {
 				f.Detail += " The final URL after redirects was " + r.FinalURL + "."
@@ -56,7 +56,7 @@ func analyzeHTTP(src Source) []Finding {
 			f.NextStep = "Check the service's own logs for this request; a 5xx is a server-side failure, 401/403 a credential or access rule, 404 a wrong path or virtual host."
 		case r.ErrorClass == "body":
 			f.ID = "http.body"
-			f.Title = fmt.Sprintf("HTTP check %s answered %d but its body check failed", r.label(), r.Status)
+			f.Title = fmt.Sprintf("HTTP check %s answered %d but its body check failed", label(r), r.Status)
 			var parts []string
 			if b := r.Body; b != nil {
 				if b.RegexMatch != nil && !*b.RegexMatch {
@@ -87,19 +87,19 @@ func analyzeHTTP(src Source) []Finding {
 func httpFailure(r httpResult) (id, title, next string) {
 	switch r.ErrorClass {
 	case "timeout":
-		return "http.timeout", fmt.Sprintf("HTTP check %s timed out", r.label()),
+		return "http.timeout", fmt.Sprintf("HTTP check %s timed out", label(r)),
 			"Something drops the traffic or the server hangs: compare with a tcp check of the same host and port; a firewall or a missing route shows as a TCP timeout too."
 	case "refused":
-		return "http.refused", fmt.Sprintf("Connection to %s refused (HTTP check %s)", r.hostPort(), r.label()),
+		return "http.refused", fmt.Sprintf("Connection to %s refused (HTTP check %s)", hostPort(r), label(r)),
 			"Nothing listens on that port, or a firewall rejects it: check that the service runs and listens on the address (system/sockets.json on the server)."
 	case "unreachable":
-		return "http.unreachable", fmt.Sprintf("No route to %s (HTTP check %s)", r.hostPort(), r.label()),
+		return "http.unreachable", fmt.Sprintf("No route to %s (HTTP check %s)", hostPort(r), label(r)),
 			"The network or host is unreachable from here: check routes (commands/ip-route) and the trace to this host."
 	case "dns":
-		return "http.dns", fmt.Sprintf("Name %s did not resolve (HTTP check %s)", r.host(), r.label()),
+		return "http.dns", fmt.Sprintf("Name %s did not resolve (HTTP check %s)", urlHost(r), label(r)),
 			"Check the name's spelling and DNS: add a dns check for this name to see each server's answer."
 	}
-	return "http.error", fmt.Sprintf("HTTP check %s failed", r.label()),
+	return "http.error", fmt.Sprintf("HTTP check %s failed", label(r)),
 		"Read the error; run `casefile check http` with the same URL to reproduce it."
 }
 
@@ -126,7 +126,7 @@ func httpClockSkew(src Source) []Finding {
 			continue
 		}
 		agree++
-		h := r.host()
+		h := urlHost(r)
 		if old, ok := byHost[h]; !ok || math.Abs(s) > math.Abs(old.skew) {
 			byHost[h] = seen{r, s}
 		}

@@ -42,7 +42,7 @@ func analyzeProxy(src Source) []Finding {
 	var out []Finding
 	unreachable := map[string]bool{}
 	for _, r := range results {
-		if r.proxyFailed() {
+		if proxyFailed(r) {
 			if unreachable[r.Proxy] {
 				continue
 			}
@@ -50,7 +50,7 @@ func analyzeProxy(src Source) []Finding {
 			out = append(out, Finding{
 				ID: "proxy.unreachable", Severity: Critical, Target: r.Proxy,
 				Evidence: []Evidence{ev(src, httpPath, "proxy", r.Proxy)},
-				Title:    fmt.Sprintf("Proxy %s could not be reached (HTTP check %s)", r.Proxy, r.label()),
+				Title:    fmt.Sprintf("Proxy %s could not be reached (HTTP check %s)", r.Proxy, label(r)),
 				Detail:   fmt.Sprintf("The proxy came from %s. Error (%s): %s", r.ProxySource, r.ErrorClass, r.Error),
 				NextStep: "Check the proxy address and port and that the proxy runs; if this machine should go direct, remove or fix the proxy variable (or add the host to NO_PROXY).",
 			})
@@ -74,7 +74,7 @@ func analyzeProxy(src Source) []Finding {
 		out = append(out, Finding{
 			ID: "proxy.bypassed", Severity: sev, Target: r.URL,
 			Evidence: []Evidence{ev(src, httpPath, "url", r.URL), ev(src, "system/proxy.json", "", nil)},
-			Title:    fmt.Sprintf("HTTP check %s went direct although a proxy is configured", r.label()),
+			Title:    fmt.Sprintf("HTTP check %s went direct although a proxy is configured", label(r)),
 			Detail:   fmt.Sprintf("Configured: %s; but %s (proxy_source %q). Applications configured with the proxy take another path than this check.", strings.Join(conf, ", "), how, r.ProxySource),
 			NextStep: "Run the check the way the application connects: through the proxy (set HTTPS_PROXY for casefile, or the check's proxy) or confirm the application goes direct too.",
 		})

@@ -21,7 +21,7 @@ func analyzeTLS(src Source) []Finding {
 	seenExpiring := map[string]bool{}
 	for _, r := range results {
 		t := r.TLS
-		target := r.hostPort()
+		target := hostPort(r)
 		if t == nil {
 			if r.ErrorClass == "tls" {
 				out = append(out, Finding{
