@@ -1,0 +1,5 @@
+//go:build !race
+
+package loadcheck
+
+const peakBound = 64 << 20
