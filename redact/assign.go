@@ -124,6 +124,9 @@ func (s *scanner) detectKeyStructure(w wordAt) int {
 	if p.sep == sepNone {
 		return s.unseparated(w, &p)
 	}
+	if p.quoted && p.sep == sepColon && j-i == 3 && i > 0 && b[i-1] == '"' && jwkMarker(wd) {
+		s.jwkNear = jwkLines // "kty": the private members may follow on the next lines
+	}
 	if p.quoted && p.sep == sepColon && j-i <= 2 && i > 0 && b[i-1] == '"' && jwkMember(wd) {
 		return s.jwkValue(w, k)
 	}

@@ -144,8 +144,18 @@ func (s *scanner) word(ws, i int) int {
 	} else {
 		m |= 1 << detKey
 	}
-	if m == 1<<detKey && shape == 0 && ws == i && s.plainWordOut(i, j) {
-		return j // key-structure's own first test, done here to spare the call
+	if m&^(1<<detKeyword) == 1<<detKey && shape == 0 && ws == i {
+		if m&(1<<detKeyword) != 0 {
+			// a lowercase word of a keyword token's length (a hex id): the keyword test, then
+			// the plain-word test as for any other word
+			if e := s.detectKeywordToken(w); e > 0 {
+				return e
+			}
+			m &^= 1 << detKeyword
+		}
+		if s.plainWordOut(i, j) {
+			return j // key-structure's own first test, done here to spare the call
+		}
 	}
 	// the detectors before the terminal ones, in order; most words have none
 	for rest := m &^ (1<<detNumber | 1<<detKey); rest != 0; rest &= rest - 1 {
@@ -172,13 +182,8 @@ func (s *scanner) plainWordOut(i, j int) bool {
 	if plainWordMaybeKey(w) {
 		return false
 	}
-	if len(w) <= 3 && i > 0 && b[i-1] == '"' && j < n && b[j] == '"' {
-		if jwkMember(w) {
-			return false // "d": a JWK private member
-		}
-		if jwkMarker(w) {
-			s.jwkNear = jwkLines // "kty": the private members may follow on the next lines
-		}
+	if len(w) <= 2 && i > 0 && b[i-1] == '"' && j < n && b[j] == '"' && jwkMember(w) {
+		return false // "d": a JWK private member
 	}
 	switch string(w) {
 	case "by", "pin", "pincode": // IDENTIFIED BY 'x', pin=4821

@@ -144,6 +144,11 @@ func init() {
 			segShape[len(k)][alnumIdx(k[0])][alnumIdx(k[len(k)-1])] = true
 		}
 	}
+	// JWK marker members ("kty"): not sensitive, but detectKeyStructure must see them to open
+	// the window for the private members on the next lines (jwkMarker)
+	for _, k := range []string{"kty", "crv", "kid", "alg"} {
+		segShape[len(k)][alnumIdx(k[0])][alnumIdx(k[len(k)-1])] = true
+	}
 }
 
 // plainWordMaybeKey: the shape test for a word without separators or capitals (its only segment

@@ -362,11 +362,12 @@ func jwkMember(w []byte) bool {
 }
 
 // jwkMarker: a member every JWK has ("kty") or that only JWKs use ("crv"), a key id ("kid") or
-// algorithm ("alg", "use": sorted keys put them before "k" and "kty"):
-// seen in a quoted key, the next jwkLines lines may hold the key's private members.
+// algorithm ("alg": sorted keys put it before "k" and "kty"): seen as a quoted key, the next
+// jwkLines lines may hold the key's private members. keyclass.go's segShape sends these words
+// to detectKeyStructure, which sets the window (assign.go).
 func jwkMarker(w []byte) bool {
 	switch string(w) {
-	case "kty", "crv", "kid", "alg", "use":
+	case "kty", "crv", "kid", "alg":
 		return true
 	}
 	return false
