@@ -11,7 +11,7 @@ package redact
 
 // kwWindow is how far before the word a keyword may start (the key and its separator, or a
 // short phrase such as "datadog api key is").
-const kwWindow = 48
+const kwWindow = 40
 
 // shape classes of keyword-anchored tokens
 const (
