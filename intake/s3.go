@@ -28,6 +28,7 @@ import (
 //	<prefix>tus/...                          tus upload state (tusd's s3store: data, .info, .part)
 //	<prefix>bundles/<ticket>/<sha256>.<ext>  filed bundles, each with its .json record
 //	<prefix>quarantine/<ticket>/...          likewise
+//	<prefix>revoked/<token id>               revocations (empty objects; revoke.go)
 //
 // so several intake instances can share it and any of them resume an upload another began.
 type s3Storage struct {

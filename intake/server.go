@@ -39,7 +39,7 @@ type Server struct {
 	opt     Options
 	lim     Limits
 	log     *slog.Logger
-	rev     *Revocations
+	rev     *Revocations      // in storage: <storage>/revoked or <prefix>revoked/
 	store   handler.DataStore // the tus upload state: <data>/tus, or the bucket's tus/
 	tus     *handler.Handler
 	idx     *Index
@@ -81,7 +81,7 @@ func New(opt Options) (*Server, error) {
 		opt.Now = time.Now
 	}
 	s := &Server{
-		opt: opt, lim: opt.Config.Limits, log: opt.Logger, rev: NewRevocations(opt.DataDir),
+		opt: opt, lim: opt.Config.Limits, log: opt.Logger,
 		tmp: filepath.Join(opt.DataDir, "tmp"), done: make(chan struct{}),
 	}
 	comp := handler.NewStoreComposer()
@@ -92,6 +92,7 @@ func New(opt Options) (*Server, error) {
 		}
 		s.s3, s.stor = b, b
 		s.store = b.tusStore(comp)
+		s.rev = s3Revocations(b, opt.DataDir)
 	} else {
 		tusDir := filepath.Join(opt.DataDir, "tus")
 		if err := os.MkdirAll(tusDir, 0o700); err != nil {
@@ -101,6 +102,7 @@ func New(opt Options) (*Server, error) {
 		fs.UseIn(comp)
 		filelocker.New(tusDir).UseIn(comp)
 		s.store, s.stor = fs, NewLayout(opt.DataDir, st.URL)
+		s.rev = folderRevocations(opt.DataDir, st.URL)
 	}
 	idx, err := OpenIndex(indexPath(opt.DataDir))
 	if err != nil {

@@ -98,7 +98,7 @@ func Parse(key []byte, tok string) (Claims, error) {
 	return c, nil
 }
 
-// Verify is Parse plus expiry (against now) and revocation.
+// Verify is Parse plus expiry (against now) and revocation (rev nil: not checked).
 func Verify(key []byte, rev *Revocations, tok string, now time.Time) (Claims, error) {
 	c, err := Parse(key, tok)
 	if err != nil {
@@ -159,34 +159,4 @@ func readKey(p string) ([]byte, error) {
 		return nil, fmt.Errorf("signing key %s: want at least 32 bytes as hex", p)
 	}
 	return k, nil
-}
-
-// Revocations are revoked token ids, one empty file each under <data>/revoked, so instances
-// sharing the data folder see them without a database.
-type Revocations struct{ dir string }
-
-// NewRevocations is the revocation list of a data folder.
-func NewRevocations(dataDir string) *Revocations {
-	return &Revocations{dir: filepath.Join(dataDir, "revoked")}
-}
-
-// Revoke records id as revoked.
-func (r *Revocations) Revoke(id string) error {
-	if !tokenIDRe.MatchString(id) {
-		return ErrTokenMalformed
-	}
-	if err := os.MkdirAll(r.dir, 0o700); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(r.dir, id), nil, 0o600)
-}
-
-// Revoked reports whether id was revoked.
-func (r *Revocations) Revoked(id string) bool {
-	if !tokenIDRe.MatchString(id) {
-		return true
-	}
-	// Fail closed: a revocation folder that cannot be read refuses the token.
-	_, err := os.Stat(filepath.Join(r.dir, id))
-	return !errors.Is(err, fs.ErrNotExist)
 }
