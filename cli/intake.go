@@ -170,7 +170,7 @@ func newIntakeRevokeCmd() *cobra.Command {
 	var o intakeOpts
 	c := &cobra.Command{
 		Use:   "revoke TOKEN",
-		Short: "Revoke an upload token (every instance sharing the data folder refuses it)",
+		Short: "Revoke an upload token (every instance sharing the storage — folder or S3 bucket — refuses it)",
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError("%s takes one token, got %d arguments", c.CommandPath(), len(args))
@@ -190,7 +190,12 @@ func newIntakeRevokeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := intake.NewRevocations(o.data).Revoke(cl.ID); err != nil {
+			// Into the storage every instance reads: the data folder's, or the S3 bucket.
+			rev, err := intake.OpenRevocations(o.data, cfg)
+			if err != nil {
+				return err
+			}
+			if err := rev.Revoke(cl.ID); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.ErrOrStderr(), "revoked token %s (ticket %s)\n", cl.ID, cl.Ticket)
