@@ -1,5 +1,7 @@
 package redact
 
+import "strings"
+
 // Rule ids of the built-in structural rules. Token-format rules are listed in tokenRules.
 const (
 	RuleKeyValue   = "sensitive-key"
@@ -90,6 +92,16 @@ func Rules() []RuleInfo {
 		if r.desc != "" && !seen[r.id] {
 			seen[r.id] = true
 			out = append(out, RuleInfo{r.id, r.desc})
+		}
+	}
+	for _, r := range kwRules {
+		if !seen[r.id] {
+			seen[r.id] = true
+			d := r.desc
+			if d == "" {
+				d = "provider token of its published length and alphabet near \"" + strings.Join(r.kws, "\", \"") + "\""
+			}
+			out = append(out, RuleInfo{r.id, d})
 		}
 	}
 	out = append(out,
