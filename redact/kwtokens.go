@@ -342,6 +342,15 @@ func (s *scanner) detectKeywordToken(w wordAt) int {
 	}
 	wd := b[i:j]
 	rules := kwLen[j-i]
+	// every shape has a digit: most words of a token's length (plain words, names) have none,
+	// and this costs less than looking for keywords
+	var p uint8
+	for _, c := range wd {
+		p |= profileOf[c]
+	}
+	if p&pDigit == 0 {
+		return 0
+	}
 	// the keywords first: most candidate words (hashes, UUIDs) have none before them
 	var seen kwSet
 	if kwAnyKw[j-i] {
@@ -358,13 +367,6 @@ func (s *scanner) detectKeywordToken(w wordAt) int {
 			}
 		}
 		return 0
-	}
-	var p uint8
-	for _, c := range wd {
-		p |= profileOf[c]
-	}
-	if p&pDigit == 0 {
-		return 0 // every shape has a digit
 	}
 	for _, r := range rules {
 		if r.kws != nil && !seen.meets(r.mask) || !kwShape(r, p, wd) {
