@@ -3,7 +3,6 @@
 package files
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -18,8 +17,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/ulikunitz/xz"
 
 	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/spec"
@@ -714,18 +711,11 @@ func (c *Collector) keepHead(ctx context.Context, sink collectors.Sink, src io.R
 }
 
 // openText returns the file's text from its start: decompressed when kind names a compression,
-// transcoded to UTF-8 when enc names a UTF-16 form. done releases the decompressor. xz is read
-// here with github.com/ulikunitz/xz; the other kinds by collectors.Decompress.
+// transcoded to UTF-8 when enc names a UTF-16 form. done releases the decompressor.
 func openText(ctx context.Context, f *os.File, size int64, kind, enc string) (text io.Reader, done func(), err error) {
 	text, done = io.NewSectionReader(f, 0, size), func() {}
 	switch kind {
 	case "":
-	case "xz":
-		zr, err := xz.NewReader(bufio.NewReaderSize(text, 64<<10))
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", kind, err)
-		}
-		text = zr
 	default:
 		zr, err := collectors.Decompress(kind, text)
 		if err != nil {

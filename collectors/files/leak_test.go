@@ -236,8 +236,8 @@ func TestCompressedAndUTF16AreReadAsText(t *testing.T) {
 		}},
 		{"gzipped-utf16", "app.conf.gz", "app.conf", "gzip", "utf-16le", func(t *testing.T) []byte { return gz(t, utf16Bytes(text, false)) }},
 		{"xz", "app.conf.xz", "app.conf", "xz", "", func(t *testing.T) []byte { return tool(t, "xz", []byte(text), "-c") }},
-		{"xz-library", "app.conf.xz", "app.conf", "xz", "", func(t *testing.T) []byte { return xzData(t, []byte(text)) }},
-		{"xz-utf16be", "app.conf.xz", "app.conf", "xz", "utf-16be", func(t *testing.T) []byte { return xzData(t, utf16Bytes(text, true)) }},
+		{"xz-library", "app.conf.xz", "app.conf", "xz", "", func(t *testing.T) []byte { return collectorstest.XZ(t, []byte(text)) }},
+		{"xz-utf16be", "app.conf.xz", "app.conf", "xz", "utf-16be", func(t *testing.T) []byte { return collectorstest.XZ(t, utf16Bytes(text, true)) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			root := t.TempDir()
@@ -277,7 +277,7 @@ func TestBinaryFilesAreLeftOut(t *testing.T) {
 		"plain.conf":       []byte("password=" + secret + "\n"),
 	}
 	// An xz file is decoded now; one whose content is binary is still left out.
-	files["core.xz"] = xzData(t, append([]byte("password="+secret+"\n"), 0, 0, 0))
+	files["core.xz"] = collectorstest.XZ(t, append([]byte("password="+secret+"\n"), 0, 0, 0))
 	for name, data := range files {
 		writeFile(t, root, "etc/app/"+name, data)
 	}

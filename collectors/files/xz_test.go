@@ -2,28 +2,10 @@ package files
 
 import (
 	"bytes"
+	"github.com/casefile/casefile/collectors/collectorstest"
 	"strings"
 	"testing"
-
-	"github.com/ulikunitz/xz"
 )
-
-// xzData compresses data with the xz library.
-func xzData(t *testing.T, data []byte) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w, err := xz.NewWriter(&b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // TestXZCapAndDamage: the cap keeps the newest lines of the decompressed text; a damaged xz
 // file is an error for that file, never shipped as it is.
@@ -37,7 +19,7 @@ func TestXZCapAndDamage(t *testing.T) {
 	}
 	data := []byte(text.String() + "password=" + secret + "\n")
 	root := t.TempDir()
-	writeFile(t, root, "var/app/app.log.2.xz", xzData(t, data))
+	writeFile(t, root, "var/app/app.log.2.xz", collectorstest.XZ(t, data))
 	sink, idx, err := collect(t, eng, root, "/var/app/*", 4096)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +37,7 @@ func TestXZCapAndDamage(t *testing.T) {
 		t.Fatalf("stored tail %q", got)
 	}
 
-	bad := append(xzData(t, data)[:60], bytes.Repeat([]byte{9}, 100)...)
+	bad := append(collectorstest.XZ(t, data)[:60], bytes.Repeat([]byte{9}, 100)...)
 	writeFile(t, root, "var/app/app.log.2.xz", bad)
 	sink, idx, err = collect(t, eng, root, "/var/app/*", 0)
 	if err == nil || idx[0].Error == "" || idx[0].Bundle != "" || len(sink.Files()) != 1 {

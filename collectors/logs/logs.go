@@ -29,8 +29,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ulikunitz/xz"
-
 	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/spec"
 )
@@ -580,18 +578,10 @@ func firstPEMMarkers(r io.ReaderAt, off, end int64) (endAt, beginAt int64, err e
 	return -1, -1, nil
 }
 
-// decompress opens a decompressing reader over the whole file. xz is read here with
-// github.com/ulikunitz/xz; the other kinds by collectors.Decompress.
+// decompress opens a decompressing reader over the whole file.
 func decompress(kind string, fh *os.File) (io.ReadCloser, error) {
 	if _, err := fh.Seek(0, io.SeekStart); err != nil {
 		return nil, err
-	}
-	if kind == "xz" {
-		zr, err := xz.NewReader(bufio.NewReaderSize(fh, 64<<10))
-		if err != nil {
-			return nil, err
-		}
-		return io.NopCloser(zr), nil
 	}
 	return collectors.Decompress(kind, fh)
 }

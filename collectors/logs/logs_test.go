@@ -134,7 +134,7 @@ func acmeTree(t *testing.T) fixture {
 	}
 	add("var/log/acme/core.bin", bin, testNow, false)
 	old := genLines(testNow.Add(-30*h), testNow.Add(-20*h), 17*time.Second, rfc3339Fmt)
-	writeFile(t, root, "var/log/acme/old.log.xz", xzData(t, old), testNow.Add(-20*h), false)
+	writeFile(t, root, "var/log/acme/old.log.xz", collectorstest.XZ(t, old), testNow.Add(-20*h), false)
 	fx.files["var/log/acme/old.log.xz"] = old
 	if err := os.MkdirAll(filepath.Join(root, "var/log/acme/archive.d"), 0o755); err != nil {
 		t.Fatal(err)

@@ -8,28 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ulikunitz/xz"
-
 	"github.com/casefile/casefile/collectors/collectorstest"
 	"github.com/casefile/casefile/internal/testenv"
 )
-
-// xzData compresses data with the xz library (the fixture needs no tool).
-func xzData(t *testing.T, data []byte) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w, err := xz.NewWriter(&b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // TestXZRotation: a logrotate history compressed by the xz tool (app.log.2.xz) is decoded like
 // .gz: ordered as generation 2, cut at the window start, stored without the suffix; a corrupt
@@ -84,7 +65,7 @@ func TestXZRotation(t *testing.T) {
 	}
 
 	// A damaged xz file is that file's failure; the others are still collected.
-	writeFile(t, root, "var/log/acme/app.log.3.xz", append(xzData(t, two)[:40], bytes.Repeat([]byte{7}, 200)...), testNow.Add(-13*h), false)
+	writeFile(t, root, "var/log/acme/app.log.3.xz", append(collectorstest.XZ(t, two)[:40], bytes.Repeat([]byte{7}, 200)...), testNow.Add(-13*h), false)
 	sink = &collectorstest.Sink{Family: "logs"}
 	idx, err = collect(t, src, sink)
 	if e := entry(t, idx, "/var/log/acme/app.log.3.xz"); e.Status != "failed" || !strings.Contains(e.Reason, "xz") || err == nil {
