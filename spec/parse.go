@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -204,6 +205,10 @@ func checkNode(file string, n *yaml.Node, t reflect.Type, path string, errs *Err
 		if _, err := strconv.ParseInt(n.Value, 0, 64); n.Kind != yaml.ScalarNode || err != nil {
 			add(n.Line, fmt.Sprintf("expected an integer, got %q", n.Value))
 		}
+	case reflect.Float64:
+		if _, err := strconv.ParseFloat(n.Value, 64); n.Kind != yaml.ScalarNode || err != nil {
+			add(n.Line, fmt.Sprintf("expected a number, got %q", n.Value))
+		}
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode || (n.Value != "true" && n.Value != "false") {
 			add(n.Line, fmt.Sprintf("expected true or false, got %q", n.Value))
@@ -346,54 +351,17 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 			bad(fmt.Sprintf("environment.keep[%d]", i), "%q is not an environment variable name", n)
 		}
 	}
-	for i, d := range s.Network.DNS {
-		k := fmt.Sprintf("network.dns[%d]", i)
-		if !validHost(d.Name) {
-			bad(k+".name", "invalid DNS name %q", d.Name)
-		}
-		for _, t := range d.Types {
-			if !dnsTypes[strings.ToUpper(t)] {
-				bad(k+".types", "unknown record type %q", t)
-			}
-		}
-		for _, srv := range d.Servers {
-			if _, _, err := net.SplitHostPort(srv); err != nil && net.ParseIP(srv) == nil {
-				bad(k+".servers", "invalid server %q (want IP or IP:port)", srv)
-			}
-		}
+	for i := range s.Network.DNS {
+		checkDNSCheck(fmt.Sprintf("network.dns[%d]", i), &s.Network.DNS[i], bad)
 	}
-	for i, p := range s.Network.Ping {
-		k := fmt.Sprintf("network.ping[%d]", i)
-		if !validHost(p.Host) {
-			bad(k+".host", "invalid host %q", p.Host)
-		}
-		// The same bound as casefile check ping --count (collectors/network.MaxPingCount).
-		if p.Count < 0 || p.Count > 10000 {
-			bad(k+".count", "must be between 1 and 10000")
-		}
-		if p.Port < 0 || p.Port > 65535 {
-			bad(k+".port", "invalid port %d", p.Port)
-		}
+	for i := range s.Network.Ping {
+		checkPingCheck(fmt.Sprintf("network.ping[%d]", i), &s.Network.Ping[i], bad)
 	}
-	for i, t := range s.Network.Trace {
-		k := fmt.Sprintf("network.trace[%d]", i)
-		if !validHost(t.Host) {
-			bad(k+".host", "invalid host %q", t.Host)
-		}
-		if t.MaxHops < 0 || t.MaxHops > 64 {
-			bad(k+".max_hops", "must be between 1 and 64")
-		}
-		switch t.Protocol {
-		case "", "udp", "icmp", "tcp":
-		default:
-			bad(k+".protocol", "must be udp, icmp or tcp, got %q", t.Protocol)
-		}
+	for i := range s.Network.Trace {
+		checkTraceCheck(fmt.Sprintf("network.trace[%d]", i), &s.Network.Trace[i], bad)
 	}
 	for i, t := range s.Network.TCP {
-		k := fmt.Sprintf("network.tcp[%d]", i)
-		if host, port, err := net.SplitHostPort(t.Target); err != nil || !validHost(host) || !validPort(port) {
-			bad(k+".target", "invalid target %q (want host:port)", t.Target)
-		}
+		checkTCPTarget(fmt.Sprintf("network.tcp[%d].target", i), t.Target, bad)
 	}
 	for i, h := range s.Network.HTTP {
 		s.checkHTTP(fmt.Sprintf("network.http[%d]", i), &h, bad)
@@ -451,22 +419,10 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 		}
 	}
 	mon := map[string]bool{}
-	for i, m := range s.Monitors {
-		k := fmt.Sprintf("monitors[%d]", i)
-		checkName(k, m.Name, mon, bad)
-		n := 0
-		for _, set := range []bool{m.HTTP != nil, m.TCP != nil, m.DNS != nil, m.Ping != nil} {
-			if set {
-				n++
-			}
-		}
-		if n != 1 {
-			bad(k, "exactly one of http, tcp, dns or ping is required")
-		}
-		if m.HTTP != nil {
-			s.checkHTTP(k+".http", m.HTTP, bad)
-		}
+	for i := range s.Monitors {
+		s.checkMonitor(fmt.Sprintf("monitors[%d]", i), &s.Monitors[i], mon, bad)
 	}
+	s.checkDaemon(bad)
 	s.checkAnalyzers(bad)
 	if s.Bundle.Format != "" && !formats[s.Bundle.Format] {
 		bad("bundle.format", "must be tar.gz, tar.zst or zip, got %q", s.Bundle.Format)
@@ -480,6 +436,162 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 		return errs
 	}
 	return nil
+}
+
+func checkDNSCheck(k string, d *DNSCheck, bad func(string, string, ...any)) {
+	if !validHost(d.Name) {
+		bad(k+".name", "invalid DNS name %q", d.Name)
+	}
+	for _, t := range d.Types {
+		if !dnsTypes[strings.ToUpper(t)] {
+			bad(k+".types", "unknown record type %q", t)
+		}
+	}
+	for _, srv := range d.Servers {
+		if _, _, err := net.SplitHostPort(srv); err != nil && net.ParseIP(srv) == nil {
+			bad(k+".servers", "invalid server %q (want IP or IP:port)", srv)
+		}
+	}
+}
+
+func checkPingCheck(k string, p *PingCheck, bad func(string, string, ...any)) {
+	if !validHost(p.Host) {
+		bad(k+".host", "invalid host %q", p.Host)
+	}
+	// The same bound as casefile check ping --count (collectors/network.MaxPingCount).
+	if p.Count < 0 || p.Count > 10000 {
+		bad(k+".count", "must be between 1 and 10000")
+	}
+	if p.Port < 0 || p.Port > 65535 {
+		bad(k+".port", "invalid port %d", p.Port)
+	}
+}
+
+func checkTraceCheck(k string, t *Trace, bad func(string, string, ...any)) {
+	if !validHost(t.Host) {
+		bad(k+".host", "invalid host %q", t.Host)
+	}
+	if t.MaxHops < 0 || t.MaxHops > 64 {
+		bad(k+".max_hops", "must be between 1 and 64")
+	}
+	switch t.Protocol {
+	case "", "udp", "icmp", "tcp":
+	default:
+		bad(k+".protocol", "must be udp, icmp or tcp, got %q", t.Protocol)
+	}
+}
+
+func checkTCPTarget(k, target string, bad func(string, string, ...any)) {
+	if host, port, err := net.SplitHostPort(target); err != nil || !validHost(host) || !validPort(port) {
+		bad(k, "invalid target %q (want host:port)", target)
+	}
+}
+
+// checkMonitor validates one monitor: its name, exactly one check (validated like its network:
+// entry), its timing and its trigger.
+func (s *Spec) checkMonitor(k string, m *Monitor, seen map[string]bool, bad func(string, string, ...any)) {
+	checkName(k, m.Name, seen, bad)
+	n := 0
+	for _, set := range []bool{m.HTTP != nil, m.TCP != nil, m.DNS != nil, m.Ping != nil, m.Trace != nil,
+		m.Load != nil, m.Memory != nil, m.Disk != nil, m.Clock != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		bad(k, "exactly one check is required: http, tcp, dns, ping, trace, load, memory, disk or clock")
+	}
+	iv := time.Duration(m.Interval)
+	if m.Interval != 0 && iv < MinMonitorInterval {
+		bad(k+".interval", "must be at least %s, got %s", MinMonitorInterval, iv)
+	}
+	if iv == 0 {
+		iv = DefaultMonitorInterval
+	}
+	if m.Jitter != 0 && time.Duration(m.Jitter) >= iv {
+		bad(k+".jitter", "must be shorter than the interval (%s), got %s", iv, time.Duration(m.Jitter))
+	}
+	switch {
+	case m.HTTP != nil:
+		s.checkHTTP(k+".http", m.HTTP, bad)
+	case m.TCP != nil:
+		checkTCPTarget(k+".tcp.target", m.TCP.Target, bad)
+	case m.DNS != nil:
+		checkDNSCheck(k+".dns", m.DNS, bad)
+	case m.Ping != nil:
+		checkPingCheck(k+".ping", m.Ping, bad)
+	case m.Trace != nil:
+		checkTraceCheck(k+".trace", m.Trace, bad)
+	case m.Load != nil:
+		if m.Load.Max < 0 {
+			bad(k+".load.max", "must be 0 (record only) or more")
+		}
+	case m.Memory != nil:
+		checkPercent(k+".memory.max_used_percent", m.Memory.MaxUsedPercent, bad)
+	case m.Disk != nil:
+		if m.Disk.Path != "" && !absPath(m.Disk.Path) {
+			bad(k+".disk.path", "%q is a relative path; want an absolute path (/, /var, C:\\)", m.Disk.Path)
+		}
+		checkPercent(k+".disk.max_used_percent", m.Disk.MaxUsedPercent, bad)
+	}
+	if t := m.Trigger; t != nil {
+		if t.FailuresInARow < 1 {
+			bad(k+".trigger.failures_in_a_row", "must be 1 or more, got %d", t.FailuresInARow)
+		}
+		if t.Keep < 0 {
+			bad(k+".trigger.keep", "must be 1 or more (default %d)", DefaultTriggerKeep)
+		}
+		if t.Upload && s.Upload == nil {
+			bad(k+".trigger.upload", "upload: true needs the spec's upload section (url, recipient)")
+		}
+	}
+}
+
+func checkPercent(k string, v float64, bad func(string, string, ...any)) {
+	if v < 0 || v > 100 {
+		bad(k, "must be between 0 and 100, got %g", v)
+	}
+}
+
+func (s *Spec) checkDaemon(bad func(string, string, ...any)) {
+	d := s.Daemon
+	if d.HistoryMaxAge != 0 && time.Duration(d.HistoryMaxAge) < time.Hour {
+		bad("daemon.history_max_age", "must be at least 1h, got %s", time.Duration(d.HistoryMaxAge))
+	}
+	if d.HistoryMaxSize != 0 && d.HistoryMaxSize < 1<<20 {
+		bad("daemon.history_max_size", "must be at least 1MiB, got %s", d.HistoryMaxSize)
+	}
+	if d.SocketGroup != "" && !groupNameRE.MatchString(d.SocketGroup) {
+		bad("daemon.socket_group", "invalid group name %q", d.SocketGroup)
+	}
+}
+
+// groupNameRE accepts POSIX group names and Windows group names (letters, digits, spaces, '.', '_', '-', '\\').
+var groupNameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_. \\-]{0,255}$`)
+
+// HistoryMaxAge, HistoryMaxSize and HistoryWindow are the daemon's history settings with their
+// defaults applied.
+func (d DaemonCfg) MaxAge() time.Duration {
+	if d.HistoryMaxAge > 0 {
+		return time.Duration(d.HistoryMaxAge)
+	}
+	return DefaultHistoryMaxAge
+}
+
+// MaxSize is the history's size bound.
+func (d DaemonCfg) MaxSize() int64 {
+	if d.HistoryMaxSize > 0 {
+		return int64(d.HistoryMaxSize)
+	}
+	return DefaultHistoryMaxSize
+}
+
+// Window is how much history a bundle holds.
+func (d DaemonCfg) Window() time.Duration {
+	if d.HistoryWindow > 0 {
+		return time.Duration(d.HistoryWindow)
+	}
+	return DefaultHistoryWindow
 }
 
 // markerRE matches a redaction marker, as a bundle's spec.yaml holds in place of a URL's password.
@@ -605,6 +717,33 @@ func (s *Spec) applyDefaults() {
 	for i := range s.Logs {
 		if s.Logs[i].Since == 0 {
 			s.Logs[i].Since = Duration(DefaultLogSince)
+		}
+	}
+	for i := range s.Monitors {
+		m := &s.Monitors[i]
+		if m.Interval == 0 {
+			m.Interval = Duration(DefaultMonitorInterval)
+		}
+		iv := time.Duration(m.Interval)
+		if m.Timeout == 0 {
+			m.Timeout = Duration(min(iv, MaxMonitorTimeout))
+		}
+		if m.Jitter == 0 {
+			m.Jitter = Duration(min(iv/10, MaxMonitorJitter))
+		}
+		if m.Disk != nil && m.Disk.Path == "" {
+			m.Disk.Path = DefaultDiskSamplePath
+		}
+		if m.DNS != nil && len(m.DNS.Types) == 0 {
+			m.DNS.Types = []string{"A", "AAAA"}
+		}
+		if t := m.Trigger; t != nil {
+			if t.MinInterval == 0 {
+				t.MinInterval = Duration(DefaultTriggerInterval)
+			}
+			if t.Keep == 0 {
+				t.Keep = DefaultTriggerKeep
+			}
 		}
 	}
 }

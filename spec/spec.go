@@ -26,6 +26,8 @@ type Spec struct {
 	Files      []FileSource  `yaml:"files,omitempty" json:"files,omitempty"`
 	Redact     Redact        `yaml:"redact" json:"redact"`
 	Monitors   []Monitor     `yaml:"monitors,omitempty" json:"monitors,omitempty"`
+	// Daemon holds the daemon's settings (history bounds, who may use its socket).
+	Daemon DaemonCfg `yaml:"daemon,omitempty" json:"daemon,omitempty"`
 	// Environment says which environment variables' values environment.json keeps.
 	Environment EnvironmentCfg `yaml:"environment,omitempty" json:"environment,omitempty"`
 	Bundle      BundleCfg      `yaml:"bundle" json:"bundle"`
@@ -176,14 +178,101 @@ type RegexRule struct {
 	Line    int    `yaml:"-" json:"-"`
 }
 
-// Monitor is one periodic daemon check, shaped like its network entry.
+// Monitor is one periodic daemon check, shaped like its network entry (http, tcp, dns, ping,
+// trace), or a light system sample (load, memory, disk, clock). Exactly one is set.
 type Monitor struct {
-	Name     string     `yaml:"name" json:"name"`
-	Interval Duration   `yaml:"interval,omitempty" json:"interval,omitempty"`
-	HTTP     *HTTPCheck `yaml:"http,omitempty" json:"http,omitempty"`
-	TCP      *TCPCheck  `yaml:"tcp,omitempty" json:"tcp,omitempty"`
-	DNS      *DNSCheck  `yaml:"dns,omitempty" json:"dns,omitempty"`
-	Ping     *PingCheck `yaml:"ping,omitempty" json:"ping,omitempty"`
+	Name string `yaml:"name" json:"name"`
+	// Interval is the time between two runs (default 60s, at least 1s).
+	Interval Duration `yaml:"interval,omitempty" json:"interval,omitempty"`
+	// Timeout bounds one run (default: the interval, at most 30s). Runs never overlap: a run
+	// that takes longer than the interval skips the runs it overlapped.
+	Timeout Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	// Jitter is the most each run is delayed at random past its slot (default a tenth of the
+	// interval, at most 5s), so that monitors with the same interval do not fire together.
+	Jitter Duration `yaml:"jitter,omitempty" json:"jitter,omitempty"`
+
+	HTTP   *HTTPCheck    `yaml:"http,omitempty" json:"http,omitempty"`
+	TCP    *TCPCheck     `yaml:"tcp,omitempty" json:"tcp,omitempty"`
+	DNS    *DNSCheck     `yaml:"dns,omitempty" json:"dns,omitempty"`
+	Ping   *PingCheck    `yaml:"ping,omitempty" json:"ping,omitempty"`
+	Trace  *Trace        `yaml:"trace,omitempty" json:"trace,omitempty"`
+	Load   *LoadSample   `yaml:"load,omitempty" json:"load,omitempty"`
+	Memory *MemorySample `yaml:"memory,omitempty" json:"memory,omitempty"`
+	Disk   *DiskSample   `yaml:"disk,omitempty" json:"disk,omitempty"`
+	Clock  *ClockSample  `yaml:"clock,omitempty" json:"clock,omitempty"`
+
+	// Trigger, when set, collects a bundle when the monitor fails often enough in a row.
+	Trigger *Trigger `yaml:"trigger,omitempty" json:"trigger,omitempty"`
+}
+
+// Check names the monitor's check: http, tcp, dns, ping, trace, load, memory, disk or clock.
+func (m *Monitor) Check() string {
+	switch {
+	case m.HTTP != nil:
+		return "http"
+	case m.TCP != nil:
+		return "tcp"
+	case m.DNS != nil:
+		return "dns"
+	case m.Ping != nil:
+		return "ping"
+	case m.Trace != nil:
+		return "trace"
+	case m.Load != nil:
+		return "load"
+	case m.Memory != nil:
+		return "memory"
+	case m.Disk != nil:
+		return "disk"
+	case m.Clock != nil:
+		return "clock"
+	}
+	return ""
+}
+
+// LoadSample records the 1-minute load average; it fails above Max (0: never fails).
+type LoadSample struct {
+	Max float64 `yaml:"max,omitempty" json:"max,omitempty"`
+}
+
+// MemorySample records the share of memory in use; it fails above MaxUsedPercent (0: never).
+type MemorySample struct {
+	MaxUsedPercent float64 `yaml:"max_used_percent,omitempty" json:"max_used_percent,omitempty"`
+}
+
+// DiskSample records the share of the filesystem holding Path in use (default "/"); it fails
+// above MaxUsedPercent (0: never).
+type DiskSample struct {
+	Path           string  `yaml:"path,omitempty" json:"path,omitempty"`
+	MaxUsedPercent float64 `yaml:"max_used_percent,omitempty" json:"max_used_percent,omitempty"`
+}
+
+// ClockSample records the kernel's clock offset (Linux adjtimex; elsewhere the sample says it
+// is not available); it fails when the clock is unsynchronised or off by more than MaxOffset
+// (0: only when unsynchronised).
+type ClockSample struct {
+	MaxOffset Duration `yaml:"max_offset,omitempty" json:"max_offset,omitempty"`
+}
+
+// Trigger collects a bundle when a monitor has failed FailuresInARow times in a row, at most
+// once per MinInterval for that monitor, keeping at most Keep triggered bundles; Upload sends
+// each to the spec's upload target.
+type Trigger struct {
+	FailuresInARow int      `yaml:"failures_in_a_row" json:"failures_in_a_row"`
+	MinInterval    Duration `yaml:"min_interval,omitempty" json:"min_interval,omitempty"`
+	Keep           int      `yaml:"keep,omitempty" json:"keep,omitempty"`
+	Upload         bool     `yaml:"upload,omitempty" json:"upload,omitempty"`
+}
+
+// DaemonCfg holds the daemon's own settings.
+type DaemonCfg struct {
+	// HistoryMaxAge and HistoryMaxSize bound the monitors' history (default 7d, 64MiB).
+	HistoryMaxAge  Duration `yaml:"history_max_age,omitempty" json:"history_max_age,omitempty"`
+	HistoryMaxSize Size     `yaml:"history_max_size,omitempty" json:"history_max_size,omitempty"`
+	// HistoryWindow is how much history a bundle holds as daemon/history.jsonl (default 24h).
+	HistoryWindow Duration `yaml:"history_window,omitempty" json:"history_window,omitempty"`
+	// SocketGroup names the group whose members may use the local API besides root.
+	SocketGroup string `yaml:"socket_group,omitempty" json:"socket_group,omitempty"`
 }
 
 // Analyzer is a vendor-defined finding: either a condition on a field of a collected JSON
@@ -236,6 +325,17 @@ const (
 	DefaultMaxBundleSize    = 500 << 20
 	DefaultFormat           = "tar.gz"
 	DefaultLogSince         = 24 * time.Hour
+
+	DefaultMonitorInterval = 60 * time.Second
+	MinMonitorInterval     = time.Second
+	MaxMonitorTimeout      = 30 * time.Second
+	MaxMonitorJitter       = 5 * time.Second
+	DefaultTriggerInterval = time.Hour
+	DefaultTriggerKeep     = 5
+	DefaultHistoryMaxAge   = 7 * 24 * time.Hour
+	DefaultHistoryMaxSize  = 64 << 20
+	DefaultHistoryWindow   = 24 * time.Hour
+	DefaultDiskSamplePath  = "/"
 )
 
 // TimeoutFor returns the timeout for the named collector.

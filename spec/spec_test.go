@@ -88,7 +88,7 @@ func TestParseErrors(t *testing.T) {
 		{"command without argv", head + "commands:\n  - {name: c}\n", "bad.yaml:5: commands[0].argv: argv is required"},
 		{"bad format", head + "bundle: {format: rar}\n", `bad.yaml:4: bundle.format: must be tar.gz, tar.zst or zip, got "rar"`},
 		{"invalid yaml", head + "network: [\n", "bad.yaml:4: invalid YAML: did not find expected node content"},
-		{"monitor with two checks", head + "monitors:\n  - {name: m, tcp: {target: 'a.example:1'}, dns: {name: a.example}}\n", "bad.yaml:5: monitors[0]: exactly one of http, tcp, dns or ping is required"},
+		{"monitor with two checks", head + "monitors:\n  - {name: m, tcp: {target: 'a.example:1'}, dns: {name: a.example}}\n", "bad.yaml:5: monitors[0]: exactly one check is required: http, tcp, dns, ping, trace, load, memory, disk or clock"},
 		{"bad glob", head + "files:\n  - {name: a, paths: [\"/etc/[x\"]}\n", `bad.yaml:5: files[0].paths: invalid glob "/etc/[x"`},
 		{"regex matching nothing", head + "redact:\n  regexes:\n    - {id: r1, pattern: \".*\"}\n", "bad.yaml:6: redact.regexes[0].pattern: matches the empty string"},
 		{"two documents", head + "---\napiVersion: casefile/v1\nbogus: 1\n", "bad.yaml:4: more than one YAML document"},
