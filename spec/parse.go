@@ -431,6 +431,9 @@ func (s *Spec) validate(file string, root *yaml.Node) error {
 		if u, err := ParseURL(s.Upload.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			bad("upload.url", "invalid URL %q (want https://host/...)", RedactURL(s.Upload.URL))
 		}
+		if c := s.Upload.Consent; c != "" && c != "auto" && c != "ask" && c != "never" {
+			bad("upload.consent", "must be auto, ask or never, got %q", c)
+		}
 	}
 	if len(errs) > 0 {
 		return errs

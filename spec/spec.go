@@ -314,6 +314,8 @@ type BundleCfg struct {
 type Upload struct {
 	URL       string `yaml:"url" json:"url"`
 	Recipient string `yaml:"recipient,omitempty" json:"recipient,omitempty"`
+	// Consent decides remote requests from the intake (docs/remote.md): auto, ask (default) or never.
+	Consent string `yaml:"consent,omitempty" json:"consent,omitempty"`
 }
 
 // Defaults used when a spec leaves a value out.
