@@ -250,6 +250,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(BasePath, s.guard(http.StripPrefix(BasePath, s.tus)))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	s.remoteRoutes(mux) // enrolled daemons: /v1/enroll, /v1/hosts/ (requests.go)
 	return mux
 }
 

@@ -1,0 +1,447 @@
+package intake
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/casefile/casefile/remote/wire"
+)
+
+// Enrollment tokens let a daemon register its public key (casefile daemon --enroll TOKEN). They
+// are signed with the same key as upload tokens but under another prefix that the MAC covers,
+// so neither kind passes for the other: an upload token cannot enroll a host and an enrollment
+// token cannot upload.
+//
+//	cfh1.<base64url(JSON {"id", "kind": "enroll", "exp"})>.<base64url(HMAC-SHA256(key, "cfh1." + payload))>
+const enrollPrefix = "cfh1."
+
+// KindEnroll is the kind an enrollment token carries.
+const KindEnroll = "enroll"
+
+// EnrollClaims is what an enrollment token carries.
+type EnrollClaims struct {
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+	Exp  int64  `json:"exp"` // unix seconds
+}
+
+// ErrNotEnrollToken refuses anything but an enrollment token at enrollment.
+var ErrNotEnrollToken = errors.New("not an enrollment token (an upload token cannot enroll a host; make one with 'casefile intake enroll-token')")
+
+// NewEnrollClaims is a fresh enrollment token's claims with a random id.
+func NewEnrollClaims(now time.Time, ttl time.Duration) (EnrollClaims, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return EnrollClaims{}, err
+	}
+	return EnrollClaims{ID: base64.RawURLEncoding.EncodeToString(b), Kind: KindEnroll, Exp: now.Add(ttl).Unix()}, nil
+}
+
+func enrollMAC(key []byte, payloadPart string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(enrollPrefix + payloadPart))
+	return m.Sum(nil)
+}
+
+// SignEnroll makes an enrollment token.
+func SignEnroll(key []byte, c EnrollClaims) (string, error) {
+	if c.Kind != KindEnroll {
+		return "", fmt.Errorf("enrollment token of kind %q", c.Kind)
+	}
+	payload, err := json.Marshal(c)
+	if err != nil {
+		return "", err
+	}
+	p := base64.RawURLEncoding.EncodeToString(payload)
+	return enrollPrefix + p + "." + base64.RawURLEncoding.EncodeToString(enrollMAC(key, p)), nil
+}
+
+// VerifyEnroll checks an enrollment token: form, signature (constant time), kind, expiry and
+// revocation (rev nil: not checked).
+func VerifyEnroll(key []byte, rev *Revocations, tok string, now time.Time) (EnrollClaims, error) {
+	var c EnrollClaims
+	if tok == "" {
+		return c, errors.New("no enrollment token")
+	}
+	rest, ok := strings.CutPrefix(tok, enrollPrefix)
+	if !ok {
+		return c, ErrNotEnrollToken
+	}
+	p, sig, ok := strings.Cut(rest, ".")
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if !ok || p == "" || err != nil {
+		return c, ErrTokenMalformed
+	}
+	if !hmac.Equal(got, enrollMAC(key, p)) {
+		return c, ErrTokenSignature
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(p)
+	if err != nil || json.Unmarshal(payload, &c) != nil || !tokenIDRe.MatchString(c.ID) {
+		return EnrollClaims{}, ErrTokenMalformed
+	}
+	if c.Kind != KindEnroll {
+		return c, ErrNotEnrollToken
+	}
+	if now.Unix() >= c.Exp {
+		return c, errors.New("enrollment token expired")
+	}
+	if rev != nil && rev.Revoked(c.ID) {
+		return c, ErrTokenRevoked
+	}
+	return c, nil
+}
+
+// Host is an enrolled daemon, stored as hosts/<id>.json in storage (folder or bucket), so every
+// instance sharing the storage knows it.
+type Host struct {
+	ID            string    `json:"id"`
+	PublicKey     []byte    `json:"public_key"` // ed25519
+	Name          string    `json:"name,omitempty"`
+	EnrolledAt    time.Time `json:"enrolled_at"`
+	EnrollTokenID string    `json:"enroll_token_id"`
+}
+
+// kv holds the small JSON objects of remote requests (hosts/, requests/) in the intake's
+// storage: files under a folder, or objects under the bucket's prefix.
+type kv interface {
+	// get reads rel; an error wrapping fs.ErrNotExist when it is missing.
+	get(rel string) ([]byte, error)
+	put(rel string, data []byte) error
+	// list names every object under dir (slash separated, relative to the storage root).
+	list(dir string) ([]string, error)
+}
+
+type folderKV struct{ root string }
+
+func (f folderKV) abs(rel string) string { return filepath.Join(f.root, filepath.FromSlash(rel)) }
+
+func (f folderKV) get(rel string) ([]byte, error) { return os.ReadFile(f.abs(rel)) }
+
+func (f folderKV) put(rel string, data []byte) error {
+	p := f.abs(rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o640)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), p)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+func (f folderKV) list(dir string) ([]string, error) {
+	var out []string
+	root := f.abs(dir)
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == root {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".json") {
+			return nil
+		}
+		rel, err := filepath.Rel(f.root, p)
+		if err != nil {
+			return err
+		}
+		out = append(out, filepath.ToSlash(rel))
+		return nil
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+type s3KV struct{ b *s3Storage }
+
+func (s s3KV) get(rel string) ([]byte, error) { return s.b.get(s.b.key(rel)) }
+
+func (s s3KV) put(rel string, data []byte) error {
+	ctx, cancel := context.WithTimeout(context.Background(), s3Timeout)
+	defer cancel()
+	_, err := s.b.c.PutObject(ctx, &s3.PutObjectInput{Bucket: &s.b.bucket, Key: aws.String(s.b.key(rel)),
+		Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))), ContentType: aws.String("application/json")})
+	if err != nil {
+		return fmt.Errorf("storing s3://%s/%s: %w", s.b.bucket, s.b.key(rel), err)
+	}
+	return nil
+}
+
+func (s s3KV) list(dir string) ([]string, error) {
+	keys, err := s.b.list(s.b.key(strings.TrimSuffix(dir, "/") + "/"))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(keys))
+	for k := range keys {
+		if strings.HasSuffix(k, ".json") {
+			out = append(out, strings.TrimPrefix(k, s.b.prefix))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Remote is the intake's side of remote requests: enrolled hosts and the requests agents make,
+// kept in storage. The server, `intake request` and `intake requests` all go through it.
+type Remote struct {
+	kv  kv
+	now func() time.Time
+}
+
+// OpenRemote is the remote-request store of the storage cfg names (nil: the data folder).
+func OpenRemote(dataDir string, cfg *Config, now func() time.Time) (*Remote, error) {
+	if now == nil {
+		now = time.Now
+	}
+	if cfg != nil && cfg.Storage.IsS3() {
+		b, err := openS3(cfg.Storage, filepath.Join(dataDir, "tmp"))
+		if err != nil {
+			return nil, err
+		}
+		return &Remote{kv: s3KV{b}, now: now}, nil
+	}
+	var st string
+	if cfg != nil {
+		st = cfg.Storage.URL
+	}
+	return &Remote{kv: folderKV{root: NewLayout(dataDir, st).Root}, now: now}, nil
+}
+
+func hostRel(id string) string { return "hosts/" + id + ".json" }
+
+// Host reads an enrolled host; an error wrapping fs.ErrNotExist when it is not enrolled.
+func (r *Remote) Host(id string) (Host, error) {
+	var h Host
+	if !wire.ValidHostID(id) {
+		return h, fmt.Errorf("%q is not a host id (h- and 16 letters or digits, as casefile daemon --enroll prints): %w", id, fs.ErrNotExist)
+	}
+	data, err := r.kv.get(hostRel(id))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return h, fmt.Errorf("host %s is not enrolled: %w", id, fs.ErrNotExist)
+		}
+		return h, err
+	}
+	if err := json.Unmarshal(data, &h); err != nil {
+		return h, fmt.Errorf("host %s: %w", id, err)
+	}
+	if len(h.PublicKey) != ed25519.PublicKeySize || wire.HostID(h.PublicKey) != id {
+		return Host{}, fmt.Errorf("host %s: the stored key does not match the id", id)
+	}
+	return h, nil
+}
+
+// Hosts lists the enrolled hosts, oldest first.
+func (r *Remote) Hosts() ([]Host, error) {
+	rels, err := r.kv.list("hosts")
+	if err != nil {
+		return nil, err
+	}
+	out := []Host{}
+	for _, rel := range rels {
+		h, err := r.Host(strings.TrimSuffix(strings.TrimPrefix(rel, "hosts/"), ".json"))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].EnrolledAt.Before(out[j].EnrolledAt) })
+	return out, nil
+}
+
+// enroll stores a host's key; enrolling the same key again keeps the first record.
+func (r *Remote) enroll(pub ed25519.PublicKey, name, tokenID string) (Host, error) {
+	id := wire.HostID(pub)
+	if h, err := r.Host(id); err == nil {
+		return h, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return Host{}, err
+	}
+	h := Host{ID: id, PublicKey: pub, Name: name, EnrolledAt: r.now().UTC(), EnrollTokenID: tokenID}
+	data, err := json.MarshalIndent(h, "", "  ")
+	if err != nil {
+		return Host{}, err
+	}
+	return h, r.kv.put(hostRel(id), append(data, '\n'))
+}
+
+// hostAPI serves the routes enrolled daemons call. Nonces are remembered per instance for
+// 2×wire.MaxSkew: a request replayed to the same instance is refused; see docs/remote.md for
+// what that means with several instances.
+type hostAPI struct {
+	s      *Server
+	remote *Remote
+
+	mu     sync.Mutex
+	nonces map[string]time.Time // host + "/" + nonce -> when first seen
+}
+
+// remoteStore is the server's remote-request store, in the storage its bundles use.
+func (s *Server) remoteStore() *Remote {
+	if s.s3 != nil {
+		return &Remote{kv: s3KV{s.s3}, now: s.opt.Now}
+	}
+	root := s.opt.DataDir
+	if l, ok := s.stor.(Layout); ok {
+		root = l.Root
+	}
+	return &Remote{kv: folderKV{root: root}, now: s.opt.Now}
+}
+
+// seen records a nonce and reports whether it was already used inside the window.
+func (a *hostAPI) seen(host, nonce string, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.nonces) > 10_000 {
+		for k, t := range a.nonces {
+			if now.Sub(t) > 2*wire.MaxSkew {
+				delete(a.nonces, k)
+			}
+		}
+	}
+	k := host + "/" + nonce
+	if t, ok := a.nonces[k]; ok && now.Sub(t) <= 2*wire.MaxSkew {
+		return true
+	}
+	a.nonces[k] = now
+	return false
+}
+
+func (a *hostAPI) refuse(w http.ResponseWriter, r *http.Request, status int, host, msg string) {
+	a.s.log.Warn("host request refused", "status", status, "reason", msg, "host", host, "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(wire.ErrorBody{Error: msg})
+}
+
+func writeJSONBody(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, wire.MaxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > wire.MaxBody {
+		return nil, fmt.Errorf("body larger than %d bytes", wire.MaxBody)
+	}
+	return data, nil
+}
+
+// verify checks a host request's signature against pub and refuses replays.
+func (a *hostAPI) verify(r *http.Request, auth wire.Auth, pub ed25519.PublicKey, body []byte) error {
+	now := a.s.opt.Now()
+	if err := auth.Verify(pub, r.Method, r.URL.Path, body, now); err != nil {
+		return err
+	}
+	if a.seen(auth.Host, auth.Nonce, now) {
+		return fmt.Errorf("%w: replayed request (nonce already used)", wire.ErrAuth)
+	}
+	return nil
+}
+
+// enroll is POST /v1/enroll: an enrollment token and a public key, signed with that key.
+func (a *hostAPI) enroll(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		a.refuse(w, r, http.StatusMethodNotAllowed, "", "use POST")
+		return
+	}
+	body, err := readBody(r)
+	if err != nil {
+		a.refuse(w, r, http.StatusRequestEntityTooLarge, "", err.Error())
+		return
+	}
+	var req wire.EnrollRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		a.refuse(w, r, http.StatusBadRequest, "", "malformed enrollment request")
+		return
+	}
+	pub, err := base64.StdEncoding.DecodeString(req.PublicKey)
+	if err != nil || len(pub) != ed25519.PublicKeySize {
+		a.refuse(w, r, http.StatusBadRequest, "", "public_key: want an ed25519 key in base64")
+		return
+	}
+	auth, err := wire.ParseAuth(r.Header.Get("Authorization"))
+	if err == nil {
+		err = a.verify(r, auth, pub, body)
+	}
+	if err != nil {
+		a.refuse(w, r, http.StatusUnauthorized, auth.Host, err.Error())
+		return
+	}
+	c, err := VerifyEnroll(a.s.opt.Key, a.s.rev, req.Token, a.s.opt.Now())
+	if err != nil {
+		a.refuse(w, r, http.StatusUnauthorized, auth.Host, err.Error())
+		return
+	}
+	name := cleanText(req.Name, 255)
+	h, err := a.remote.enroll(pub, name, c.ID)
+	if err != nil {
+		a.s.log.Error("enrolling a host failed", "host", auth.Host, "err", err)
+		a.refuse(w, r, http.StatusInternalServerError, auth.Host, "could not store the host")
+		return
+	}
+	a.s.log.Info("host enrolled", "host", h.ID, "name", name, "enroll_token_id", c.ID, "remote", r.RemoteAddr)
+	writeJSONBody(w, http.StatusOK, wire.EnrollResponse{HostID: h.ID})
+}
+
+// cleanText keeps printable text of at most max bytes: control characters (terminal escapes
+// included) become spaces.
+func cleanText(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, strings.TrimSpace(s))
+	if len(s) > max {
+		s = s[:max]
+		for len(s) > 0 && !validUTF8Tail(s) {
+			s = s[:len(s)-1]
+		}
+	}
+	return s
+}
+
+func validUTF8Tail(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }

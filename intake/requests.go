@@ -1,0 +1,275 @@
+package intake
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/casefile/casefile/remote/wire"
+)
+
+// HostRequest is a support agent's request for a bundle from an enrolled host, stored as
+// requests/<host>/<id>.json. Its status moves pending → delivered (the host polled) → waiting
+// (the host's policy is ask) → collected → uploaded, or ends declined or failed.
+type HostRequest struct {
+	ID           string    `json:"id"`
+	Ticket       string    `json:"ticket"`
+	Host         string    `json:"host"`
+	Note         string    `json:"note,omitempty"`
+	Status       string    `json:"status"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	DeliveredAt  time.Time `json:"delivered_at,omitzero"`
+	BundleSHA256 string    `json:"bundle_sha256,omitempty"`
+	SHA256       string    `json:"sha256,omitempty"` // of the bytes sent (ciphertext when encrypted)
+	Reason       string    `json:"reason,omitempty"`
+}
+
+// UploadTokenTTL is how long an upload token handed to a host at a poll is valid: long enough
+// for a collection and an upload that resumes after cuts, short enough to be worthless soon.
+const UploadTokenTTL = 6 * time.Hour
+
+// MaxNote bounds a request's note.
+const MaxNote = 1000
+
+func requestRel(host, id string) string { return "requests/" + host + "/" + id + ".json" }
+
+// CreateRequest records a request for a bundle for ticket from host, which must be enrolled.
+func (r *Remote) CreateRequest(ticket, host, note string) (HostRequest, error) {
+	if !ValidTicket(ticket) {
+		return HostRequest{}, fmt.Errorf("ticket %q: want letters, digits, '.', '_' or '-' (at most 64)", ticket)
+	}
+	if _, err := r.Host(host); err != nil {
+		return HostRequest{}, err
+	}
+	id, err := wire.NewRequestID()
+	if err != nil {
+		return HostRequest{}, err
+	}
+	now := r.now().UTC()
+	q := HostRequest{ID: id, Ticket: ticket, Host: host, Note: cleanText(note, MaxNote), Status: wire.StatusPending, CreatedAt: now, UpdatedAt: now}
+	return q, r.save(q)
+}
+
+func (r *Remote) save(q HostRequest) error {
+	data, err := json.MarshalIndent(q, "", "  ")
+	if err != nil {
+		return err
+	}
+	return r.kv.put(requestRel(q.Host, q.ID), append(data, '\n'))
+}
+
+// Request reads one request of host.
+func (r *Remote) Request(host, id string) (HostRequest, error) {
+	var q HostRequest
+	if !wire.ValidHostID(host) || !wire.ValidRequestID(id) {
+		return q, fmt.Errorf("request %s/%s: %w", host, id, fs.ErrNotExist)
+	}
+	data, err := r.kv.get(requestRel(host, id))
+	if err != nil {
+		return q, err
+	}
+	if err := json.Unmarshal(data, &q); err != nil {
+		return q, fmt.Errorf("request %s: %w", id, err)
+	}
+	return q, nil
+}
+
+var requestRelRe = regexp.MustCompile(`^requests/(h-[a-z2-7]{16})/(r-[a-z2-7]{16})\.json$`)
+
+// Requests lists requests, oldest first: of one host, or all when host is empty.
+func (r *Remote) Requests(host string) ([]HostRequest, error) {
+	dir := "requests"
+	if host != "" {
+		if !wire.ValidHostID(host) {
+			return nil, fmt.Errorf("%q is not a host id", host)
+		}
+		dir += "/" + host
+	}
+	rels, err := r.kv.list(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := []HostRequest{}
+	for _, rel := range rels {
+		m := requestRelRe.FindStringSubmatch(rel)
+		if m == nil {
+			continue
+		}
+		q, err := r.Request(m[1], m[2])
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed between the listing and the read
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, q)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CreatedAt.Before(out[j].CreatedAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// remoteRoutes adds the routes enrolled daemons call (docs/remote.md) to mux.
+func (s *Server) remoteRoutes(mux *http.ServeMux) {
+	a := &hostAPI{s: s, remote: s.remoteStore(), nonces: map[string]time.Time{}}
+	mux.HandleFunc(wire.EnrollPath, a.enroll)
+	mux.HandleFunc(wire.HostsPath, a.hostRoute)
+}
+
+// hostRoute serves GET /v1/hosts/{host}/requests and POST /v1/hosts/{host}/requests/{id},
+// each signed by the host's key.
+func (a *hostAPI) hostRoute(w http.ResponseWriter, r *http.Request) {
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, wire.HostsPath), "/")
+	if len(parts) < 2 || parts[1] != "requests" || len(parts) > 3 || !wire.ValidHostID(parts[0]) {
+		a.refuse(w, r, http.StatusNotFound, "", "no such route")
+		return
+	}
+	hostID := parts[0]
+	body, err := readBody(r)
+	if err != nil {
+		a.refuse(w, r, http.StatusRequestEntityTooLarge, hostID, err.Error())
+		return
+	}
+	auth, err := wire.ParseAuth(r.Header.Get("Authorization"))
+	if err == nil && auth.Host != hostID {
+		err = fmt.Errorf("%w: signed by host %s for host %s's route", wire.ErrAuth, auth.Host, hostID)
+	}
+	var h Host
+	if err == nil {
+		h, err = a.remote.Host(hostID)
+		if errors.Is(err, fs.ErrNotExist) {
+			err = fmt.Errorf("%w: host %s is not enrolled", wire.ErrAuth, hostID)
+		}
+	}
+	if err == nil {
+		err = a.verify(r, auth, h.PublicKey, body)
+	}
+	if err != nil {
+		status := http.StatusUnauthorized
+		if !errors.Is(err, wire.ErrAuth) {
+			status = http.StatusInternalServerError
+			a.s.log.Error("reading a host failed", "host", hostID, "err", err)
+			err = errors.New("could not read the host")
+		}
+		a.refuse(w, r, status, hostID, err.Error())
+		return
+	}
+	switch {
+	case len(parts) == 2 && r.Method == http.MethodGet:
+		a.poll(w, r, hostID)
+	case len(parts) == 3 && r.Method == http.MethodPost:
+		a.outcome(w, r, hostID, parts[2], body)
+	default:
+		a.refuse(w, r, http.StatusMethodNotAllowed, hostID, "GET .../requests or POST .../requests/{id}")
+	}
+}
+
+// poll answers a host with its open requests, marking pending ones delivered, each with a fresh
+// upload token for its ticket.
+func (a *hostAPI) poll(w http.ResponseWriter, r *http.Request, host string) {
+	qs, err := a.remote.Requests(host)
+	if err != nil {
+		a.s.log.Error("listing a host's requests failed", "host", host, "err", err)
+		a.refuse(w, r, http.StatusInternalServerError, host, "could not list requests")
+		return
+	}
+	now := a.s.opt.Now().UTC()
+	resp := wire.PollResponse{Requests: []wire.Request{}}
+	for _, q := range qs {
+		if wire.Final(q.Status) {
+			continue
+		}
+		if q.Status == wire.StatusPending {
+			q.Status, q.DeliveredAt, q.UpdatedAt = wire.StatusDelivered, now, now
+			if err := a.remote.save(q); err != nil {
+				a.s.log.Error("marking a request delivered failed", "host", host, "request", q.ID, "err", err)
+				a.refuse(w, r, http.StatusInternalServerError, host, "could not update a request")
+				return
+			}
+			a.s.log.Info("request delivered", "host", host, "request", q.ID, "ticket", q.Ticket)
+		}
+		c, err := NewClaims(q.Ticket, now, UploadTokenTTL, a.s.lim.MaxSize)
+		if err != nil {
+			a.refuse(w, r, http.StatusInternalServerError, host, "could not make an upload token")
+			return
+		}
+		tok, err := Sign(a.s.opt.Key, c)
+		if err != nil {
+			a.refuse(w, r, http.StatusInternalServerError, host, "could not make an upload token")
+			return
+		}
+		resp.Requests = append(resp.Requests, wire.Request{ID: q.ID, Ticket: q.Ticket, Note: q.Note, Status: q.Status,
+			CreatedAt: q.CreatedAt, UploadToken: tok})
+	}
+	writeJSONBody(w, http.StatusOK, resp)
+}
+
+var hexSHA = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// outcome records what a host reports about one of its requests. A request that has ended
+// keeps its end: the same report again is accepted (a retry), another is a conflict.
+func (a *hostAPI) outcome(w http.ResponseWriter, r *http.Request, host, id string, body []byte) {
+	var o wire.Outcome
+	if err := json.Unmarshal(body, &o); err != nil {
+		a.refuse(w, r, http.StatusBadRequest, host, "malformed outcome")
+		return
+	}
+	switch o.Status {
+	case wire.StatusWaiting, wire.StatusDeclined, wire.StatusCollected, wire.StatusUploaded, wire.StatusFailed:
+	default:
+		a.refuse(w, r, http.StatusBadRequest, host, fmt.Sprintf("status %q: want waiting, declined, collected, uploaded or failed", o.Status))
+		return
+	}
+	if (o.BundleSHA256 != "" && !hexSHA.MatchString(o.BundleSHA256)) || (o.SHA256 != "" && !hexSHA.MatchString(o.SHA256)) {
+		a.refuse(w, r, http.StatusBadRequest, host, "bundle_sha256 and sha256: want 64 lower-case hex digits")
+		return
+	}
+	if o.Status == wire.StatusUploaded && o.BundleSHA256 == "" {
+		a.refuse(w, r, http.StatusBadRequest, host, "an uploaded outcome names the bundle's sha256")
+		return
+	}
+	q, err := a.remote.Request(host, id)
+	if errors.Is(err, fs.ErrNotExist) {
+		a.refuse(w, r, http.StatusNotFound, host, "no such request for this host")
+		return
+	}
+	if err != nil {
+		a.s.log.Error("reading a request failed", "host", host, "request", id, "err", err)
+		a.refuse(w, r, http.StatusInternalServerError, host, "could not read the request")
+		return
+	}
+	if wire.Final(q.Status) {
+		if q.Status == o.Status {
+			writeJSONBody(w, http.StatusOK, q)
+			return
+		}
+		a.refuse(w, r, http.StatusConflict, host, fmt.Sprintf("request %s has ended (%s)", id, q.Status))
+		return
+	}
+	q.Status, q.UpdatedAt = o.Status, a.s.opt.Now().UTC()
+	if o.BundleSHA256 != "" {
+		q.BundleSHA256 = o.BundleSHA256
+	}
+	if o.SHA256 != "" {
+		q.SHA256 = o.SHA256
+	}
+	q.Reason = cleanText(o.Reason, 2000)
+	if err := a.remote.save(q); err != nil {
+		a.s.log.Error("storing a request's outcome failed", "host", host, "request", id, "err", err)
+		a.refuse(w, r, http.StatusInternalServerError, host, "could not store the outcome")
+		return
+	}
+	a.s.log.Info("request "+q.Status, "host", host, "request", id, "ticket", q.Ticket, "bundle_sha256", q.BundleSHA256, "reason", q.Reason)
+	writeJSONBody(w, http.StatusOK, q)
+}
