@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -27,6 +28,7 @@ name one ticket, verifies them, files them under their ticket and keeps an index
 
   casefile intake serve --listen 127.0.0.1:8470 --data /srv/casefile
   casefile intake token --data /srv/casefile --ticket 4821 --ttl 72h
+  casefile intake token --data /srv/casefile --engineer alice --ttl 720h
   casefile intake list --data /srv/casefile --ticket 4821
 
 See docs/intake.md.`,
@@ -122,16 +124,41 @@ func newIntakeServeCmd() *cobra.Command {
 
 func newIntakeTokenCmd() *cobra.Command {
 	var o intakeOpts
-	var ticket, maxSize string
+	var ticket, maxSize, engineer string
 	var ttl time.Duration
 	c := &cobra.Command{
 		Use:   "token",
-		Short: "Print an upload token for one ticket",
+		Short: "Print an upload token for one ticket, or with --engineer an engineer token for the web view",
 		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cfg, err := o.load()
 			if err != nil {
 				return err
+			}
+			if c.Flags().Changed("engineer") {
+				if c.Flags().Changed("ticket") || c.Flags().Changed("max-size") {
+					return usageError("--engineer makes a token that reads bundles: it takes no --ticket or --max-size")
+				}
+				if !intake.ValidEngineer(engineer) {
+					return usageError("--engineer: want a name of letters, digits, '.', '_', '@', '+' or '-' (at most 64), got %q", engineer)
+				}
+				if ttl <= 0 {
+					return usageError("--ttl must be positive")
+				}
+				key, err := intake.LoadKey(o.data, cfg.KeyFile)
+				if err != nil {
+					return err
+				}
+				ec, err := intake.NewEngineerClaims(engineer, time.Now(), ttl)
+				if err != nil {
+					return err
+				}
+				tok, err := intake.SignEngineer(key, ec)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(c.OutOrStdout(), tok)
+				return nil
 			}
 			if !intake.ValidTicket(ticket) {
 				return usageError("--ticket: want letters, digits, '.', '_' or '-' (at most 64), got %q", ticket)
@@ -160,7 +187,8 @@ func newIntakeTokenCmd() *cobra.Command {
 		},
 	}
 	o.flags(c)
-	c.Flags().StringVar(&ticket, "ticket", "", "the ticket the token uploads to (required)")
+	c.Flags().StringVar(&ticket, "ticket", "", "the ticket the token uploads to (required unless --engineer)")
+	c.Flags().StringVar(&engineer, "engineer", "", "print an engineer token for NAME instead: it logs in to the web view (/web/) and cannot upload")
 	c.Flags().DurationVar(&ttl, "ttl", 72*time.Hour, "how long the token is valid")
 	c.Flags().StringVar(&maxSize, "max-size", "2GiB", "largest upload the token allows")
 	return c
@@ -187,6 +215,12 @@ func newIntakeRevokeCmd() *cobra.Command {
 				return err
 			}
 			cl, err := intake.Parse(key, strings.TrimSpace(args[0]))
+			what := "ticket " + cl.Ticket
+			if errors.Is(err, intake.ErrTokenKind) { // an engineer token: revoked by id alike
+				var ec intake.EngineerClaims
+				ec, err = intake.ParseEngineer(key, strings.TrimSpace(args[0]))
+				cl.ID, what = ec.ID, "engineer "+ec.Engineer
+			}
 			if err != nil {
 				return err
 			}
@@ -198,7 +232,7 @@ func newIntakeRevokeCmd() *cobra.Command {
 			if err := rev.Revoke(cl.ID); err != nil {
 				return err
 			}
-			fmt.Fprintf(c.ErrOrStderr(), "revoked token %s (ticket %s)\n", cl.ID, cl.Ticket)
+			fmt.Fprintf(c.ErrOrStderr(), "revoked token %s (%s)\n", cl.ID, what)
 			return nil
 		},
 	}

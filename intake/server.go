@@ -250,6 +250,8 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(BasePath, s.guard(http.StripPrefix(BasePath, s.tus)))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	// /web/ for engineers, /u/<token> for customers (web.go)
+	s.registerWeb(mux)
 	s.remoteRoutes(mux) // enrolled daemons: /v1/enroll, /v1/hosts/ (requests.go)
 	return mux
 }

@@ -28,7 +28,12 @@ type Claims struct {
 	Max    int64  `json:"max"` // bytes
 }
 
-const tokenPrefix = "cf1."
+// Token kinds, told apart by their prefix, which the MAC covers: a token of one kind can never be
+// read as the other.
+const (
+	tokenPrefix    = "cf1."  // upload tokens: write one ticket, read nothing
+	engineerPrefix = "cfe1." // engineer tokens: read bundles in the web view, upload nothing
+)
 
 // Token refusals. Each maps to HTTP 401.
 var (
@@ -37,6 +42,8 @@ var (
 	ErrTokenSignature = errors.New("upload token signature does not match this server's key")
 	ErrTokenExpired   = errors.New("upload token expired")
 	ErrTokenRevoked   = errors.New("upload token revoked")
+	// ErrTokenKind: an engineer token where an upload token is wanted, or the other way round.
+	ErrTokenKind = errors.New("wrong kind of token: engineer tokens read bundles and cannot upload; upload tokens upload and cannot read")
 )
 
 var tokenIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
@@ -47,13 +54,17 @@ func Sign(key []byte, c Claims) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p := base64.RawURLEncoding.EncodeToString(payload)
-	return tokenPrefix + p + "." + base64.RawURLEncoding.EncodeToString(mac(key, p)), nil
+	return signPayload(key, tokenPrefix, payload), nil
 }
 
-func mac(key []byte, payloadPart string) []byte {
+func signPayload(key []byte, prefix string, payload []byte) string {
+	p := base64.RawURLEncoding.EncodeToString(payload)
+	return prefix + p + "." + base64.RawURLEncoding.EncodeToString(mac(key, prefix, p))
+}
+
+func mac(key []byte, prefix, payloadPart string) []byte {
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte(tokenPrefix + payloadPart))
+	m.Write([]byte(prefix + payloadPart))
 	return m.Sum(nil)
 }
 
@@ -70,32 +81,44 @@ func NewClaims(ticket string, now time.Time, ttl time.Duration, max int64) (Clai
 // check expiry or revocation: see Verify.
 func Parse(key []byte, tok string) (Claims, error) {
 	var c Claims
-	if tok == "" {
-		return c, ErrTokenMissing
+	if strings.HasPrefix(tok, engineerPrefix) {
+		return c, ErrTokenKind
 	}
-	rest, ok := strings.CutPrefix(tok, tokenPrefix)
-	if !ok {
-		return c, ErrTokenMalformed
-	}
-	p, sig, ok := strings.Cut(rest, ".")
-	if !ok || p == "" || sig == "" {
-		return c, ErrTokenMalformed
-	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	payload, err := verifyMAC(key, tokenPrefix, tok)
 	if err != nil {
-		return c, ErrTokenMalformed
-	}
-	if !hmac.Equal(got, mac(key, p)) {
-		return c, ErrTokenSignature
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(p)
-	if err != nil {
-		return c, ErrTokenMalformed
+		return c, err
 	}
 	if err := json.Unmarshal(payload, &c); err != nil || !tokenIDRe.MatchString(c.ID) || c.Ticket == "" {
 		return Claims{}, ErrTokenMalformed
 	}
 	return c, nil
+}
+
+// verifyMAC checks a token of the kind prefix names (constant time) and returns its payload.
+func verifyMAC(key []byte, prefix, tok string) ([]byte, error) {
+	if tok == "" {
+		return nil, ErrTokenMissing
+	}
+	rest, ok := strings.CutPrefix(tok, prefix)
+	if !ok {
+		return nil, ErrTokenMalformed
+	}
+	p, sig, ok := strings.Cut(rest, ".")
+	if !ok || p == "" || sig == "" {
+		return nil, ErrTokenMalformed
+	}
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil {
+		return nil, ErrTokenMalformed
+	}
+	if !hmac.Equal(got, mac(key, prefix, p)) {
+		return nil, ErrTokenSignature
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(p)
+	if err != nil {
+		return nil, ErrTokenMalformed
+	}
+	return payload, nil
 }
 
 // Verify is Parse plus expiry (against now) and revocation (rev nil: not checked).
@@ -109,6 +132,84 @@ func Verify(key []byte, rev *Revocations, tok string, now time.Time) (Claims, er
 	}
 	if rev != nil && rev.Revoked(c.ID) {
 		return c, ErrTokenRevoked
+	}
+	return c, nil
+}
+
+// EngineerClaims is what an engineer token carries: who it is for, not a ticket. It reads every
+// ticket's bundles in the web view and cannot upload.
+type EngineerClaims struct {
+	ID       string `json:"id"`
+	Engineer string `json:"eng"`
+	Exp      int64  `json:"exp"` // unix seconds
+}
+
+// Engineer token refusals, worded for the web view.
+var (
+	ErrEngineerMissing   = errors.New("no engineer token")
+	ErrEngineerMalformed = errors.New("malformed engineer token")
+	ErrEngineerSignature = errors.New("engineer token signature does not match this server's key")
+	ErrEngineerExpired   = errors.New("engineer token expired")
+	ErrEngineerRevoked   = errors.New("engineer token revoked")
+)
+
+var engineerRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$`)
+
+// ValidEngineer reports whether name can name an engineer (letters, digits, . _ @ + -).
+func ValidEngineer(name string) bool { return engineerRe.MatchString(name) }
+
+// NewEngineerClaims is a fresh engineer token's claims with a random id.
+func NewEngineerClaims(name string, now time.Time, ttl time.Duration) (EngineerClaims, error) {
+	c, err := NewClaims("-", now, ttl, 0)
+	if err != nil {
+		return EngineerClaims{}, err
+	}
+	return EngineerClaims{ID: c.ID, Engineer: name, Exp: c.Exp}, nil
+}
+
+// SignEngineer makes an engineer token for c with key.
+func SignEngineer(key []byte, c EngineerClaims) (string, error) {
+	payload, err := json.Marshal(c)
+	if err != nil {
+		return "", err
+	}
+	return signPayload(key, engineerPrefix, payload), nil
+}
+
+// ParseEngineer checks an engineer token's form and signature; an upload token is ErrTokenKind.
+// It does not check expiry or revocation: see VerifyEngineer.
+func ParseEngineer(key []byte, tok string) (EngineerClaims, error) {
+	var c EngineerClaims
+	if strings.HasPrefix(tok, tokenPrefix) {
+		return c, ErrTokenKind
+	}
+	payload, err := verifyMAC(key, engineerPrefix, tok)
+	switch {
+	case errors.Is(err, ErrTokenMissing):
+		return c, ErrEngineerMissing
+	case errors.Is(err, ErrTokenSignature):
+		return c, ErrEngineerSignature
+	case err != nil:
+		return c, ErrEngineerMalformed
+	}
+	if err := json.Unmarshal(payload, &c); err != nil || !tokenIDRe.MatchString(c.ID) || !ValidEngineer(c.Engineer) {
+		return EngineerClaims{}, ErrEngineerMalformed
+	}
+	return c, nil
+}
+
+// VerifyEngineer is ParseEngineer plus expiry (against now) and revocation (rev nil: not
+// checked). Engineer tokens are revoked like upload tokens, by id.
+func VerifyEngineer(key []byte, rev *Revocations, tok string, now time.Time) (EngineerClaims, error) {
+	c, err := ParseEngineer(key, tok)
+	if err != nil {
+		return c, err
+	}
+	if now.Unix() >= c.Exp {
+		return c, ErrEngineerExpired
+	}
+	if rev != nil && rev.Revoked(c.ID) {
+		return c, ErrEngineerRevoked
 	}
 	return c, nil
 }

@@ -1,0 +1,397 @@
+package intake
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/casefile/casefile/analyze"
+	"github.com/casefile/casefile/bundle"
+	"github.com/casefile/casefile/collectors"
+)
+
+// What the web view shows of a bundle is read from the stored bundle itself with the bundle
+// package's hardened reader (bundle.Walk: bounded sizes, entry counts and ratio; no links or
+// traversal), from a folder or from the S3 bucket. Stored bundles are content-addressed
+// (<ticket>/<sha256>.<ext>) and never change, so what is read is cached in memory by path.
+
+// maxReportHTML bounds the report.html the web view serves; reportCacheMax what it keeps in memory.
+const (
+	maxReportHTML  = 32 << 20
+	reportCacheMax = 4 << 20
+	viewCacheSize  = 256
+)
+
+// bundleView is what the web view read from one stored bundle.
+type bundleView struct {
+	Summary    bundle.Summary
+	Collectors map[string]int // by status
+	Findings   []analyze.Finding
+	Redaction  redactionView
+	Verdict    verdictView
+	HasReport  bool
+	report     []byte // report.html when small enough to keep
+}
+
+type redactionView struct {
+	Total, Files int
+	Rules        []ruleCount
+	Dropped      []string // "path: reason"
+}
+
+type ruleCount struct {
+	Rule  string
+	Count int
+}
+
+type verdictView struct{ Class, Text string }
+
+// bundlePage is a record with what could be read of its bundle.
+type bundlePage struct {
+	Rec  Record
+	View *bundleView
+	Err  string // why the bundle could not be read (quarantined, encrypted, unreadable)
+	Desk string
+}
+
+// CollectorLine is "12 ok · 1 partial · 0 failed · 3 skipped".
+func (p *bundlePage) CollectorLine() string {
+	if p.View == nil {
+		return ""
+	}
+	c := p.View.Collectors
+	s := fmt.Sprintf("%d ok · %d partial · %d failed", c["ok"], c["partial"], c["failed"]+c["timed_out"])
+	if c["timed_out"] > 0 {
+		s += fmt.Sprintf(" (%d timed out)", c["timed_out"])
+	}
+	if c["skipped"] > 0 {
+		s += fmt.Sprintf(" · %d skipped", c["skipped"])
+	}
+	return s
+}
+
+// Link is the bundle page's path.
+func (p *bundlePage) Link() string {
+	return WebPath + "t/" + p.Rec.Ticket + "/b/" + url.PathEscape(p.Rec.ID) + "/"
+}
+
+type viewCache struct {
+	s     *Server
+	group singleflight.Group
+	mu    sync.Mutex
+	views map[string]*bundleView
+	order []string
+}
+
+func newViewCache(s *Server) *viewCache {
+	return &viewCache{s: s, views: map[string]*bundleView{}}
+}
+
+// readable reports whether a record's stored file is a bundle the view can open.
+func readable(rec Record) bool {
+	return rec.Status != StatusEncrypted && !strings.HasSuffix(rec.Path, ".age") && !strings.HasSuffix(rec.Path, ".bin")
+}
+
+func hasReport(rec Record) bool { return readable(rec) && validRel(rec.Path) }
+
+// validRel accepts only a storage path the intake itself writes.
+func validRel(rel string) bool {
+	return path.Clean(rel) == rel && !strings.Contains(rel, "..") && !strings.ContainsAny(rel, "\\\x00") &&
+		(strings.HasPrefix(rel, "bundles/") || strings.HasPrefix(rel, "quarantine/"))
+}
+
+// page reads (or recalls) what the web view shows of rec's bundle.
+func (c *viewCache) page(ctx context.Context, rec Record) *bundlePage {
+	p := &bundlePage{Rec: rec, Desk: deskStatus(rec)}
+	switch {
+	case !validRel(rec.Path):
+		p.Err = "the record names no stored file the web view can read"
+		return p
+	case !readable(rec):
+		p.Err = "stored encrypted: this intake holds no identity to decrypt it; download it and decrypt it with casefile decrypt"
+		return p
+	}
+	v, err := c.view(ctx, rec.Path)
+	if err != nil {
+		p.Err = "the bundle could not be read: " + err.Error()
+		return p
+	}
+	p.View = v
+	return p
+}
+
+func (c *viewCache) view(ctx context.Context, rel string) (*bundleView, error) {
+	c.mu.Lock()
+	v := c.views[rel]
+	c.mu.Unlock()
+	if v != nil {
+		return v, nil
+	}
+	res, err, _ := c.group.Do(rel, func() (any, error) {
+		v, err := c.read(ctx, rel)
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if _, ok := c.views[rel]; !ok {
+			if len(c.order) >= viewCacheSize {
+				delete(c.views, c.order[0])
+				c.order = c.order[1:]
+			}
+			c.order = append(c.order, rel)
+		}
+		c.views[rel] = v
+		return v, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.(*bundleView), nil
+}
+
+// errStop ends a walk early once everything wanted was read.
+var errStop = errors.New("stop")
+
+// withLocal calls fn with a local path of the stored bundle rel: the file itself in a folder, a
+// temporary copy (removed after) for S3.
+func (c *viewCache) withLocal(ctx context.Context, rel string, fn func(p string) error) error {
+	if s3s := c.s.s3; s3s != nil {
+		ctx, cancel := context.WithTimeout(ctx, s3Transfer)
+		defer cancel()
+		o, err := s3s.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &s3s.bucket, Key: aws.String(s3s.key(rel))})
+		if err != nil {
+			return fmt.Errorf("s3://%s/%s: %w", s3s.bucket, s3s.key(rel), err)
+		}
+		defer o.Body.Close()
+		p, err := s3s.toTemp(c.s.tmp, "web-*", o.Body)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(p)
+		return fn(p)
+	}
+	l, ok := c.s.stor.(Layout)
+	if !ok {
+		return errors.New("unknown storage")
+	}
+	return fn(l.abs(rel))
+}
+
+func (c *viewCache) read(ctx context.Context, rel string) (*bundleView, error) {
+	lim := bundle.DefaultReadLimits
+	contents := &bundle.Contents{}
+	var findings *analyze.Findings
+	var rep struct {
+		Total   int               `json:"total"`
+		Files   int               `json:"files"`
+		ByRule  map[string]int    `json:"by_rule"`
+		Dropped map[string]string `json:"dropped"`
+	}
+	haveRep := false
+	v := &bundleView{Collectors: map[string]int{}}
+	err := c.withLocal(ctx, rel, func(p string) error {
+		top, err := bundle.Walk(p, lim, func(e bundle.Entry, r io.Reader) error {
+			switch e.Name {
+			case "manifest.json", "environment.json", "findings.json", "redaction.json":
+				if e.Size > lim.MaxMetaSize {
+					return fmt.Errorf("%s is larger than %d bytes", e.Name, lim.MaxMetaSize)
+				}
+				data, err := io.ReadAll(io.LimitReader(r, lim.MaxMetaSize))
+				if err != nil {
+					return err
+				}
+				switch e.Name {
+				case "manifest.json":
+					var m bundle.Manifest
+					if err := json.Unmarshal(data, &m); err != nil {
+						return fmt.Errorf("manifest.json: %v", err)
+					}
+					contents.Manifest = &m
+				case "environment.json":
+					json.Unmarshal(data, &contents.Environment)
+				case "findings.json":
+					var f analyze.Findings
+					if json.Unmarshal(data, &f) == nil {
+						findings = &f
+					}
+				case "redaction.json":
+					haveRep = json.Unmarshal(data, &rep) == nil
+				}
+			case "report.html":
+				v.HasReport = true
+				if e.Size <= reportCacheMax {
+					data, err := io.ReadAll(io.LimitReader(r, reportCacheMax+1))
+					if err != nil {
+						return err
+					}
+					if len(data) <= reportCacheMax {
+						v.report = data
+					}
+				}
+			}
+			return nil
+		})
+		contents.Top = top
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := contents.Manifest
+	if m == nil {
+		return nil, errors.New("no manifest.json in the bundle")
+	}
+	if findings != nil {
+		for _, f := range findings.Findings {
+			contents.Findings = append(contents.Findings, bundle.FindingRow{ID: f.ID, Severity: string(f.Severity), Title: f.Title, Target: f.Target})
+		}
+		v.Findings = findings.Findings
+		analyze.Sort(v.Findings)
+	}
+	v.Summary = bundle.Summarize(contents)
+	for _, col := range m.Collectors {
+		v.Collectors[string(col.Status)]++
+	}
+	if !haveRep {
+		rep.Total, rep.Files = m.Redaction.Total, m.Redaction.Files
+	}
+	v.Redaction = redactionView{Total: rep.Total, Files: rep.Files}
+	for rule, n := range rep.ByRule {
+		v.Redaction.Rules = append(v.Redaction.Rules, ruleCount{rule, n})
+	}
+	sort.Slice(v.Redaction.Rules, func(i, j int) bool {
+		a, b := v.Redaction.Rules[i], v.Redaction.Rules[j]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return a.Rule < b.Rule
+	})
+	for p, why := range rep.Dropped {
+		v.Redaction.Dropped = append(v.Redaction.Dropped, p+": "+why)
+	}
+	sort.Strings(v.Redaction.Dropped)
+	v.Verdict = verdict(v.Findings, m.Collectors)
+	return v, nil
+}
+
+// verdict is the same one-line answer report.html gives.
+func verdict(fs []analyze.Finding, cs []collectors.Result) verdictView {
+	n := map[analyze.Severity]int{}
+	for _, f := range fs {
+		n[f.Severity]++
+	}
+	failed := 0
+	for _, c := range cs {
+		if c.Status == collectors.StatusFailed || c.Status == collectors.StatusTimedOut {
+			failed++
+		}
+	}
+	var v verdictView
+	switch {
+	case n[analyze.Critical] > 0:
+		v = verdictView{"critical", plural(n[analyze.Critical], "critical problem") + " found"}
+	case n[analyze.Warning] > 0:
+		v = verdictView{"warning", plural(n[analyze.Warning], "warning") + ", nothing critical"}
+	default:
+		v = verdictView{"ok", "No problems found"}
+	}
+	if failed > 0 {
+		v.Text += "; " + plural(failed, "collector") + " failed"
+	}
+	return v
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// report returns the bundle's report.html, from the cache or read again (bounded).
+func (c *viewCache) report(ctx context.Context, rec Record) ([]byte, error) {
+	v, err := c.view(ctx, rec.Path)
+	if err != nil {
+		return nil, err
+	}
+	if !v.HasReport {
+		return nil, errors.New("the bundle holds no report.html")
+	}
+	if v.report != nil {
+		return v.report, nil
+	}
+	var out []byte
+	err = c.withLocal(ctx, rec.Path, func(p string) error {
+		_, err := bundle.Walk(p, bundle.DefaultReadLimits, func(e bundle.Entry, r io.Reader) error {
+			if e.Name != "report.html" {
+				return nil
+			}
+			if e.Size > maxReportHTML {
+				return fmt.Errorf("report.html is larger than %d bytes", maxReportHTML)
+			}
+			data, err := io.ReadAll(io.LimitReader(r, maxReportHTML))
+			if err != nil {
+				return err
+			}
+			out = data
+			return errStop
+		})
+		if errors.Is(err, errStop) {
+			return nil
+		}
+		return err
+	})
+	if err == nil && out == nil {
+		err = errors.New("the bundle holds no report.html")
+	}
+	return out, err
+}
+
+// serveStored writes the stored file of rec: from the folder with ranges, or streamed from S3.
+// An error is returned only when nothing was written yet.
+func (c *viewCache) serveStored(rw http.ResponseWriter, r *http.Request, rec Record) error {
+	if !validRel(rec.Path) {
+		return errors.New("no stored file")
+	}
+	if s3s := c.s.s3; s3s != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), s3Transfer)
+		defer cancel()
+		o, err := s3s.c.GetObject(ctx, &s3.GetObjectInput{Bucket: &s3s.bucket, Key: aws.String(s3s.key(rec.Path))})
+		if err != nil {
+			return err
+		}
+		defer o.Body.Close()
+		if o.ContentLength != nil {
+			rw.Header().Set("Content-Length", fmt.Sprint(*o.ContentLength))
+		}
+		rw.WriteHeader(http.StatusOK)
+		io.Copy(rw, o.Body)
+		return nil
+	}
+	l, ok := c.s.stor.(Layout)
+	if !ok {
+		return errors.New("unknown storage")
+	}
+	f, err := os.Open(l.abs(rec.Path))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	http.ServeContent(rw, r, "", time.Time{}, f)
+	return nil
+}
