@@ -1,0 +1,111 @@
+package remote
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// LogFile is the local record of every remote request and what became of it, one JSON object a
+// line. When it grows past Config.LogMaxBytes it is renamed to LogFile + ".1" (replacing the
+// older one) and begun again, so the two together stay under twice that bound.
+const LogFile = "remote.jsonl"
+
+// Events in the log. received: the intake delivered a request; waiting: the policy is ask and
+// nobody has answered; approved: a person said yes; the rest are the request's outcomes as
+// reported to the intake (collected, then uploaded, or declined or failed).
+const (
+	EventReceived  = "received"
+	EventWaiting   = "waiting"
+	EventApproved  = "approved"
+	EventDeclined  = "declined"
+	EventCollected = "collected"
+	EventUploaded  = "uploaded"
+	EventFailed    = "failed"
+)
+
+// Entry is one line of the log.
+type Entry struct {
+	Time         time.Time `json:"time"`
+	Request      string    `json:"request"`
+	Ticket       string    `json:"ticket"`
+	Event        string    `json:"event"`
+	Note         string    `json:"note,omitempty"`
+	BundleSHA256 string    `json:"bundle_sha256,omitempty"`
+	SHA256       string    `json:"sha256,omitempty"`
+	Reason       string    `json:"reason,omitempty"`
+	Reported     bool      `json:"reported,omitempty"` // the intake acknowledged this outcome
+}
+
+// final reports whether an event ends a request.
+func final(ev string) bool { return ev == EventDeclined || ev == EventUploaded || ev == EventFailed }
+
+type eventLog struct {
+	path string
+	max  int64
+
+	mu sync.Mutex
+}
+
+func (l *eventLog) append(e Entry) error {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st, err := os.Stat(l.path); err == nil && st.Size()+int64(len(data))+1 > l.max {
+		if err := os.Rename(l.path, l.path+".1"); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(append(data, '\n'))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// read returns the entries of the older and the current file, oldest first. A line that does
+// not parse (a write cut by a crash) is skipped.
+func (l *eventLog) read() ([]Entry, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []Entry
+	for _, p := range []string{l.path + ".1", l.path} {
+		f, err := os.Open(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			var e Entry
+			if json.Unmarshal(sc.Bytes(), &e) == nil && e.Request != "" {
+				out = append(out, e)
+			}
+		}
+		err = sc.Err()
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func newEventLog(stateDir string, max int64) *eventLog {
+	return &eventLog{path: filepath.Join(stateDir, LogFile), max: max}
+}
