@@ -36,6 +36,7 @@ See docs/intake.md.`,
 		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	c.AddCommand(newIntakeServeCmd(), newIntakeTokenCmd(), newIntakeRevokeCmd(), newIntakeListCmd(), newIntakeReindexCmd())
+	c.AddCommand(intakeRemoteCmds()...) // enroll-token, request, requests, hosts (intake_request.go)
 	return c
 }
 
