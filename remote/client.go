@@ -250,14 +250,34 @@ func (c *Client) Run(ctx context.Context, h Handler) error {
 			wait = next
 		}
 		wait = time.Duration(float64(wait) * (0.9 + 0.2*rand.Float64()))
-		t := time.NewTimer(wait)
+		if err := c.sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// ConsentCheck is how often the loop looks for answers in the consent folder.
+const ConsentCheck = 2 * time.Second
+
+// sleep waits d, or less when Approve or Decline is called or an answer appears in the consent
+// folder.
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	tick := time.NewTicker(ConsentCheck)
+	defer tick.Stop()
+	for {
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return ctx.Err()
 		case <-c.wake:
-			t.Stop()
+			return nil
 		case <-t.C:
+			return nil
+		case <-tick.C:
+			if c.applyAnswers() {
+				return nil
+			}
 		}
 	}
 }
@@ -290,6 +310,13 @@ func (c *Client) Poll(ctx context.Context, h Handler) (time.Duration, error) {
 		c.handle(ctx, wr, h)
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
+		}
+	}
+	if c.applyAnswers() { // answers given for requests this client just learned of (a restart)
+		for _, wr := range resp.Requests {
+			if c.isApproved(wr.ID) {
+				c.handle(ctx, wr, h)
+			}
 		}
 	}
 	// A request the intake no longer lists has ended there (or was removed): forget it here.
@@ -537,6 +564,13 @@ func (c *Client) Decline(id string) error {
 	}
 	p.declined, p.declineReason = true, "declined on this host"
 	return nil
+}
+
+func (c *Client) isApproved(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.pending[id]
+	return p != nil && (p.approved || p.declined)
 }
 
 func (c *Client) kick() {

@@ -299,6 +299,30 @@ func TestRemoteRequestAsk(t *testing.T) {
 	if h.collect.Load() != 1 {
 		t.Fatalf("%d collections, want 1", h.collect.Load())
 	}
+
+	// Answers dropped in the state folder (casefile daemon approve|decline ID) reach the
+	// running loop within remote.ConsentCheck.
+	q3, q4 := ri.request(t, h.id, "4826"), ri.request(t, h.id, "4827")
+	waitFor(t, "two requests to wait", func() bool { return len(c.Pending()) == 2 })
+	if err := remote.Answer(h.state, "../x", true); err == nil {
+		t.Fatal("a bad id was accepted")
+	}
+	if err := remote.Answer(h.state, q3.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Answer(h.state, q4.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	waitFiled(t, ri)
+	waitFor(t, "the answers to take effect", func() bool {
+		return ri.status(t, h.id, q3.ID).Status == wire.StatusUploaded && ri.status(t, h.id, q4.ID).Status == wire.StatusDeclined
+	})
+	if es, _ := os.ReadDir(filepath.Join(h.state, remote.ConsentDir)); len(es) != 0 {
+		t.Fatalf("answers left behind: %v", es)
+	}
+	if h.collect.Load() != 2 {
+		t.Fatalf("%d collections, want 2", h.collect.Load())
+	}
 }
 
 // TestRemoteOutcomeReportedAfterRestart: an outcome the intake did not acknowledge (it was
