@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/casefile/casefile/intake/desk"
 	"github.com/casefile/casefile/spec"
 )
 
@@ -22,6 +23,8 @@ type Config struct {
 	IdentityFile string
 	Storage      Storage
 	Limits       Limits
+	PublicURL    string       // where the intake is reached from outside: links in desk comments
+	Desk         *desk.Config // nil: no desk connector
 }
 
 // Storage says where bundles live: a folder (default <data>/bundles's parent, the data folder),
@@ -125,6 +128,8 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 		},
 		"key_file":      func(n *yaml.Node, k string) { c.KeyFile, _ = p.str(n, k) },
 		"identity_file": func(n *yaml.Node, k string) { c.IdentityFile, _ = p.str(n, k) },
+		"public_url":    func(n *yaml.Node, k string) { c.PublicURL = p.publicURL(n, k) },
+		"desk":          func(n *yaml.Node, k string) { c.Desk = p.deskSection(n, k) },
 		"storage": func(n *yaml.Node, k string) {
 			var s3only []string // S3 keys given, for a folder's error
 			s3key := func(dst *string) func(*yaml.Node, string) {

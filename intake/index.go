@@ -43,6 +43,7 @@ func (x *Index) Close() error { return x.db.Close() }
 
 // Put adds or replaces a record.
 func (x *Index) Put(r Record) error {
+	x.keepDesk(&r)
 	data, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -123,6 +124,9 @@ func Reindex(dataDir string, cfg *Config) ([]Record, error) {
 	}
 	recs, err := st.Scan()
 	if err != nil {
+		return nil, err
+	}
+	if err := withDesk(st, recs); err != nil {
 		return nil, err
 	}
 	x, err := OpenIndex(indexPath(dataDir))

@@ -19,6 +19,8 @@ import (
 	"github.com/tus/tusd/v2/pkg/filelocker"
 	"github.com/tus/tusd/v2/pkg/filestore"
 	"github.com/tus/tusd/v2/pkg/handler"
+
+	"github.com/casefile/casefile/intake/desk"
 )
 
 // Options configure a Server. Nothing here is read from the process: the caller injects it.
@@ -32,6 +34,8 @@ type Options struct {
 	Now        func() time.Time
 	// OnFiled, when set, is called after each completed upload has been filed and indexed.
 	OnFiled func(Record)
+	// Desk, when set, comments on the ticket of each bundle filed ok (Config.Desk: the retries).
+	Desk desk.Connector
 }
 
 // Server receives tus uploads under /files/.
@@ -48,6 +52,7 @@ type Server struct {
 	tmp     string     // local scratch space: <data>/tmp
 	limiter *rateLimiter
 	flight  *inflight
+	desk    *desk.Queue // nil: no desk connector
 	done    chan struct{}
 	wg      sync.WaitGroup
 }
@@ -127,6 +132,9 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	s.tus = tus
+	if opt.Desk != nil {
+		s.startDesk()
+	}
 	s.wg.Add(1)
 	go s.fileCompleted()
 	return s, nil
@@ -136,6 +144,9 @@ func New(opt Options) (*Server, error) {
 func (s *Server) Close() error {
 	close(s.done)
 	s.wg.Wait()
+	if s.desk != nil {
+		s.desk.Close() // deliveries in flight stay pending in storage
+	}
 	return s.idx.Close()
 }
 

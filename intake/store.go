@@ -21,6 +21,7 @@ import (
 	"github.com/tus/tusd/v2/pkg/handler"
 
 	"github.com/casefile/casefile/bundle"
+	"github.com/casefile/casefile/intake/desk"
 )
 
 // Statuses of a filed upload.
@@ -46,6 +47,8 @@ type Record struct {
 	Decrypted  bool        `json:"decrypted,omitempty"`
 	Duplicates []Duplicate `json:"duplicates,omitempty"`
 	Path       string      `json:"path"` // relative to the storage root, slash separated
+	// Desk is the support-desk delivery (kept in storage beside the bundle as .desk.json).
+	Desk *desk.State `json:"desk,omitempty"`
 }
 
 // Counts are findings by severity.
@@ -169,6 +172,7 @@ func (s *Server) file(info handler.FileInfo) {
 		log.Error("filing upload failed; kept in tus storage", "err", err)
 		return
 	}
+	s.deskFiled(rec, info.ID)
 	s.removeTus(info)
 	if len(rec.Duplicates) > 0 && rec.Duplicates[len(rec.Duplicates)-1].ID == info.ID {
 		log.Info("upload is a duplicate", "sha256", rec.SHA256, "first", rec.ID, "status", rec.Status)
