@@ -72,7 +72,8 @@ func newWebUI(s *Server) *webUI {
 			}
 			return s
 		},
-		"desk": deskStatus,
+		"desk":   deskStatus,
+		"plural": func(n int, what string) string { return plural(n, what) },
 	}
 	w := &webUI{s: s, pages: map[string]*template.Template{}, views: newViewCache(s), csrf: http.NewCrossOriginProtection()}
 	for _, p := range []string{"login", "tickets", "ticket", "bundle", "error", "upload"} {
@@ -480,14 +481,19 @@ func downloadName(rec Record) string {
 }
 
 // deskStatus is the desk connector's status of a record when it has one, read from the record's
-// "desk" field whatever its shape: a string, or an object with a status and a reason.
+// "desk" field as the record's JSON holds it (a string, or an object with kind, status and
+// reason), so the web view shows what `intake list` shows without depending on its type.
 func deskStatus(rec Record) string {
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return ""
 	}
+	return deskStatusJSON(data)
+}
+
+func deskStatusJSON(record []byte) string {
 	var m map[string]json.RawMessage
-	if json.Unmarshal(data, &m) != nil || len(m["desk"]) == 0 {
+	if json.Unmarshal(record, &m) != nil || len(m["desk"]) == 0 {
 		return ""
 	}
 	var s string
@@ -499,6 +505,9 @@ func deskStatus(rec Record) string {
 		return ""
 	}
 	st, _ := o["status"].(string)
+	if k, _ := o["kind"].(string); k != "" && st != "" {
+		st = k + ": " + st
+	}
 	for _, k := range []string{"reason", "error"} {
 		if v, _ := o[k].(string); v != "" {
 			return st + " (" + v + ")"

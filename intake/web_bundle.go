@@ -85,8 +85,12 @@ func (p *bundlePage) CollectorLine() string {
 }
 
 // Link is the bundle page's path.
-func (p *bundlePage) Link() string {
-	return WebPath + "t/" + p.Rec.Ticket + "/b/" + url.PathEscape(p.Rec.ID) + "/"
+func (p *bundlePage) Link() string { return WebBundlePath(p.Rec) }
+
+// WebBundlePath is the path of a record's page in the web view; + "download" downloads the
+// bundle, + "report.html" shows its report (for links in desk comments: prefix the public URL).
+func WebBundlePath(rec Record) string {
+	return WebPath + "t/" + rec.Ticket + "/b/" + url.PathEscape(rec.ID) + "/"
 }
 
 type viewCache struct {

@@ -535,3 +535,17 @@ func TestWebS3Storage(t *testing.T) {
 		t.Errorf("scratch copies left in tmp: %d", len(es))
 	}
 }
+
+// The desk status shown is what the record's JSON holds under "desk", whatever its Go type.
+func TestWebDeskStatus(t *testing.T) {
+	for raw, want := range map[string]string{
+		`{"id":"x"}`: "",
+		`{"desk":{"status":"failed","kind":"rt","reason":"HTTP 401 from the desk","attempts":5}}`: "rt: failed (HTTP 401 from the desk)",
+		`{"desk":{"status":"attached","kind":"zendesk"}}`:                                         "zendesk: attached",
+		`{"desk":"pending"}`: "pending",
+	} {
+		if got := deskStatusJSON([]byte(raw)); got != want {
+			t.Errorf("%s: %q, want %q", raw, got, want)
+		}
+	}
+}

@@ -151,7 +151,7 @@ func (s *scanner) detectKeyStructure(w wordAt) int {
 			}
 		}
 	}
-	if w.shape == 0 && ws == i && len(s.e.extraKeys) == 0 && !plainWordMaybeKey(wd) && !(s.anon && sep != sepSpace && isUserKey(wd)) {
+	if w.prof&(pSep|pUpper) == 0 && ws == i && len(s.e.extraKeys) == 0 && !plainWordMaybeKey(wd) && !(s.anon && sep != sepSpace && isUserKey(wd)) {
 		return j // a plain lowercase word that is no sensitive key
 	}
 	cls := classifyKey(b[ws:j], s.e.extraKeys)
@@ -179,7 +179,7 @@ func (s *scanner) unseparated(w wordAt, p *keyPair) int {
 	if p.quoted && k < n && b[k] == ',' {
 		return s.quotedPair(w.ws, w.i, w.j, k)
 	}
-	if !p.quoted && k < n && b[k] == ',' && w.shape&2 != 0 {
+	if !p.quoted && k < n && b[k] == ',' && w.prof&pUpper != 0 {
 		// an option constant and its value as call arguments:
 		// curl_easy_setopt(h, CURLOPT_PASSWORD, "x")
 		return s.constArg(w, k)

@@ -31,11 +31,12 @@ import "math/bits"
 // Exactly one of the two terminal detectors applies to each word, so every word is handled.
 
 // wordAt is the word being scanned: b[i:j], with ws <= i where leading underscores start the key
-// (_authToken). shape has bit 1 when the word holds a separator (_ - .) and bit 2 when it holds
-// an uppercase letter.
+// (_authToken). prof says which classes of bytes the word holds (profileOf: digits, hex and
+// other letters in either case, _ or -, '.'); pSep and pUpper are its separator and uppercase
+// bits.
 type wordAt struct {
 	ws, i, j int
-	shape    byte
+	prof     uint8
 }
 
 type detector struct {
@@ -84,15 +85,15 @@ var detectors = [numDetectors]detector{
 func (s *scanner) word(ws, i int) int {
 	b, n := s.b, s.n
 	j := n
-	var shape byte
+	var prof uint8
 	for x, c := range b[i:] {
 		if !isKeyChar[c] {
 			j = i + x
 			break
 		}
-		shape |= wordShape[c]
+		prof |= profileOf[c]
 	}
-	w := wordAt{ws: ws, i: i, j: j, shape: shape}
+	w := wordAt{ws: ws, i: i, j: j, prof: prof}
 	// m: the detectors whose cheap precondition holds (bit k: detectors[k]); each detector
 	// still checks the rest of its conditions itself.
 	l := j - i
@@ -103,8 +104,9 @@ func (s *scanner) word(ws, i int) int {
 	if firstByte[b[i]] != nil && i+2 < n && firstTwo[uint16(b[i])<<8|uint16(b[i+1])] && firstThree[prefix3(b[i], b[i+1], b[i+2])] {
 		m |= 1 << detToken
 	}
-	if l < len(kwAnyLen) && kwAnyLen[l] {
+	if l >= kwMinLen && prof&pDigit != 0 && kwCandidate(l, prof) {
 		m |= 1 << detKeyword
+		s.kwProf = prof
 	}
 	var next byte // the byte after the word, 0 at the end
 	if j < n {
@@ -113,7 +115,7 @@ func (s *scanner) word(ws, i int) int {
 	if next == '+' || next == '/' || next == '=' || l >= 86 {
 		m |= 1 << detBase64
 	}
-	if l >= 12 && shape&2 != 0 && next != '.' {
+	if l >= 12 && prof&pUpper != 0 && next != '.' {
 		m |= 1 << detBareBasic
 	}
 	if next == ':' && l >= 8 {
@@ -137,14 +139,14 @@ func (s *scanner) word(ws, i int) int {
 	if next == ' ' && l >= 4 && l <= 6 && (b[i]|0x20 == 'b' || b[i]|0x20 == 's') {
 		m |= 1 << detScheme
 	}
-	if b[i] <= '9' && ws == i && !(shape&1 != 0 && (next == '=' || next == ':') && l >= 5 && b[j-1] >= 'a' && b[j-1] <= 'z') {
+	if b[i] <= '9' && ws == i && !(prof&pSep != 0 && (next == '=' || next == ':') && l >= 5 && b[j-1] >= 'a' && b[j-1] <= 'z') {
 		// a word starting with a digit is no key, unless it reads like one: a separator, a
 		// lower-case end and = or : after it (1password_token:, 2fa_secret=)
 		m |= 1 << detNumber
 	} else {
 		m |= 1 << detKey
 	}
-	if m&^(1<<detKeyword) == 1<<detKey && shape == 0 && ws == i {
+	if m&^(1<<detKeyword) == 1<<detKey && prof&(pSep|pUpper) == 0 && ws == i {
 		if m&(1<<detKeyword) != 0 {
 			// a lowercase word of a keyword token's length (a hex id): the keyword test, then
 			// the plain-word test as for any other word

@@ -123,14 +123,6 @@ var (
 // lastSegClasses are the classes of words that can end a sensitive key.
 const lastSegClasses = kStrong | kLastSeg
 
-var wordShape = func() (t [256]byte) {
-	t['_'], t['-'], t['.'] = 1, 1, 1
-	for c := 'A'; c <= 'Z'; c++ {
-		t[c] = 2
-	}
-	return t
-}()
-
 func init() {
 	for _, sf := range keySuffixes {
 		k := sf.s

@@ -1,5 +1,10 @@
 package redact
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // Provider tokens without a distinctive prefix (Mailchimp, LaunchDarkly, Okta, Datadog, ...): a
 // word of the provider's shape is redacted only when one of the provider's keywords appears in
 // the key or shortly before the word on the same line. A 32- or 40-character hex hash in a log
@@ -98,18 +103,37 @@ type kwSet [2]uint64
 func (a kwSet) meets(b kwSet) bool { return a[0]&b[0] != 0 || a[1]&b[1] != 0 }
 
 var (
-	kwLen   [128][]*kwRule // rules by word length
-	kwList  []string       // every keyword once; a rule's keywords are bits in kwMask
-	kwFirst [256][]uint8   // kwList indexes by first byte (lowercase)
-	// kwPair[a][b]: some keyword starts with the lowercase letters 'a'+a, 'a'+b
-	kwPair [26][26]bool
+	kwLen  [128][]*kwRule // rules by word length
+	kwList []string       // every keyword once; a rule's keywords are bits in kwMask
 	// by word length: the keywords of its rules, whether some rule needs one, whether some
 	// rule needs none
 	kwLenMask [128]kwSet
 	kwAnyKw   [128]bool
 	kwNoKw    [128]bool
-	kwAnyLen  [128]bool // some rule has this length
+	// kwProf[l]: bit p is set when some rule of length l may take a word of profile p
+	// (wordProfile); word() sends only such words to the detector
+	kwProf [128][2]uint64
+	// kwQuad[kwQuadHash(v)]: 1 + the index in kwQuadGroups of the keywords whose first four
+	// bytes (case-folded as in kwQuadWord) hash to it; 0: none
+	kwQuad       [1 << 12]uint8
+	kwQuadGroups [][]uint8
 )
+
+// kwQuadWord: four bytes from b[p:] as a little-endian word with ASCII letters folded to lower
+// case (other bytes change too, the same way on both sides of the lookup).
+func kwQuadWord(b []byte, p int) uint32 {
+	return binary.LittleEndian.Uint32(b[p:p+4]) | 0x20202020
+}
+
+func kwQuadHash(v uint32) uint32 { return (v * 0x9E3779B1) >> 20 }
+
+// kwMinLen: the shortest length of any rule (init checks it).
+const kwMinLen = 24
+
+// kwCandidate: some rule may take a word of length l and profile p.
+func kwCandidate(l int, p uint8) bool {
+	return l < len(kwProf) && kwProf[l][p>>6]&(1<<(p&63)) != 0
+}
 
 func init() {
 	idx := map[string]int{}
@@ -127,14 +151,29 @@ func init() {
 				}
 				idx[k] = x
 				kwList = append(kwList, k)
-				kwFirst[k[0]] = append(kwFirst[k[0]], uint8(x))
-				kwPair[k[0]-'a'][k[1]-'a'] = true
+				if len(k) < 4 {
+					panic("redact: provider keyword shorter than 4 bytes: " + k)
+				}
+				h := kwQuadHash(kwQuadWord([]byte(k), 0))
+				if kwQuad[h] == 0 {
+					kwQuadGroups = append(kwQuadGroups, nil)
+					kwQuad[h] = uint8(len(kwQuadGroups))
+				}
+				g := kwQuad[h] - 1
+				kwQuadGroups[g] = append(kwQuadGroups[g], uint8(x))
 			}
 			m[x/64] |= 1 << (x % 64)
 		}
 		r.mask = m
 		for _, l := range r.lens {
-			kwAnyLen[l] = true
+			if l < kwMinLen {
+				panic("redact: kwMinLen is above a rule's length")
+			}
+			for p := range 128 {
+				if kwProfileOK(r.shape, uint8(p)) {
+					kwProf[l][p>>6] |= 1 << (p & 63)
+				}
+			}
 			kwLenMask[l][0] |= m[0]
 			kwLenMask[l][1] |= m[1]
 			if r.kws == nil {
@@ -154,7 +193,10 @@ const (
 	pLow    // g-z
 	pUp     // G-Z
 	pUD     // _ or -
-	pOther
+	pOther  // in a word (wordAt): '.'
+
+	pSep   = pUD | pOther // a separator: _ - .
+	pUpper = pHexUp | pUp // an uppercase letter
 )
 
 var profileOf = func() (t [256]uint8) {
@@ -179,30 +221,32 @@ var profileOf = func() (t [256]uint8) {
 	return
 }()
 
+// kwProfileOK: a word whose profile is p may have the shape (the part of kwShape that the
+// profile alone decides).
+func kwProfileOK(shape int, p uint8) bool {
+	const letters = pHexLow | pHexUp | pLow | pUp
+	if p&pDigit == 0 {
+		return false // every shape has a digit
+	}
+	switch shape {
+	case kshHex:
+		return p&(pHexLow|pHexUp) != 0 && p&^(pDigit|pHexLow|pHexUp) == 0
+	case kshHexLow:
+		return p == pDigit|pHexLow
+	case kshAlnum:
+		return p&letters != 0 && p&(pUD|pOther) == 0
+	case kshB64URL:
+		return p&letters != 0 && p&pOther == 0
+	case kshUUID:
+		return p&(pLow|pUp|pOther) == 0
+	}
+	return true // kshFunc: the check decides
+}
+
 // kwShape: a word with profile p (the OR of profileOf over its bytes) has the rule's shape.
 func kwShape(r *kwRule, p uint8, w []byte) bool {
-	const letters = pHexLow | pHexUp | pLow | pUp
-	switch r.shape {
-	case kshHex:
-		if p&pDigit == 0 || p&(pHexLow|pHexUp) == 0 || p&^(pDigit|pHexLow|pHexUp) != 0 {
-			return false
-		}
-	case kshHexLow:
-		if p != pDigit|pHexLow {
-			return false
-		}
-	case kshAlnum:
-		if p&pDigit == 0 || p&letters == 0 || p&(pUD|pOther) != 0 {
-			return false
-		}
-	case kshB64URL:
-		if p&pDigit == 0 || p&letters == 0 || p&pOther != 0 {
-			return false
-		}
-	case kshUUID:
-		if p&(pLow|pUp|pOther) != 0 || !isUUID(w) {
-			return false
-		}
+	if !kwProfileOK(r.shape, p) || r.shape == kshUUID && !isUUID(w) {
+		return false
 	}
 	return r.check == nil || r.check(w)
 }
@@ -270,45 +314,81 @@ type kwHit struct {
 
 // keywordsUpTo records the keywords that start in b[from:to] at the start of a run of letters
 // (DD_API_KEY, x-datadog-key, MailchimpSDK), compared case-insensitively, in s.kwHits. Each
-// byte of a line is looked at once however many candidate words the line has (s.kwTo).
+// byte of a line is looked at once however many candidate words the line has (s.kwTo). The run
+// starts are found eight bytes at a time (letterBits); each costs one hashed lookup of its first
+// four bytes (kwQuad), and a keyword is compared only when that hits.
 func (s *scanner) keywordsUpTo(from, to int) {
 	b := s.b
 	from = max(from, s.kwTo)
-	prev := from > 0 && letterIdx[b[from-1]] != 0
-	for p := from; p < to; p++ {
-		c := letterIdx[b[p]]
-		if c == 0 {
-			prev = false
-			continue
-		}
-		if prev {
-			continue
-		}
-		prev = true
-		if p+1 >= len(b) {
-			break
-		}
-		if d := letterIdx[b[p+1]]; d == 0 || !kwPair[c-1][d-1] {
-			continue
-		}
-		for _, x := range kwFirst[c-1+'a'] {
-			k := kwList[x]
-			if p+len(k) > len(b) {
-				continue
-			}
-			ok := true
-			for q := 2; q < len(k); q++ {
-				if d := b[p+q]; d|0x20 != k[q] && d != k[q] {
-					ok = false
-					break
-				}
-			}
-			if ok {
-				s.kwHits = append(s.kwHits, kwHit{p, x})
+	s.kwTo = max(s.kwTo, to)
+	to = min(to, len(b)-3) // every keyword has at least four bytes
+	if from >= to {
+		return
+	}
+	var prev uint64 // 0x80 when the byte before p is a letter
+	if from > 0 && letterIdx[b[from-1]] != 0 {
+		prev = 0x80
+	}
+	p := from
+	for ; p+8 <= to; p += 8 {
+		l := letterBits(binary.LittleEndian.Uint64(b[p : p+8]))
+		starts := l &^ (l<<8 | prev)
+		prev = l >> 56
+		for starts != 0 {
+			q := p + bits.TrailingZeros64(starts)>>3
+			starts &= starts - 1
+			if g := kwQuad[kwQuadHash(kwQuadWord(b, q))]; g != 0 {
+				s.keywordAt(q, g)
 			}
 		}
 	}
-	s.kwTo = max(s.kwTo, to)
+	for ; p < to; p++ {
+		if letterIdx[b[p]] == 0 {
+			prev = 0
+			continue
+		}
+		if prev == 0 {
+			if g := kwQuad[kwQuadHash(kwQuadWord(b, p))]; g != 0 {
+				s.keywordAt(p, g)
+			}
+		}
+		prev = 0x80
+	}
+}
+
+// letterBits: 0x80 in each byte of v (eight bytes of text, little-endian) that is an ASCII
+// letter, 0 in the others.
+func letterBits(v uint64) uint64 {
+	const (
+		hi = 0x8080808080808080
+		lo = 0x7f7f7f7f7f7f7f7f
+	)
+	t := (v | 0x2020202020202020) & lo  // letters folded to lower case, the top bit dropped
+	ge := (t + 0x1f1f1f1f1f1f1f1f) & hi // t >= 'a' (0x61)
+	gt := (t + 0x0505050505050505) & hi // t > 'z' (0x7a)
+	return ge &^ gt &^ v                // and the byte itself is ASCII
+}
+
+// keywordAt records the keywords of kwQuadGroups[g-1] that start at b[p].
+func (s *scanner) keywordAt(p int, g uint8) {
+	for _, x := range kwQuadGroups[g-1] {
+		if kwAt(s.b, p, kwList[x]) {
+			s.kwHits = append(s.kwHits, kwHit{p, x})
+		}
+	}
+}
+
+// kwAt: the lowercase keyword k is at b[p:], in any case.
+func kwAt(b []byte, p int, k string) bool {
+	if p+len(k) > len(b) {
+		return false
+	}
+	for q := 0; q < len(k); q++ {
+		if d := b[p+q]; d|0x20 != k[q] && d != k[q] {
+			return false
+		}
+	}
+	return true
 }
 
 // letterIdx[c]: 1 + the letter's index in the alphabet for a-z and A-Z, else 0
@@ -342,15 +422,9 @@ func (s *scanner) detectKeywordToken(w wordAt) int {
 	}
 	wd := b[i:j]
 	rules := kwLen[j-i]
-	// every shape has a digit: most words of a token's length (plain words, names) have none,
-	// and this costs less than looking for keywords
-	var p uint8
-	for _, c := range wd {
-		p |= profileOf[c]
-	}
-	if p&pDigit == 0 {
-		return 0
-	}
+	// word() sent only words whose length and profile some rule takes (kwCandidate): most
+	// words of a token's length (plain words, names, timestamps, dashed ids) are not sent
+	p := s.kwProf
 	// the keywords first: most candidate words (hashes, UUIDs) have none before them
 	var seen kwSet
 	if kwAnyKw[j-i] {

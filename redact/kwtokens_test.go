@@ -1,6 +1,8 @@
 package redact
 
 import (
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -124,6 +126,51 @@ func TestKeywordProviderNearMisses(t *testing.T) {
 	} {
 		if out := e.String("x", in); out != in {
 			t.Errorf("changed: %q -> %q", in, out)
+		}
+	}
+}
+
+// TestKeywordsUpToReference: the eight-bytes-at-a-time keyword search finds exactly the hits of a
+// byte-by-byte search (every keyword at every start of a letter run), whatever the window
+// boundaries, on text with keywords in any case, separators, digits and non-ASCII bytes.
+func TestKeywordsUpToReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	pieces := []string{" ", "_", "-", ".", "=", ":", "\"", "0", "7", "\xc3\xa9", "\xff", "\xe1", "\xda", "@", "[", "`", "{", "~", "x", "Z", "ab"}
+	for _, k := range kwList {
+		pieces = append(pieces, k, strings.ToUpper(k), strings.ToUpper(k[:1])+k[1:], k[:len(k)-1])
+	}
+	isLetter := func(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+	for n := 0; n < 3000; n++ {
+		var sb strings.Builder
+		for sb.Len() < 1+r.IntN(120) {
+			sb.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		b := []byte(sb.String())
+		var want []kwHit
+		for p := range b {
+			if !isLetter(b[p]) || p > 0 && isLetter(b[p-1]) {
+				continue
+			}
+			for x, k := range kwList {
+				if kwAt(b, p, k) {
+					want = append(want, kwHit{p, uint8(x)})
+				}
+			}
+		}
+		// in one call, and in pieces as detectKeywordToken asks for it: windows ending further
+		// on (steps under kwWindow, so the windows leave no gap between them)
+		one := &scanner{b: b}
+		one.keywordsUpTo(0, len(b))
+		if !slices.Equal(one.kwHits, want) {
+			t.Fatalf("%q: one pass %v, want %v", b, one.kwHits, want)
+		}
+		s := &scanner{b: b}
+		for to := 0; to < len(b); to += 1 + r.IntN(17) {
+			s.keywordsUpTo(max(0, to-kwWindow), to)
+		}
+		s.keywordsUpTo(max(0, len(b)-kwWindow), len(b))
+		if !slices.Equal(s.kwHits, want) {
+			t.Fatalf("%q: in windows %v, want %v", b, s.kwHits, want)
 		}
 	}
 }

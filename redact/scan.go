@@ -54,6 +54,7 @@ type scanner struct {
 	// kwTo, kwHits: provider keywords found on this line before kwTo (kwtokens.go)
 	kwTo   int
 	kwHits []kwHit
+	kwProf uint8 // the profile of the word word() sends to detectKeywordToken
 }
 
 const (
