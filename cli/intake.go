@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -61,10 +62,10 @@ func (o *intakeOpts) load() (*intake.Config, error) {
 
 func newIntakeServeCmd() *cobra.Command {
 	var o intakeOpts
-	var listen string
+	var listen, tlsCert, tlsKey string
 	c := &cobra.Command{
 		Use:   "serve",
-		Short: "Receive tus uploads at <listen>/files/",
+		Short: "Receive tus uploads at <listen>/files/; the web view at /web/, the upload page at /u/<token>",
 		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cfg, err := o.load()
@@ -76,6 +77,17 @@ func newIntakeServeCmd() *cobra.Command {
 			}
 			if listen == "" {
 				listen = "127.0.0.1:8470"
+			}
+			var tlsCfg *tls.Config
+			if (tlsCert == "") != (tlsKey == "") {
+				return usageError("--tls-cert and --tls-key go together")
+			}
+			if tlsCert != "" {
+				cert, err := tls.LoadX509KeyPair(tlsCert, tlsKey)
+				if err != nil {
+					return fmt.Errorf("--tls-cert %s, --tls-key %s: %w", tlsCert, tlsKey, err)
+				}
+				tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 			}
 			key, err := intake.LoadKey(o.data, cfg.KeyFile)
 			if err != nil {
@@ -103,10 +115,20 @@ func newIntakeServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-			logger.Info("intake listening", "addr", ln.Addr().String(), "files", "http://"+ln.Addr().String()+intake.BasePath)
+			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, TLSConfig: tlsCfg}
+			base := "http://" + ln.Addr().String()
+			if tlsCfg != nil {
+				base = "https://" + ln.Addr().String()
+			}
+			logger.Info("intake listening", "addr", ln.Addr().String(), "files", base+intake.BasePath, "web", base+intake.WebPath)
 			errc := make(chan error, 1)
-			go func() { errc <- hs.Serve(ln) }()
+			go func() {
+				if tlsCfg != nil {
+					errc <- hs.ServeTLS(ln, "", "")
+					return
+				}
+				errc <- hs.Serve(ln)
+			}()
 			select {
 			case err := <-errc:
 				return err
@@ -120,6 +142,8 @@ func newIntakeServeCmd() *cobra.Command {
 	}
 	o.flags(c)
 	c.Flags().StringVar(&listen, "listen", "", "address to listen on (default: the config's listen, else 127.0.0.1:8470)")
+	c.Flags().StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key): the browser upload page needs HTTPS off loopback")
+	c.Flags().StringVar(&tlsKey, "tls-key", "", "the private key of --tls-cert (PEM)")
 	return c
 }
 
