@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/casefile/casefile/intake"
+	"github.com/casefile/casefile/intake/desk"
 	"github.com/casefile/casefile/spec"
 )
 
@@ -106,7 +107,13 @@ func newIntakeServeCmd() *cobra.Command {
 				}
 			}
 			logger := slog.New(slog.NewJSONHandler(c.ErrOrStderr(), nil))
-			srv, err := intake.New(intake.Options{DataDir: o.data, Config: cfg, Key: key, Identities: ids, Logger: logger})
+			var conn desk.Connector // the secret is read here, once, from the variable or file the config names
+			if cfg.Desk != nil {
+				if conn, err = desk.New(*cfg.Desk, desk.Env{LookupEnv: os.LookupEnv, ReadFile: os.ReadFile}); err != nil {
+					return err
+				}
+			}
+			srv, err := intake.New(intake.Options{DataDir: o.data, Config: cfg, Key: key, Identities: ids, Logger: logger, Desk: conn})
 			if err != nil {
 				return err
 			}
@@ -338,14 +345,18 @@ func renderRecords(c *cobra.Command, recs []intake.Record, asJSON bool) error {
 		}{recs})
 	}
 	tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tTICKET\tSHA256\tSIZE\tRECEIVED\tSTATUS\tFINDINGS")
+	fmt.Fprintln(tw, "ID\tTICKET\tSHA256\tSIZE\tRECEIVED\tSTATUS\tFINDINGS\tDESK")
 	for _, r := range recs {
 		status := r.Status
 		if len(r.Duplicates) > 0 {
 			status += fmt.Sprintf(" (+%d dup)", len(r.Duplicates))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%dc %dw %di\n", r.ID, r.Ticket, r.SHA256[:16], r.Size,
-			r.ReceivedAt.UTC().Format(time.RFC3339), status, r.Findings.Critical, r.Findings.Warning, r.Findings.Info)
+		deskState := "-" // no desk connector, or not filed ok
+		if r.Desk != nil {
+			deskState = r.Desk.String() // attached | linked | pending (...) | failed (reason)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%dc %dw %di\t%s\n", r.ID, r.Ticket, r.SHA256[:16], r.Size,
+			r.ReceivedAt.UTC().Format(time.RFC3339), status, r.Findings.Critical, r.Findings.Warning, r.Findings.Info, deskState)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -261,41 +261,36 @@ type rtComment struct {
 // the ticket has one comment).
 func (r *rtServer) comments(t *testing.T, ticket string) []rtComment {
 	t.Helper()
-	var hist struct {
-		Items []struct{ ID, Type string }
-	}
+	// Items are read as maps: REST2 items hold both "type" (the record's kind) and the field
+	// "Type", which encoding/json would not tell apart.
+	var hist struct{ Items []map[string]any }
 	r.call(t, http.MethodGet, "ticket/"+ticket+"/history?per_page=100&fields=Type", nil, &hist)
 	var out []rtComment
 	for _, tx := range hist.Items {
-		if tx.Type != "Comment" {
+		if tx["Type"] != "Comment" {
 			continue
 		}
-		var atts struct {
-			Items []struct{ ID, ContentType, Subject string }
-		}
-		r.call(t, http.MethodGet, "transaction/"+tx.ID+"/attachments?per_page=100&fields=ContentType,Subject", nil, &atts)
+		var atts struct{ Items []map[string]any }
+		r.call(t, http.MethodGet, fmt.Sprintf("transaction/%v/attachments?per_page=100&fields=ContentType,Subject", tx["id"]), nil, &atts)
 		c := rtComment{Files: map[string][]byte{}}
 		for _, a := range atts.Items {
-			if a.Subject != "" {
-				c.Subject = a.Subject
+			if s, _ := a["Subject"].(string); s != "" {
+				c.Subject = s
 			}
-			if strings.HasPrefix(a.ContentType, "multipart/") {
+			if ct, _ := a["ContentType"].(string); strings.HasPrefix(ct, "multipart/") {
 				continue // the MIME container; its parts follow
 			}
-			var att struct{ Filename, ContentType, Subject, Content string }
-			r.call(t, http.MethodGet, "attachment/"+a.ID, nil, &att)
+			var att struct{ Filename, ContentType, Content string }
+			r.call(t, http.MethodGet, fmt.Sprintf("attachment/%v", a["id"]), nil, &att)
 			data, err := base64.StdEncoding.DecodeString(att.Content)
 			if err != nil {
-				t.Fatalf("attachment %s: %v", a.ID, err)
+				t.Fatalf("attachment %v: %v", a["id"], err)
 			}
 			switch {
 			case att.Filename != "":
 				c.Files[att.Filename] = data
 			case strings.HasPrefix(att.ContentType, "text/plain"):
 				c.Text += string(data)
-			}
-			if att.Subject != "" {
-				c.Subject = att.Subject
 			}
 		}
 		out = append(out, c)
@@ -523,4 +518,108 @@ func TestDeskRTAttachesBundle(t *testing.T) {
 		t.Fatalf("reindex: %v %+v", err, recs)
 	}
 	noSecret(t, rt.password, "root", storageTexts(t, ts))
+}
+
+func randomSecret(prefix string) string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// TestDeskRTDownThenBack: with RT stopped the delivery is pending and retried; when RT is back
+// it is attached. Then, RT down again, the intake is restarted on the same data folder and the
+// new instance resumes the pending delivery from storage.
+func TestDeskRTDownThenBack(t *testing.T) {
+	rt := needRT(t)
+	ticket1, ticket2 := rt.createTicket(t, "first"), rt.createTicket(t, "second")
+	data1, data2 := deskBundle(t, ticket1), deskBundle(t, ticket2)
+	env := map[string]string{"CF_TEST_RT_PASSWORD": rt.password}
+	dir := t.TempDir()
+	ts := newDeskServer(t, dir, rtConfig(rt.url), env)
+
+	rt.stop()
+	upload(t, ts.testServer, ts.token(t, ticket1, time.Hour, 0), data1, bundleMeta(data1, ticket1))
+	rec1 := ts.waitFiled(t)
+	st := ts.waitDesk(t, rec1.Path, 15*time.Second, func(s *desk.State) bool { return s.Status == desk.StatusPending && s.Attempts >= 2 })
+	if !strings.Contains(st.Reason, "connection refused") || st.NextAttempt == nil {
+		t.Errorf("pending state %+v", st)
+	}
+	t.Logf("RT down: %s", st)
+	if err := rt.start(); err != nil {
+		t.Fatal(err)
+	}
+	st = ts.waitDesk(t, rec1.Path, 30*time.Second, func(s *desk.State) bool { return s.Status != desk.StatusPending })
+	if st.Status != desk.StatusAttached {
+		t.Fatalf("after RT came back: %+v", st)
+	}
+	t.Logf("RT back: attached after %d attempts", st.Attempts)
+	if cs := rt.comments(t, ticket1); len(cs) != 1 || len(cs[0].Files) != 1 {
+		t.Fatalf("ticket %s comments: %d", ticket1, len(cs))
+	} else {
+		for _, b := range cs[0].Files {
+			if !bytes.Equal(b, data1) {
+				t.Error("the attachment differs from the bundle")
+			}
+		}
+	}
+
+	// Down again; the intake stops with the delivery pending and a new one resumes it.
+	rt.stop()
+	upload(t, ts.testServer, ts.token(t, ticket2, time.Hour, 0), data2, bundleMeta(data2, ticket2))
+	rec2 := ts.waitFiled(t)
+	ts.waitDesk(t, rec2.Path, 15*time.Second, func(s *desk.State) bool { return s.Status == desk.StatusPending && s.Attempts >= 1 })
+	ts.close()
+	var onDisk desk.State
+	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rec2.Path)+".desk.json"))
+	if err != nil || json.Unmarshal(b, &onDisk) != nil || onDisk.Status != desk.StatusPending {
+		t.Fatalf("state in storage after the intake stopped: %v %s", err, b)
+	}
+	if err := rt.start(); err != nil {
+		t.Fatal(err)
+	}
+	ts2 := newDeskServer(t, dir, rtConfig(rt.url), env)
+	st = ts2.waitDesk(t, rec2.Path, 30*time.Second, func(s *desk.State) bool { return s.Status != desk.StatusPending })
+	if st.Status != desk.StatusAttached {
+		t.Fatalf("after the restart: %+v", st)
+	}
+	if cs := rt.comments(t, ticket2); len(cs) != 1 || len(cs[0].Files) != 1 {
+		t.Fatalf("ticket %s comments: %d", ticket2, len(cs))
+	}
+	if !strings.Contains(ts2.logText(), `"msg":"resuming pending desk deliveries","count":1`) {
+		t.Errorf("the restarted intake did not log resuming:\n%s", ts2.logText())
+	}
+	// The first ticket got no second comment from the restarted instance.
+	if cs := rt.comments(t, ticket1); len(cs) != 1 {
+		t.Errorf("ticket %s has %d comments", ticket1, len(cs))
+	}
+	noSecret(t, rt.password, "root", storageTexts(t, ts))
+	noSecret(t, rt.password, "root", map[string]string{"logs2": ts2.logText()})
+}
+
+// TestDeskRTFailures: refusals RT gives are failed at once with the reason, and no secret is
+// anywhere: a wrong password (401) and a ticket RT does not have.
+func TestDeskRTFailures(t *testing.T) {
+	rt := needRT(t)
+	for _, tc := range []struct {
+		name, password, ticket, reason string
+	}{
+		{"wrong password", randomSecret("wrong-"), rt.createTicket(t, "wrong password"), "HTTP 401: RT refused the credentials"},
+		{"no such ticket", rt.password, "987654", "HTTP 400: Message could not be recorded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := deskBundle(t, tc.ticket)
+			ts := newDeskServer(t, t.TempDir(), rtConfig(rt.url), map[string]string{"CF_TEST_RT_PASSWORD": tc.password})
+			upload(t, ts.testServer, ts.token(t, tc.ticket, time.Hour, 0), data, bundleMeta(data, tc.ticket))
+			rec := ts.waitFiled(t)
+			st := ts.waitDesk(t, rec.Path, 15*time.Second, func(s *desk.State) bool { return s.Status != desk.StatusPending })
+			if st.Status != desk.StatusFailed || st.Attempts != 1 || !strings.Contains(st.Reason, tc.reason) {
+				t.Errorf("state %+v, want failed after one attempt with %q", st, tc.reason)
+			}
+			if s := st.String(); !strings.HasPrefix(s, "failed (RT comment on ticket "+tc.ticket+": "+tc.reason) {
+				t.Errorf("listed as %q", s)
+			}
+			noSecret(t, tc.password, "root", storageTexts(t, ts))
+			noSecret(t, rt.password, "root", storageTexts(t, ts))
+		})
+	}
 }
