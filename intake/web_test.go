@@ -549,3 +549,17 @@ func TestWebDeskStatus(t *testing.T) {
 		}
 	}
 }
+
+// Behind a TLS-terminating proxy (X-Forwarded-Proto: https) the session cookie is Secure too;
+// over plain http without it, it is not (a browser would drop a Secure cookie there).
+func TestWebCookieSecureBehindProxy(t *testing.T) {
+	ws := newWebServer(t, false, nil, nil)
+	eng, _ := ws.engineerToken(t, "alice", time.Hour)
+	for proto, want := range map[string]bool{"https": true, "": false} {
+		r := ws.get(t, http.MethodPost, WebPath+"login", map[string]string{"X-Forwarded-Proto": proto}, url.Values{"token": {eng}})
+		sc := r.header.Get("Set-Cookie")
+		if r.status != http.StatusSeeOther || strings.Contains(sc, "Secure") != want {
+			t.Errorf("X-Forwarded-Proto %q: %d, Set-Cookie %q (want Secure: %v)", proto, r.status, sc, want)
+		}
+	}
+}
