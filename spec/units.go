@@ -75,6 +75,20 @@ func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 // MarshalJSON writes the duration as a string.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
 
+// UnmarshalJSON reads what MarshalJSON writes ("30s", "7d").
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
 func (d Duration) String() string { return time.Duration(d).String() }
 
 // Size is a byte count written as "512", "64KiB", "10MiB", "1GiB" or with SI units ("10MB").

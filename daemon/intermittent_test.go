@@ -1,0 +1,135 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/casefile/casefile/bundle"
+	"github.com/casefile/casefile/history"
+)
+
+// flakyServer accepts TCP connections on a fixed loopback port except during [downFrom, downTo)
+// of every period, when nothing listens and connects are refused.
+type flakyServer struct {
+	addr   string
+	mu     sync.Mutex
+	ln     net.Listener
+	stop   chan struct{}
+	done   chan struct{}
+	period time.Duration
+}
+
+func newFlakyServer(t *testing.T, period, downFrom, downTo time.Duration) *flakyServer {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &flakyServer{addr: ln.Addr().String(), stop: make(chan struct{}), done: make(chan struct{}), period: period}
+	f.serve(ln)
+	start := time.Now()
+	go func() {
+		defer close(f.done)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-f.stop:
+				f.mu.Lock()
+				if f.ln != nil {
+					f.ln.Close()
+				}
+				f.mu.Unlock()
+				return
+			case <-tick.C:
+			}
+			phase := time.Since(start) % period
+			down := phase >= downFrom && phase < downTo
+			f.mu.Lock()
+			switch {
+			case down && f.ln != nil:
+				f.ln.Close()
+				f.ln = nil
+			case !down && f.ln == nil:
+				if ln, err := net.Listen("tcp", f.addr); err == nil {
+					f.serve(ln)
+				}
+			}
+			f.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() { close(f.stop); <-f.done })
+	return f
+}
+
+func (f *flakyServer) serve(ln net.Listener) {
+	f.ln = ln
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+}
+
+// TestIntermittentFault is the case: a server that refuses for 20 s out of every minute,
+// watched every second for 130 s. The daemon records both outages, and a bundle collected from it
+// holds them in daemon/history.jsonl.
+func TestIntermittentFault(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes 130 s of real time; run without -short")
+	}
+	t.Parallel()
+	f := newFlakyServer(t, time.Minute, 20*time.Second, 40*time.Second)
+	td := startDaemon(t, specHead+fmt.Sprintf("monitors:\n  - {name: api, interval: 1s, timeout: 900ms, tcp: {target: %q}}\n", f.addr))
+	time.Sleep(130 * time.Second)
+	ctx := context.Background()
+	res, err := td.client.Collect(ctx, CollectRequest{Only: []string{"system.host"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := td.client.Download(ctx, res, shortDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []history.Result
+	if _, err := bundle.Walk(path, bundle.DefaultReadLimits, func(e bundle.Entry, r io.Reader) error {
+		if e.Name == "daemon/history.jsonl" {
+			rs, err = history.ReadJSONL(r)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) < 120 || len(rs) > 135 {
+		t.Errorf("%d results in 130 s at a 1 s interval", len(rs))
+	}
+	var failed int
+	var bursts []int // length of each run of consecutive failures
+	for i, r := range rs {
+		if r.OK {
+			continue
+		}
+		failed++
+		if i == 0 || rs[i-1].OK {
+			bursts = append(bursts, 0)
+		}
+		bursts[len(bursts)-1]++
+	}
+	if len(bursts) != 2 {
+		t.Fatalf("%d bursts of failures %v (of %d results), want 2 (refused 20-40 s and 80-100 s)", len(bursts), bursts, len(rs))
+	}
+	for _, b := range bursts {
+		if b < 17 || b > 22 {
+			t.Errorf("a burst of %d failures, want about 20 (bursts %v)", b, bursts)
+		}
+	}
+	t.Logf("%d results, %d failed in bursts %v; findings %+v", len(rs), failed, bursts, res.Findings)
+}
