@@ -127,6 +127,8 @@ type kv interface {
 	// get reads rel; an error wrapping fs.ErrNotExist when it is missing.
 	get(rel string) ([]byte, error)
 	put(rel string, data []byte) error
+	// remove deletes rel; a missing one is no error.
+	remove(rel string) error
 	// list names every object under dir (slash separated, relative to the storage root).
 	list(dir string) ([]string, error)
 }
@@ -165,6 +167,13 @@ func (f folderKV) put(rel string, data []byte) error {
 	return err
 }
 
+func (f folderKV) remove(rel string) error {
+	if err := os.Remove(f.abs(rel)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 func (f folderKV) list(dir string) ([]string, error) {
 	var out []string
 	root := f.abs(dir)
@@ -200,6 +209,15 @@ func (s s3KV) put(rel string, data []byte) error {
 		Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))), ContentType: aws.String("application/json")})
 	if err != nil {
 		return fmt.Errorf("storing s3://%s/%s: %w", s.b.bucket, s.b.key(rel), err)
+	}
+	return nil
+}
+
+func (s s3KV) remove(rel string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), s3Timeout)
+	defer cancel()
+	if _, err := s.b.c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.b.bucket, Key: aws.String(s.b.key(rel))}); err != nil {
+		return fmt.Errorf("deleting s3://%s/%s: %w", s.b.bucket, s.b.key(rel), err)
 	}
 	return nil
 }

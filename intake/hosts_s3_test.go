@@ -80,10 +80,13 @@ func TestS3RemoteRequestsAcrossInstances(t *testing.T) {
 		t.Fatalf("request %+v, filed %+v", got, rec)
 	}
 	bk := b.s3
-	for _, k := range []string{"intake/hosts/" + e.HostID + ".json", "intake/requests/" + e.HostID + "/" + q.ID + ".json", "intake/" + rec.Path} {
+	for _, k := range []string{"intake/hosts/" + e.HostID + ".json", "intake/requests/done/" + e.HostID + "/" + q.ID + ".json", "intake/" + rec.Path} {
 		if len(getObject(t, bk, k)) == 0 {
 			t.Errorf("s3 object %s is empty", k)
 		}
+	}
+	if keys, err := bk.list("intake/requests/open/"); err != nil || len(keys) != 0 {
+		t.Errorf("open requests left in the bucket: %v %v", keys, err)
 	}
 	for _, d := range []string{a.data, b.data} {
 		for _, sub := range []string{"hosts", "requests"} {

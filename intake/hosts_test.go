@@ -260,8 +260,28 @@ func TestRequestLifeCycleInStorage(t *testing.T) {
 	if _, resp := hostReq(t, base, key, http.MethodGet, wire.RequestsPath(id), nil, ""); !strings.Contains(string(resp), `"requests":[]`) {
 		t.Fatalf("poll after the end: %s", resp)
 	}
-	// Stored where the storage folder is: requests/<host>/<id>.json.
-	if _, err := os.Stat(filepath.Join(ts.data, "requests", id, q.ID+".json")); err != nil {
+	// Stored where the storage folder is: an ended request under requests/done/<host>/, none
+	// left under requests/open/ (where polls look).
+	if _, err := os.Stat(filepath.Join(ts.data, "requests", "done", id, q.ID+".json")); err != nil {
 		t.Fatal(err)
+	}
+	if es, _ := os.ReadDir(filepath.Join(ts.data, "requests", "open", id)); len(es) != 0 {
+		t.Fatalf("left open: %v", es)
+	}
+	// A save cut between writing done/ and removing open/ leaves both: the ended one wins, and
+	// the next poll removes the leftover.
+	done, _ := os.ReadFile(filepath.Join(ts.data, "requests", "done", id, q.ID+".json"))
+	left := filepath.Join(ts.data, "requests", "open", id, q.ID+".json")
+	if err := os.WriteFile(left, bytes.Replace(done, []byte(`"uploaded"`), []byte(`"delivered"`), 1), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if _, resp := hostReq(t, base, key, http.MethodGet, wire.RequestsPath(id), nil, ""); !strings.Contains(string(resp), `"requests":[]`) {
+		t.Fatalf("poll with a leftover: %s", resp)
+	}
+	if _, err := os.Stat(left); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("leftover kept: %v", err)
+	}
+	if all, _ := rem.Requests(""); len(all) != 1 || all[0].Status != wire.StatusUploaded {
+		t.Fatalf("requests with a leftover: %+v", all)
 	}
 }

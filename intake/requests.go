@@ -15,8 +15,9 @@ import (
 )
 
 // HostRequest is a support agent's request for a bundle from an enrolled host, stored as
-// requests/<host>/<id>.json. Its status moves pending → delivered (the host polled) → waiting
-// (the host's policy is ask) → collected → uploaded, or ends declined or failed.
+// requests/open/<host>/<id>.json, and as requests/done/<host>/<id>.json once it has ended. Its
+// status moves pending → delivered (the host polled) → waiting (the host's policy is ask) →
+// collected → uploaded, or ends declined or failed.
 type HostRequest struct {
 	ID           string    `json:"id"`
 	Ticket       string    `json:"ticket"`
@@ -38,7 +39,15 @@ const UploadTokenTTL = 6 * time.Hour
 // MaxNote bounds a request's note.
 const MaxNote = 1000
 
-func requestRel(host, id string) string { return "requests/" + host + "/" + id + ".json" }
+// Open requests live under requests/open/, ended ones (declined, uploaded, failed) under
+// requests/done/, so a poll reads only what is open however many requests a host has had.
+func requestRel(host, id string, done bool) string {
+	state := "open"
+	if done {
+		state = "done"
+	}
+	return "requests/" + state + "/" + host + "/" + id + ".json"
+}
 
 // CreateRequest records a request for a bundle for ticket from host, which must be enrolled.
 func (r *Remote) CreateRequest(ticket, host, note string) (HostRequest, error) {
@@ -57,12 +66,21 @@ func (r *Remote) CreateRequest(ticket, host, note string) (HostRequest, error) {
 	return q, r.save(q)
 }
 
+// save stores q; an ended request moves to requests/done/ (written there first, so a crash in
+// between leaves both, and the done one wins).
 func (r *Remote) save(q HostRequest) error {
 	data, err := json.MarshalIndent(q, "", "  ")
 	if err != nil {
 		return err
 	}
-	return r.kv.put(requestRel(q.Host, q.ID), append(data, '\n'))
+	data = append(data, '\n')
+	if !wire.Final(q.Status) {
+		return r.kv.put(requestRel(q.Host, q.ID, false), data)
+	}
+	if err := r.kv.put(requestRel(q.Host, q.ID, true), data); err != nil {
+		return err
+	}
+	return r.kv.remove(requestRel(q.Host, q.ID, false))
 }
 
 // Request reads one request of host.
@@ -71,7 +89,10 @@ func (r *Remote) Request(host, id string) (HostRequest, error) {
 	if !wire.ValidHostID(host) || !wire.ValidRequestID(id) {
 		return q, fmt.Errorf("request %s/%s: %w", host, id, fs.ErrNotExist)
 	}
-	data, err := r.kv.get(requestRel(host, id))
+	data, err := r.kv.get(requestRel(host, id, true))
+	if errors.Is(err, fs.ErrNotExist) {
+		data, err = r.kv.get(requestRel(host, id, false))
+	}
 	if err != nil {
 		return q, err
 	}
@@ -81,35 +102,52 @@ func (r *Remote) Request(host, id string) (HostRequest, error) {
 	return q, nil
 }
 
-var requestRelRe = regexp.MustCompile(`^requests/(h-[a-z2-7]{16})/(r-[a-z2-7]{16})\.json$`)
+var requestRelRe = regexp.MustCompile(`^requests/(open|done)/(h-[a-z2-7]{16})/(r-[a-z2-7]{16})\.json$`)
 
 // Requests lists requests, oldest first: of one host, or all when host is empty.
 func (r *Remote) Requests(host string) ([]HostRequest, error) {
-	dir := "requests"
-	if host != "" {
-		if !wire.ValidHostID(host) {
-			return nil, fmt.Errorf("%q is not a host id", host)
-		}
-		dir += "/" + host
+	return r.requests(host, false)
+}
+
+// requests lists requests; openOnly reads only those not ended.
+func (r *Remote) requests(host string, openOnly bool) ([]HostRequest, error) {
+	if host != "" && !wire.ValidHostID(host) {
+		return nil, fmt.Errorf("%q is not a host id", host)
 	}
-	rels, err := r.kv.list(dir)
-	if err != nil {
-		return nil, err
+	states := []string{"open", "done"}
+	if openOnly {
+		states = states[:1]
 	}
+	seen := map[string]bool{}
 	out := []HostRequest{}
-	for _, rel := range rels {
-		m := requestRelRe.FindStringSubmatch(rel)
-		if m == nil {
-			continue
+	for _, state := range states {
+		dir := "requests/" + state
+		if host != "" {
+			dir += "/" + host
 		}
-		q, err := r.Request(m[1], m[2])
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // removed between the listing and the read
-		}
+		rels, err := r.kv.list(dir)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, q)
+		for _, rel := range rels {
+			m := requestRelRe.FindStringSubmatch(rel)
+			if m == nil || seen[m[3]] {
+				continue
+			}
+			q, err := r.Request(m[2], m[3])
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // moved or removed between the listing and the read
+			}
+			if err != nil {
+				return nil, err
+			}
+			if openOnly && wire.Final(q.Status) {
+				r.kv.remove(requestRel(q.Host, q.ID, false)) // a leftover of a cut save
+				continue
+			}
+			seen[q.ID] = true
+			out = append(out, q)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
@@ -178,7 +216,7 @@ func (a *hostAPI) hostRoute(w http.ResponseWriter, r *http.Request) {
 // poll answers a host with its open requests, marking pending ones delivered, each with a fresh
 // upload token for its ticket.
 func (a *hostAPI) poll(w http.ResponseWriter, r *http.Request, host string) {
-	qs, err := a.remote.Requests(host)
+	qs, err := a.remote.requests(host, true)
 	if err != nil {
 		a.s.log.Error("listing a host's requests failed", "host", host, "err", err)
 		a.refuse(w, r, http.StatusInternalServerError, host, "could not list requests")
