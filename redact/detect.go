@@ -101,7 +101,7 @@ func (s *scanner) word(ws, i int) int {
 	if i > 0 && b[i-1] == '$' {
 		m |= 1 << detCrypt
 	}
-	if firstByte[b[i]] != nil && i+2 < n && firstTwo[uint16(b[i])<<8|uint16(b[i+1])] && firstThree[prefix3(b[i], b[i+1], b[i+2])] {
+	if firstByte[b[i]] != nil && i+2 < n && firstTwo[uint16(b[i])<<8|uint16(b[i+1])] != 0 && firstThree[prefix3(b[i], b[i+1], b[i+2])] {
 		m |= 1 << detToken
 	}
 	if l >= kwMinLen && prof&pDigit != 0 && kwCandidate(l, prof) {

@@ -54,7 +54,15 @@ func init() {
 	for _, r := range tokenRules {
 		r.set = charsets[r.charset]
 		firstByte[r.prefix[0]] = append(firstByte[r.prefix[0]], r)
-		firstTwo[uint16(r.prefix[0])<<8|uint16(r.prefix[1])] = true
+		two := uint16(r.prefix[0])<<8 | uint16(r.prefix[1])
+		if firstTwo[two] == 0 {
+			twoGroups = append(twoGroups, nil)
+			if len(twoGroups) > 255 {
+				panic("redact: more than 255 two-byte token prefixes")
+			}
+			firstTwo[two] = uint8(len(twoGroups))
+		}
+		twoGroups[firstTwo[two]-1] = append(twoGroups[firstTwo[two]-1], r)
 		if len(r.prefix) == 2 {
 			for c := 0; c < 256; c++ {
 				firstThree[prefix3(r.prefix[0], r.prefix[1], byte(c))] = true

@@ -77,7 +77,10 @@ type tokenRule struct {
 
 var (
 	firstByte [256][]*tokenRule
-	firstTwo  [1 << 16]bool // first two bytes of some token prefix
+	// firstTwo[a<<8|b]: 1 + the index in twoGroups of the rules whose prefix starts with a, b
+	// (in tokenRules order); 0: none
+	firstTwo  [1 << 16]uint8
+	twoGroups [][]*tokenRule
 	// firstThree[prefix3(a, b, c)]: some token prefix starts with a, b, c (hashed; a collision
 	// only lets a word through to the full compare)
 	firstThree [1 << 14]bool
@@ -525,9 +528,9 @@ func (s *scanner) detectCryptHash(w wordAt) int {
 // detectProviderToken: provider tokens by prefix (tokenRules).
 func (s *scanner) detectProviderToken(w wordAt) int {
 	b, n, i := s.b, s.n, w.i
-	c1 := b[i+1] // word() checked i+2 < n
-	for _, r := range firstByte[b[i]] {
-		if r.prefix[1] != c1 || !hasPrefixAt(b, i, r.prefix) || r.kw != nil && !s.kwNear(i, r.kw) {
+	g := firstTwo[uint16(b[i])<<8|uint16(b[i+1])] // word() checked i+2 < n and g > 0
+	for _, r := range twoGroups[g-1] {
+		if !hasPrefixAt(b, i, r.prefix) || r.kw != nil && !s.kwNear(i, r.kw) {
 			continue
 		}
 		k := i + len(r.prefix)
