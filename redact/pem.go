@@ -155,8 +155,9 @@ func sensitiveBlockKeyLine(t []byte) bool {
 // an optional operator, a quoted base64 run (with an optional \n escape), an optional operator
 // ("MIIEow...\n" +, + "MIIEow...", . 'MIIEow...\n').
 func pemCodeLine(t []byte) bool {
-	t = bytes.TrimLeft(t, " \t")
-	t = bytes.TrimLeft(t, "+.&| \t")
+	for len(t) > 0 && (t[0] == ' ' || t[0] == '\t' || t[0] == '+' || t[0] == '.' || t[0] == '&' || t[0] == '|') {
+		t = t[1:] // indentation and an operator (bytes.TrimLeft would build its cutset per call)
+	}
 	if len(t) < 3 || t[0] != '"' && t[0] != '\'' && t[0] != '`' {
 		return false
 	}
