@@ -171,7 +171,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc := cfg.HTTP
 	if hc == nil {
-		if hc, err = newHTTPClient(cfg.CAFile, cfg.Proxy); err != nil {
+		if hc, err = HTTPClient(cfg.CAFile, cfg.Proxy); err != nil {
 			return nil, err
 		}
 	}
@@ -194,7 +194,9 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-func newHTTPClient(caFile string, proxy func(*http.Request) (*url.URL, error)) (*http.Client, error) {
+// HTTPClient is a client for the intake: the system's roots plus those in caFile (PEM; empty:
+// none), and proxy (nil: none).
+func HTTPClient(caFile string, proxy func(*http.Request) (*url.URL, error)) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = proxy
 	if caFile != "" {
