@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -443,5 +444,52 @@ func TestUploadPageResumesInChromium(t *testing.T) {
 	}
 	if pc.bytes != int64(len(data)) {
 		t.Errorf("PATCH bodies carried %d bytes for a %d-byte bundle: bytes were sent again", pc.bytes, len(data))
+	}
+}
+
+// Behind a proxy that ends TLS (the intake itself plain http, as behind nginx), tusd answers
+// the upload's Location with http://; the page sends its requests to its own host with its own
+// scheme, so the browser does not refuse them as mixed content, and the upload completes.
+func TestUploadPageBehindTLSProxyInChromium(t *testing.T) {
+	pc := newPatchCounter(0)
+	ws := newWebServer(t, false, nil, pc.wrap)
+	target, _ := url.Parse(ws.base)
+	var mu sync.Mutex
+	var locations []string
+	proxy := httptest.NewTLSServer(&httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			r.Out.Host = r.In.Host
+			r.SetXForwarded()
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			if l := resp.Header.Get("Location"); l != "" && resp.Request.Method == http.MethodPost {
+				mu.Lock()
+				locations = append(locations, l)
+				mu.Unlock()
+			}
+			return nil
+		},
+	})
+	defer proxy.Close()
+	b := startChromium(t)
+	data := webBundle(t)
+	file := writeBundleFile(t, data)
+	up := ws.uploadToken(t, "4821", time.Hour)
+	b.do(t, "upload through the TLS proxy", chromedp.Navigate(proxy.URL+UploadPagePath+up), chromedp.WaitVisible(chromedp.ID("drop")),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{file}),
+		chromedp.WaitVisible(chromedp.CSS(`#upload[data-state="done"], #upload[data-state="failed"]`)))
+	if st := run(t, b, chromedp.Text(chromedp.ID("status"))); !strings.HasPrefix(st, "Done:") {
+		t.Fatalf("status: %q", st)
+	}
+	ws.waitFiled(t)
+	checkListed(t, ws, data)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(locations) != 1 || !strings.HasPrefix(locations[0], "http://"+strings.TrimPrefix(proxy.URL, "https://")+BasePath) {
+		t.Errorf("tusd's Location behind the proxy: %q (the test needs it to be plain http)", locations)
+	}
+	if off := b.offBase(proxy.URL); len(off) > 0 {
+		t.Errorf("the page made requests elsewhere: %q", off)
 	}
 }

@@ -47,6 +47,21 @@
     return 'the connection failed';
   }
 
+  // tusd builds an upload's address from the request it sees: behind a proxy that ends TLS it
+  // says http://, which an https page may not call (mixed content). Requests to this page's own
+  // host go with this page's scheme.
+  var defaultStack = new window.tus.DefaultHttpStack();
+  var httpStack = {
+    createRequest: function (method, url) {
+      var u = new URL(url, window.location.href);
+      if (u.host === window.location.host && u.protocol !== window.location.protocol) {
+        u.protocol = window.location.protocol;
+      }
+      return defaultStack.createRequest(method, u.href);
+    },
+    getName: function () { return 'casefile-same-scheme'; }
+  };
+
   function start(file) {
     if (current) { current.abort(); current = null; }
     if (file.size > max) {
@@ -58,6 +73,7 @@
     show('uploading', 'Starting ' + file.name + ' (' + human(file.size) + ')…');
     var upload = new window.tus.Upload(file, {
       endpoint: endpoint,
+      httpStack: httpStack,
       headers: { Authorization: 'Bearer ' + token },
       metadata: { filename: file.name, ticket: ticket },
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
