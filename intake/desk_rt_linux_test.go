@@ -623,3 +623,69 @@ func TestDeskRTFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestDeskRTWithS3Storage: with the bundles in an S3 bucket (versitygw), the connector reads
+// the bundle from the bucket, the delivery state is an object beside it, and reindex into a
+// fresh data folder finds it.
+func TestDeskRTWithS3Storage(t *testing.T) {
+	rt := needRT(t)
+	st := startVersity(t, "desk-bundles", "intake")
+	ticket := rt.createTicket(t, "S3 storage")
+	data := deskBundle(t, ticket)
+	cfg := rtConfig(rt.url) + "storage:\n  url: " + st.URL + "\n  endpoint: " + st.Endpoint +
+		"\n  access_key_env: S3_ACCESS_KEY\n  secret_key_env: S3_SECRET_KEY\n"
+	ts := newDeskServer(t, t.TempDir(), cfg, map[string]string{"CF_TEST_RT_PASSWORD": rt.password})
+	upload(t, ts.testServer, ts.token(t, ticket, time.Hour, 0), data, bundleMeta(data, ticket))
+	rec := ts.waitFiled(t)
+	ds := ts.waitDesk(t, rec.Path, 20*time.Second, func(s *desk.State) bool { return s.Status != desk.StatusPending })
+	if ds.Status != desk.StatusAttached {
+		t.Fatalf("state %+v", ds)
+	}
+	cs := rt.comments(t, ticket)
+	if len(cs) != 1 || len(cs[0].Files) != 1 {
+		t.Fatalf("comments %+v", cs)
+	}
+	for _, b := range cs[0].Files {
+		if !bytes.Equal(b, data) {
+			t.Error("the attachment differs from the bundle")
+		}
+	}
+	b, err := openS3(ts.opt.Config.Storage, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var onBucket desk.State
+	if err := json.Unmarshal(getObject(t, b, "intake/"+rec.Path+".desk.json"), &onBucket); err != nil || onBucket.Status != desk.StatusAttached {
+		t.Fatalf("state object: %v %+v", err, onBucket)
+	}
+	fresh := t.TempDir()
+	recs, err := Reindex(fresh, ts.opt.Config)
+	if err != nil || len(recs) != 1 || recs[0].Desk == nil || recs[0].Desk.Status != desk.StatusAttached {
+		t.Fatalf("reindex from the bucket: %v %+v", err, recs)
+	}
+	noSecret(t, rt.password, "root", storageTexts(t, ts))
+}
+
+// TestDeskRTLinksLargeBundle: above the configured attachment limit the comment carries a link
+// to the bundle's download in the intake's web view (public_url) instead of the bundle.
+func TestDeskRTLinksLargeBundle(t *testing.T) {
+	rt := needRT(t)
+	ticket := rt.createTicket(t, "large bundle")
+	data := deskBundle(t, ticket)
+	cfg := "public_url: https://intake.example.com/\n" + strings.Replace(rtConfig(rt.url), "  user: root\n", "  user: root\n  attachment_limit: 1KiB\n", 1)
+	ts := newDeskServer(t, t.TempDir(), cfg, map[string]string{"CF_TEST_RT_PASSWORD": rt.password})
+	upload(t, ts.testServer, ts.token(t, ticket, time.Hour, 0), data, bundleMeta(data, ticket))
+	rec := ts.waitFiled(t)
+	st := ts.waitDesk(t, rec.Path, 20*time.Second, func(s *desk.State) bool { return s.Status != desk.StatusPending })
+	if st.Status != desk.StatusLinked {
+		t.Fatalf("state %+v", st)
+	}
+	cs := rt.comments(t, ticket)
+	if len(cs) != 1 || len(cs[0].Files) != 0 {
+		t.Fatalf("comments %+v", cs)
+	}
+	link := "https://intake.example.com/web/t/" + ticket + "/b/" + rec.ID + "/download"
+	if want := "Not attached: larger than the desk's attachment limit (1024 bytes). On the intake: " + link; !strings.Contains(cs[0].Text, want) {
+		t.Errorf("comment lacks %q:\n%s", want, cs[0].Text)
+	}
+}
