@@ -146,7 +146,7 @@ func (c *viewCache) view(ctx context.Context, rel string) (*bundleView, error) {
 		return v, nil
 	}
 	res, err, _ := c.group.Do(rel, func() (any, error) {
-		v, err := c.read(ctx, rel)
+		v, err := c.read(context.WithoutCancel(ctx), rel) // shared by every waiting request
 		if err != nil {
 			return nil, err
 		}
@@ -208,8 +208,15 @@ func (c *viewCache) read(ctx context.Context, rel string) (*bundleView, error) {
 	}
 	haveRep := false
 	v := &bundleView{Collectors: map[string]int{}}
+	// casefile writes entries sorted by name, and nothing the view reads sorts after
+	// report.html: in such an archive the walk stops there (spec.yaml and system/ are skipped).
+	sorted, last := true, ""
 	err := c.withLocal(ctx, rel, func(p string) error {
 		top, err := bundle.Walk(p, lim, func(e bundle.Entry, r io.Reader) error {
+			if e.Name < last {
+				sorted = false
+			}
+			last = e.Name
 			switch e.Name {
 			case "manifest.json", "environment.json", "findings.json", "redaction.json":
 				if e.Size > lim.MaxMetaSize {
@@ -247,10 +254,16 @@ func (c *viewCache) read(ctx context.Context, rel string) (*bundleView, error) {
 						v.report = data
 					}
 				}
+				if sorted && contents.Manifest != nil {
+					return errStop
+				}
 			}
 			return nil
 		})
 		contents.Top = top
+		if errors.Is(err, errStop) {
+			return nil
+		}
 		return err
 	})
 	if err != nil {
