@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/casefile/casefile/collect"
 	"github.com/casefile/casefile/spec"
 )
@@ -189,13 +191,18 @@ func (ws *webServer) engineerToken(t *testing.T, name string, ttl time.Duration)
 // file uploads data through tus with an upload token and waits until it is filed.
 func (ws *webServer) file(t *testing.T, ticket string, data []byte) Record {
 	t.Helper()
+	meta := bundleMeta(data, ticket)
+	meta["filename"] = "casefile-4821-web-07.tar.gz"
+	return ws.fileMeta(t, ticket, data, meta)
+}
+
+func (ws *webServer) fileMeta(t *testing.T, ticket string, data []byte, meta map[string]string) Record {
+	t.Helper()
 	tok := ws.uploadToken(t, ticket, time.Hour)
 	ts := &testServer{url: ws.base + BasePath}
 	old := http.DefaultClient
 	http.DefaultClient = ws.client
 	defer func() { http.DefaultClient = old }()
-	meta := bundleMeta(data, ticket)
-	meta["filename"] = "casefile-4821-web-07.tar.gz"
 	upload(t, ts, tok, data, meta)
 	select {
 	case r := <-ws.filed:
@@ -561,5 +568,47 @@ func TestWebCookieSecureBehindProxy(t *testing.T) {
 		if r.status != http.StatusSeeOther || strings.Contains(sc, "Secure") != want {
 			t.Errorf("X-Forwarded-Proto %q: %d, Set-Cookie %q (want Secure: %v)", proto, r.status, sc, want)
 		}
+	}
+}
+
+// A quarantined bundle shows its reason and what could be read of it; an encrypted one (no
+// identity on this intake) shows a note, offers no report, and downloads as the ciphertext.
+func TestWebQuarantinedAndEncrypted(t *testing.T) {
+	ws := newWebServer(t, false, nil, nil)
+	bad := ws.file(t, "4821", tampered(t, realBundle(t)))
+	if bad.Status != StatusQuarantined {
+		t.Fatalf("tampered bundle: %+v", bad)
+	}
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct := encrypt(t, webBundle(t), id.Recipient())
+	meta := bundleMeta(ct, "4821")
+	meta["encrypted"] = "age"
+	enc := ws.fileMeta(t, "4821", ct, meta)
+	if enc.Status != StatusEncrypted {
+		t.Fatalf("encrypted upload: %+v", enc)
+	}
+	eng, _ := ws.engineerToken(t, "alice", time.Hour)
+	auth := map[string]string{"Authorization": "Bearer " + eng}
+	tp := ws.get(t, http.MethodGet, WebPath+"t/4821/", auth, nil)
+	if tp.status != http.StatusOK || !strings.Contains(tp.body, "verification failed") || !strings.Contains(tp.body, "stored encrypted") ||
+		!strings.Contains(tp.body, "intake-test") {
+		t.Errorf("ticket page:\n%s", tp.body)
+	}
+	qr := bundleRoutes(bad)
+	if r := ws.get(t, http.MethodGet, qr[2], auth, nil); r.status != http.StatusOK || !strings.Contains(r.body, "quarantined") || !strings.Contains(r.body, "verification failed") {
+		t.Errorf("quarantined bundle page: %d", r.status)
+	}
+	er := bundleRoutes(enc)
+	if r := ws.get(t, http.MethodGet, er[2], auth, nil); r.status != http.StatusOK || strings.Contains(r.body, "report.html") {
+		t.Errorf("encrypted bundle page: %d\n%s", r.status, r.body)
+	}
+	if r := ws.get(t, http.MethodGet, er[3], auth, nil); r.status != http.StatusNotFound {
+		t.Errorf("report.html of an encrypted bundle: %d", r.status)
+	}
+	if r := ws.get(t, http.MethodGet, er[4], auth, nil); r.status != http.StatusOK || r.body != string(ct) {
+		t.Errorf("download of an encrypted bundle: %d, %d bytes (want the %d-byte ciphertext)", r.status, len(r.body), len(ct))
 	}
 }
