@@ -30,6 +30,7 @@ func Builtin() []Analyzer {
 		{"logs", analyzeLogBursts},
 		{"services", analyzeServices},
 		{"collectors", analyzeCollectors},
+		{"history", analyzeHistory},
 	}
 }
 

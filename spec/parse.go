@@ -771,7 +771,7 @@ var ErrTooLarge = errors.New("spec too large")
 // log.burst); a spec analyzer's id may not start with one, so it can never take a built-in
 // finding's id, now or when a later version adds one to the family.
 var ReservedFindingPrefixes = []string{
-	"analyze", "clock", "collector", "disk", "dns", "http", "kernel", "load", "log", "memory",
+	"analyze", "clock", "collector", "disk", "dns", "history", "http", "kernel", "load", "log", "memory",
 	"mtu", "ping", "proxy", "service", "tcp", "tls", "trace",
 }
 
