@@ -11,7 +11,9 @@ func (s *scanner) lineStartBefore(pos int) bool {
 		return false
 	}
 	p := s.b[s.ctx:pos]
-	p = bytes.TrimLeft(p, " \t>-<*#+|")
+	for len(p) > 0 && lineMarker[p[0]] {
+		p = p[1:] // bytes.TrimLeft would build its cutset on every call
+	}
 	if len(p) == 0 {
 		return true
 	}
@@ -22,6 +24,14 @@ func (s *scanner) lineStartBefore(pos int) bool {
 	}
 	return false
 }
+
+// lineMarker: indentation and list/diff/quote markers at a line's start
+var lineMarker = func() (t [256]bool) {
+	for _, c := range []byte(" \t>-<*#+|") {
+		t[c] = true
+	}
+	return
+}()
 
 // valueRun returns the non-space run at k, without surrounding quotes.
 func (s *scanner) valueRun(k int) (int, int) {
