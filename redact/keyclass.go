@@ -116,20 +116,25 @@ var (
 	// segShape[len][first][last]: some word that can be a sensitive key's last segment has this
 	// length, first and last byte.
 	segShape [25][36][36]bool
-	// suffix3: the last three letters of some keySuffixes entry.
+	// suffix3: the last three letters of some keySuffixes or ownedSuffixes entry.
 	suffix3 [1 << 15]bool
+	// keySufHash, ownedSufHash: suffixHash of each suffix's last three letters
+	keySufHash   [len(keySuffixes)]uint16
+	ownedSufHash [len(ownedSuffixes)]uint16
 )
 
 // lastSegClasses are the classes of words that can end a sensitive key.
 const lastSegClasses = kStrong | kLastSeg
 
 func init() {
-	for _, sf := range keySuffixes {
+	for x, sf := range keySuffixes {
 		k := sf.s
-		suffix3[suffixHash(k[len(k)-3], k[len(k)-2], k[len(k)-1])] = true
+		keySufHash[x] = suffixHash(k[len(k)-3], k[len(k)-2], k[len(k)-1])
+		suffix3[keySufHash[x]] = true
 	}
-	for _, k := range ownedSuffixes {
-		suffix3[suffixHash(k[len(k)-3], k[len(k)-2], k[len(k)-1])] = true
+	for x, k := range ownedSuffixes {
+		ownedSufHash[x] = suffixHash(k[len(k)-3], k[len(k)-2], k[len(k)-1])
+		suffix3[ownedSufHash[x]] = true
 	}
 	for k, c := range keyWords {
 		if c&lastSegClasses != 0 && len(k) < len(segShape) {

@@ -405,10 +405,9 @@ var passOwners = map[string]bool{"mysql": true, "db": true, "root": true, "admin
 	"radius": true, "snmp": true, "ad": true, "domain": true, "dsrm": true, "local": true, "guest": true}
 
 // ownedSuffixClass: seg is owner + a short password word (mysqlpass, dbpwd, adminpswd).
-func ownedSuffixClass(seg []byte) keyClass {
-	last := seg[len(seg)-1]
-	for _, sf := range ownedSuffixes {
-		if len(seg) > len(sf) && sf[len(sf)-1] == last && string(seg[len(seg)-len(sf):]) == sf && passOwners[string(seg[:len(seg)-len(sf)])] {
+func ownedSuffixClass(seg []byte, h uint16) keyClass {
+	for k, sf := range ownedSuffixes {
+		if ownedSufHash[k] == h && len(seg) > len(sf) && string(seg[len(seg)-len(sf):]) == sf && passOwners[string(seg[:len(seg)-len(sf)])] {
 			return kStrong | kPassword | kChosen
 		}
 	}
@@ -466,20 +465,23 @@ func wordHash(w []byte) int {
 // suffixClass is the classes that seg gets from the suffixes it ends with (and is longer than).
 func suffixClass(seg []byte) keyClass {
 	// every suffix is three bytes or more and shorter than seg; most segments end in no
-	// suffix's last three letters (suffix3)
-	if len(seg) < 4 || !suffix3[suffixHash(seg[len(seg)-3], seg[len(seg)-2], seg[len(seg)-1])] {
+	// suffix's last three letters (suffix3), and a suffix is compared only when its last three
+	// letters hash as seg's do (keySufHash)
+	if len(seg) < 4 {
+		return 0
+	}
+	h := suffixHash(seg[len(seg)-3], seg[len(seg)-2], seg[len(seg)-1])
+	if !suffix3[h] {
 		return 0
 	}
 	var c keyClass
-	last := seg[len(seg)-1]
-	for _, sf := range keySuffixes {
-		// the last byte first: most compares end there without a call
-		if len(seg) > len(sf.s) && sf.s[len(sf.s)-1] == last && string(seg[len(seg)-len(sf.s):]) == sf.s {
+	for k := range keySuffixes {
+		if sf := &keySuffixes[k]; keySufHash[k] == h && len(seg) > len(sf.s) && string(seg[len(seg)-len(sf.s):]) == sf.s {
 			c |= sf.cls
 		}
 	}
 	if len(seg) > 4 {
-		c |= ownedSuffixClass(seg)
+		c |= ownedSuffixClass(seg, h)
 	}
 	return c
 }
