@@ -48,6 +48,8 @@ type collectOptions struct {
 	uploadToken  string
 	written      string // the bundle written, for --upload
 	args         []string
+	noDaemon     bool   // --no-daemon: collect here even when a daemon runs
+	socket       string // the daemon's socket
 }
 
 func newCollectCmd() *cobra.Command {
@@ -106,6 +108,8 @@ byte-identical archives.`,
 	f.StringVar(&o.uploadToken, "upload-token", "", "with --upload: upload token (default: $"+TokenEnv+", else asked on a terminal)")
 	f.BoolVar(&o.noAnalysis, "no-analysis", false, "leave out findings, log signatures and report.html (to measure what analysis costs)")
 	f.MarkHidden("no-analysis")
+	f.BoolVar(&o.noDaemon, "no-daemon", false, "collect here even when a casefile daemon runs (its bundle would hold the monitors' history)")
+	f.StringVar(&o.socket, "socket", defaultSocket(), "the casefile daemon's socket, asked first to collect")
 	return c
 }
 
@@ -190,6 +194,10 @@ func runCollect(ctx context.Context, o *collectOptions, io *iostreams) (err erro
 			err = withCode(ExitInterrupted, errors.New("interrupted; no bundle was written"))
 		}
 	}()
+	// A running daemon collects (it has the privileges and the history); else collect goes on here.
+	if done, err := collectViaDaemon(ctx, o, io); done {
+		return err
+	}
 	req, err := collectRequest(ctx, o)
 	if err != nil {
 		return err

@@ -93,6 +93,7 @@ to attach to a support ticket.
 		newDiffCmd(),
 		newUploadCmd(), newDecryptCmd(),
 		newIntakeCmd(),
+		newDaemonCmd(), newStatusCmd(),
 	)
 	root.AddCommand(&cobra.Command{
 		Use:   "exit-codes",
