@@ -466,6 +466,21 @@ func TestDeskRTAttachesBundle(t *testing.T) {
 
 	upload(t, ts.testServer, tok, data, bundleMeta(data, ticket))
 	done := time.Now() // the last PATCH was answered: the upload is complete
+	// The intake's index says when RT answered; then the ticket is read back through REST2
+	// (polling RT from the start would take its two workers from the comment being added).
+	for {
+		recs, err := ts.Index().List(ticket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) == 1 && recs[0].Desk != nil && recs[0].Desk.Status != desk.StatusPending {
+			break
+		}
+		if time.Since(done) > 20*time.Second {
+			t.Fatalf("not delivered 20 s after the upload: %+v\nlogs:\n%s", recs, ts.logText())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	var got rtComment
 	for {
 		if cs := rt.comments(t, ticket); len(cs) > 0 {
@@ -480,10 +495,11 @@ func TestDeskRTAttachesBundle(t *testing.T) {
 		time.Sleep(25 * time.Millisecond)
 	}
 	elapsed := time.Since(done)
-	t.Logf("upload complete → bundle readable on RT ticket %s: %s", ticket, elapsed.Round(time.Millisecond))
+	t.Logf("upload complete → bundle read back from RT ticket %s: %s", ticket, elapsed.Round(time.Millisecond))
 	if elapsed > 5*time.Second {
 		t.Errorf("the bundle took %s to reach the ticket (want < 5 s)", elapsed)
 	}
+	t.Logf("the comment:\n%s", got.Text)
 	rec := ts.waitFiled(t)
 	if len(got.Files) != 1 {
 		t.Fatalf("attachments %v", len(got.Files))
@@ -507,9 +523,10 @@ func TestDeskRTAttachesBundle(t *testing.T) {
 		t.Errorf("subject %q", got.Subject)
 	}
 	st := ts.waitDesk(t, rec.Path, 5*time.Second, func(s *desk.State) bool { return s.Status == desk.StatusAttached })
-	if st.Attempts != 1 || !strings.Contains(st.Ref, "/REST/2.0/transaction/") {
-		t.Errorf("state %+v", st)
+	if st.Attempts != 1 || !strings.Contains(st.Ref, "/REST/2.0/transaction/") || st.DoneAt == nil {
+		t.Fatalf("state %+v", st)
 	}
+	t.Logf("filed → RT answered the comment: %s", st.DoneAt.Sub(rec.ReceivedAt).Round(time.Millisecond))
 	// The state is in storage beside the bundle: a rebuilt index has it.
 	ts.close()
 	os.Remove(filepath.Join(ts.data, "index.db"))
