@@ -136,7 +136,7 @@ func TestReportInChromium(t *testing.T) {
 			t.Errorf("finding title not rendered: %q", f.Title)
 		}
 	}
-	for _, id := range []string{"summary", "verdict", "findings", "network", "latency-chart", "net-http", "net-tcp", "net-ping", "net-dns", "system", "sys-disks", "timeline", "collectors", "logs", "redaction"} {
+	for _, id := range []string{"summary", "verdict", "findings", "network", "latency-chart", "net-http", "net-tcp", "net-ping", "net-dns", "system", "sys-disks", "timeline", "collectors", "logs", "redaction", "history", "history-chart", "history-monitors"} {
 		if byID(doc, id) == nil {
 			t.Errorf("section #%s missing from the rendered page", id)
 		}
@@ -167,6 +167,33 @@ func TestReportInChromium(t *testing.T) {
 	}
 	if count["svg"] < 3 || count["rect"] < 10 || count["circle"] < 5 {
 		t.Errorf("charts not drawn: %d svg, %d rect, %d circle", count["svg"], count["rect"], count["circle"])
+	}
+
+	// The monitor timeline: one row per monitor with its ok/failed marks and latency line, a
+	// UTC time axis, and the failed stretches drawn (api's two bursts, db's end).
+	hist := byID(doc, "history-chart")
+	rows, failed, lines := 0, 0, 0
+	var axis []string
+	walk(hist, func(n *html.Node) {
+		switch {
+		case hasClass(n, "h-row"):
+			rows++
+		case n.Data == "rect" && hasClass(n, "h-failed"):
+			failed++
+		case n.Data == "path" && hasClass(n, "h-line"):
+			lines++
+		case hasClass(n, "tick"):
+			axis = append(axis, textOf(n))
+		}
+	})
+	if rows != 4 || failed != 3 || lines != 4 || strings.Join(axis, " ") != "02:00 02:10 02:20 02:30" {
+		t.Errorf("history chart: %d rows, %d failed marks, %d lines, axis %q; want 4, 3, 4, 02:00 02:10 02:20 02:30", rows, failed, lines, axis)
+	}
+	if ht := textOf(byID(doc, "history")); !strings.Contains(ht, "106/120 ok") || !strings.Contains(ht, "db.acme.test:5432") || !strings.Contains(ht, "UTC") {
+		t.Errorf("history section text: %q", tail(ht, 400))
+	}
+	if w, h := b.size("#history-chart svg"); w < 800 || h < 150 {
+		t.Errorf("history chart drawn %v × %v px in a %d px window", w, h, width)
 	}
 
 	if st, err := os.Stat(shot); err != nil || st.Size() < 10000 {

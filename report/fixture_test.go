@@ -60,7 +60,8 @@ func fixture() analyze.MapSource {
   {"template": "ERROR connection to <*> failed after <*> ms", "level": "error", "count": 412, "first_seen": "2026-11-27T08:00:01Z", "last_seen": "2026-11-27T10:40:59Z", "example": "ERROR connection to 192.0.2.81:5432 failed after 5000 ms",
    "burst": {"count": 40, "start": "2026-11-27T10:40:00Z", "end": "2026-11-27T10:40:59Z", "window_s": 60, "baseline_per_window": 0.17, "line": 361}},
   {"template": "WARN retrying request <*>", "level": "warning", "count": 37, "first_seen": "2026-11-27T09:12:00Z", "last_seen": "2026-11-27T10:39:00Z", "example": "WARN retrying request 8f3a"}]}]}`),
-		"redaction.json": []byte(`{"total": 7, "files": 3, "by_rule": {"github-token": 2, "sensitive-key": 4, "url-password": 1}, "by_file": {}, "dropped": {"files/app/secrets.bin": "binary content cannot be redacted"}}`),
+		"daemon/history.jsonl": fixtureHistory(),
+		"redaction.json":       []byte(`{"total": 7, "files": 3, "by_rule": {"github-token": 2, "sensitive-key": 4, "url-password": 1}, "by_file": {}, "dropped": {"files/app/secrets.bin": "binary content cannot be redacted"}}`),
 		"findings.json": []byte(`{"findings": [
   {"id": "http.status", "severity": "critical", "title": "HTTP check api (https://api.acme.test/health) returned status 503, expected 200", "detail": "The server answered 503.", "target": "https://api.acme.test/health", "evidence": [{"path": "network/http.json", "line": 3}], "next_step": "Check the service behind the load balancer."},
   {"id": "tls.expired", "severity": "critical", "title": "Certificate for auth.acme.test:443 expired 35 days ago", "detail": "CN=auth.acme.test was valid until 2026-10-23.", "target": "auth.acme.test:443", "evidence": [{"path": "network/http.json", "line": 9}], "next_step": "Renew the server's certificate."},

@@ -36,6 +36,7 @@ type page struct {
 	Header   header
 	Verdict  verdict
 	Findings []finding
+	History  *historyView
 	Network  *network
 	System   *system
 	Timeline *timeline
@@ -159,6 +160,7 @@ func build(src analyze.Source, fs analyze.Findings) page {
 		v.Class, v.Text = "ok", "No problems found"
 	}
 	p.Verdict = v
+	p.History = buildHistory(src)
 	p.Network = buildNetwork(src)
 	p.System = buildSystem(src, env)
 	p.Timeline = buildTimeline(m.Collectors)
