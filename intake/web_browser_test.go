@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -492,4 +495,43 @@ func TestUploadPageBehindTLSProxyInChromium(t *testing.T) {
 	if off := b.offBase(proxy.URL); len(off) > 0 {
 		t.Errorf("the page made requests elsewhere: %q", off)
 	}
+}
+
+// dropFile drops the file on the element, 12 px below its top edge (on the drop zone's title,
+// not on the file input inside it, which would take a dropped file natively), as a user's drag
+// from the desktop does: dragEnter, dragOver and drop, carrying the file (Input.dispatchDragEvent).
+func dropFile(sel string, path string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		box, err := chromedp.Dimensions(chromedp.CSS(sel))(ctx, t)
+		if err != nil {
+			return err
+		}
+		q := box.Content
+		x, y := (q[0]+q[2])/2, q[1]+12
+		data := &input.DragData{Items: []*input.DragDataItem{}, Files: []string{path}, DragOperationsMask: 1}
+		for _, typ := range []input.DispatchDragEventType{input.DispatchDragEventTypeDragEnter, input.DispatchDragEventTypeDragOver, input.DispatchDragEventTypeDrop} {
+			if _, err := cdp.Call(ctx, t, input.DispatchDragEvent, input.DispatchDragEventParams{Type: typ, X: x, Y: y, Data: data}); err != nil {
+				return fmt.Errorf("%s: %w", typ, err)
+			}
+		}
+		return nil
+	})
+}
+
+// The bundle dropped on the drop zone (not picked with the file input) is uploaded too.
+func TestUploadPageDropInChromium(t *testing.T) {
+	pc := newPatchCounter(0)
+	ws := newWebServer(t, true, nil, pc.wrap)
+	b := startChromium(t)
+	data := webBundle(t)
+	file := writeBundleFile(t, data)
+	up := ws.uploadToken(t, "4821", time.Hour)
+	b.do(t, "drop the bundle", chromedp.Navigate(ws.base+UploadPagePath+up), chromedp.WaitVisible(chromedp.ID("drop")),
+		dropFile("#drop", file),
+		chromedp.WaitVisible(chromedp.CSS(`#upload[data-state="done"], #upload[data-state="failed"]`)))
+	if st := run(t, b, chromedp.Text(chromedp.ID("status"))); !strings.HasPrefix(st, "Done: casefile-4821-web-07") {
+		t.Fatalf("status: %q", st)
+	}
+	ws.waitFiled(t)
+	checkListed(t, ws, data)
 }
