@@ -366,6 +366,7 @@ func TestWebLoginSession(t *testing.T) {
 	for k, want := range map[string]string{
 		"Content-Security-Policy": cspPages, "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
 		"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
+		"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Resource-Policy": "same-origin",
 	} {
 		if got := login.header.Get(k); got != want {
 			t.Errorf("login page %s: %q, want %q", k, got, want)
@@ -454,7 +455,8 @@ func TestUploadPageHTTP(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("upload page: %d\n%s", r.status, r.body)
 	}
-	for k, want := range map[string]string{"Content-Security-Policy": cspUpload, "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"} {
+	for k, want := range map[string]string{"Content-Security-Policy": cspUpload, "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+		"X-Robots-Tag": "noindex", "X-Frame-Options": "DENY"} {
 		if got := r.header.Get(k); got != want {
 			t.Errorf("%s: %q, want %q", k, got, want)
 		}
