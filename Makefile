@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X github.com/casefile/casefile/internal/buildinfo.Version=$(VERSION)
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 # Packages whose code runs goroutines are tested with the race detector.
-RACE_PKGS := ./collect/... ./collectors/... ./bundle/... ./redact/... ./cli/... ./analyze/... ./report/... ./compare/... ./upload/... ./intake/... ./internal/loadcheck/...
+RACE_PKGS := ./collect/... ./collectors/... ./bundle/... ./redact/... ./cli/... ./analyze/... ./report/... ./compare/... ./upload/... ./intake/... ./internal/loadcheck/... ./daemon/... ./history/... ./remote/...
 
 # make build SPEC=vendor.yaml embeds a vendor spec into the binary.
 SPEC ?=
