@@ -105,11 +105,11 @@ func (a kwSet) meets(b kwSet) bool { return a[0]&b[0] != 0 || a[1]&b[1] != 0 }
 var (
 	kwLen  [128][]*kwRule // rules by word length
 	kwList []string       // every keyword once; a rule's keywords are bits in kwMask
-	// by word length: the keywords of its rules, whether some rule needs one, whether some
-	// rule needs none
+	// by word length: the keywords of its rules, whether some rule needs one, the rules that
+	// need none
 	kwLenMask [128]kwSet
 	kwAnyKw   [128]bool
-	kwNoKw    [128]bool
+	kwNoKw    [128][]*kwRule
 	// kwProf[l]: bit p is set when some rule of length l may take a word of profile p
 	// (wordProfile); word() sends only such words to the detector
 	kwProf [128][2]uint64
@@ -184,7 +184,7 @@ func init() {
 			kwLenMask[l][0] |= m[0]
 			kwLenMask[l][1] |= m[1]
 			if r.kws == nil {
-				kwNoKw[l] = true
+				kwNoKw[l] = append(kwNoKw[l], r)
 			} else {
 				kwAnyKw[l] = true
 			}
@@ -448,13 +448,11 @@ func (s *scanner) detectKeywordToken(w wordAt) int {
 		seen = s.keywordsBefore(i)
 	}
 	if !seen.meets(kwLenMask[j-i]) {
-		if kwNoKw[j-i] {
-			// only the rules whose shape alone counts (their checks test every byte)
-			for _, r := range rules {
-				if r.kws == nil && r.check(wd) {
-					s.add(i, j, r.id)
-					return j
-				}
+		// only the rules whose shape alone counts (their checks test every byte)
+		for _, r := range kwNoKw[j-i] {
+			if r.check(wd) {
+				s.add(i, j, r.id)
+				return j
 			}
 		}
 		return 0
