@@ -3,6 +3,7 @@ package intake
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -319,7 +320,9 @@ func (x *Index) setDesk(rel string, st *desk.State) error {
 	}
 	defer tx.Rollback()
 	var s string
-	if err := tx.QueryRow(`SELECT record FROM bundles WHERE path = ?`, rel).Scan(&s); err != nil {
+	if err := tx.QueryRow(`SELECT record FROM bundles WHERE path = ?`, rel).Scan(&s); errors.Is(err, sql.ErrNoRows) {
+		return nil // filed by another instance sharing the bucket: this index learns it at reindex
+	} else if err != nil {
 		return err
 	}
 	var r Record
