@@ -120,7 +120,13 @@ func TestIntakeDeskFailedListedWithoutSecret(t *testing.T) {
 		t.Errorf("list --json: %s", listJSON)
 	}
 	stop()
-	texts := map[string]string{"serve stdout": serveOut.String(), "serve stderr": serveErr.String(), "list": list, "list --json": listJSON}
+	// The index is a cache: rebuilt from storage, the desk state is back.
+	os.Remove(filepath.Join(data, "index.db"))
+	code, reindexed, se := runCLI(t, "intake", "reindex", "--data", data)
+	if code != 0 || !strings.Contains(reindexed, "failed (RT comment on ticket 4821: HTTP 401") {
+		t.Errorf("reindex: %d %s %s", code, reindexed, se)
+	}
+	texts := map[string]string{"serve stdout": serveOut.String(), "serve stderr": serveErr.String(), "list": list, "list --json": listJSON, "reindex": reindexed + se}
 	filepath.WalkDir(data, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			b, _ := os.ReadFile(p)
