@@ -476,9 +476,21 @@ func msText(v float64) string {
 	return fmt.Sprintf("%.1f ms", v)
 }
 
-// answerSet splits a joined answer ("10.0.0.1,10.0.0.2" or space separated) into its values.
+// answerSet splits a joined answer into its values. The daemon writes one group per record
+// type, "A=10.0.0.1,10.0.0.2 AAAA=" (sorted, comma-joined); plain "10.0.0.1,10.0.0.2" is read
+// too. A type with no records gives no value.
 func answerSet(a string) []string {
-	return strings.FieldsFunc(a, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == ';' })
+	var out []string
+	for _, g := range strings.Fields(a) {
+		typ, vals, ok := strings.Cut(g, "=")
+		if !ok {
+			typ, vals = "", g
+		}
+		for _, v := range strings.FieldsFunc(vals, func(r rune) bool { return r == ',' || r == ';' }) {
+			out = append(out, typ+"="+v)
+		}
+	}
+	return out
 }
 
 func historyDNSFlapping(m *histMonitor) []Finding {

@@ -291,6 +291,13 @@ func TestHistoryDNSFlapping(t *testing.T) {
 		{name: "overlapping pool", files: histFile(t, flap(60, 5, "10.0.0.1,10.0.0.2", "10.0.0.2,10.0.0.3")),
 			want: []string{"history.dns-flapping info api.test"}},
 		{name: "three changes", files: histFile(t, flap(60, 15, "10.0.0.1", "10.0.0.2"))},
+		// The daemon's format: one TYPE=values group per record type.
+		{name: "daemon format, disjoint", files: histFile(t, flap(60, 5, "A=10.0.0.1 AAAA=", "A=10.0.0.2 AAAA=")),
+			want: []string{"history.dns-flapping warning api.test"}},
+		{name: "daemon format, overlapping", files: histFile(t, flap(60, 5, "A=10.0.0.1,10.0.0.2 AAAA=fd00::1", "A=10.0.0.2 AAAA=fd00::1")),
+			want: []string{"history.dns-flapping info api.test"}},
+		{name: "daemon format, sometimes no records", files: histFile(t, flap(60, 5, "A=10.0.0.1 AAAA=", "A= AAAA=")),
+			want: []string{"history.dns-flapping warning api.test"}},
 		{name: "not dns", files: histFile(t, genMon{"api", "http", apiURL, 60, 10 * time.Second, time.Time{}, func(i int, _ time.Time) (bool, float64, string, string) {
 			return true, 20, "", fmt.Sprint(i % 2)
 		}})},
