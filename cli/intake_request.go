@@ -23,7 +23,7 @@ func newIntakeEnrollTokenCmd() *cobra.Command {
 	var ttl time.Duration
 	c := &cobra.Command{
 		Use:   "enroll-token",
-		Short: "Print an enrollment token: casefile daemon --enroll TOKEN registers a host with it",
+		Short: "Print an enrollment token, for registering a host with casefile daemon --enroll TOKEN",
 		Long: `Print an enrollment token. A daemon enrolls with it once (casefile daemon --enroll TOKEN),
 registering its public key; the intake then accepts requests signed with that key. An
 enrollment token cannot upload and an upload token cannot enroll. It may enroll several hosts
