@@ -195,6 +195,16 @@ func New(c Config, env Env) (Connector, error) {
 
 func readRandom(b []byte) { rand.Read(b) }
 
+// printable: a secret goes into an HTTP header, so one line without control characters.
+func printable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 func basic(user, secret string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+secret))
 }
@@ -204,10 +214,14 @@ func readSecret(c Config, env Env) (secret string, isToken bool, err error) {
 	case c.PasswordEnv != "" || c.TokenEnv != "":
 		name := c.PasswordEnv + c.TokenEnv
 		v, ok := env.LookupEnv(name)
-		if !ok || strings.TrimSpace(v) == "" {
+		v = strings.TrimSpace(v)
+		if !ok || v == "" {
 			return "", false, fmt.Errorf("desk: environment variable %s (the desk's secret) is not set", name)
 		}
-		return strings.TrimSpace(v), c.TokenEnv != "", nil
+		if !printable(v) {
+			return "", false, fmt.Errorf("desk: environment variable %s (the desk's secret) holds control characters", name)
+		}
+		return v, c.TokenEnv != "", nil
 	case c.PasswordFile != "" || c.TokenFile != "":
 		name := c.PasswordFile + c.TokenFile
 		b, err := env.ReadFile(name)
@@ -219,7 +233,7 @@ func readSecret(c Config, env Env) (secret string, isToken bool, err error) {
 			return "", false, fmt.Errorf("desk: reading the secret file %s: %v", name, err)
 		}
 		v := strings.TrimSpace(string(b))
-		if v == "" || strings.Contains(v, "\n") {
+		if v == "" || !printable(v) {
 			return "", false, fmt.Errorf("desk: the secret file %s must hold one line", name)
 		}
 		return v, c.TokenFile != "", nil

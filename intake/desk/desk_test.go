@@ -28,6 +28,7 @@ func TestNewSecrets(t *testing.T) {
 		{with(func(c *Config) { c.PasswordEnv = "RT_PW" }), envWith("RT_PW", "  "), "desk: environment variable RT_PW (the desk's secret) is not set"},
 		{with(func(c *Config) { c.PasswordFile = filepath.Join(dir, "nope") }), envWith(), "desk: reading the secret file " + filepath.Join(dir, "nope") + ": no such file or directory"},
 		{with(func(c *Config) { c.PasswordFile = twoLines }), envWith(), "desk: the secret file " + twoLines + " must hold one line"},
+		{with(func(c *Config) { c.PasswordEnv = "RT_PW" }), envWith("RT_PW", secret+"\x01x"), "desk: environment variable RT_PW (the desk's secret) holds control characters"},
 		{with(func(c *Config) { c.Kind = KindZendesk; c.PasswordFile = good }), envWith(), "desk: zendesk takes an API token (token_env or token_file), not a password"},
 		{with(func(c *Config) { c.Kind = "freshdesk"; c.TokenFile = good }), envWith(), `desk.kind: want rt, zendesk or jira, got "freshdesk"`},
 		{with(func(c *Config) { c.URL = "http://10.0.0.1"; c.TokenFile = good }), envWith(), "desk.url: plain http only to loopback"},
