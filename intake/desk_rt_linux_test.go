@@ -56,6 +56,7 @@ func TestMain(m *testing.M) {
 
 type rtServer struct {
 	dir, url, password string
+	authToken          string // an RT auth token of root's (Authorization: token ...)
 	port               int
 	cmd                *exec.Cmd
 	started            time.Duration // how long the last start took
@@ -128,13 +129,28 @@ Set($Timezone, 'UTC');
 	if err := os.WriteFile(filepath.Join(dir, "site.pm"), []byte(site), 0o600); err != nil {
 		return nil, err
 	}
-	// root's password becomes a random secret, so the tests can look for it everywhere.
+	// root's password becomes a random secret, so the tests can look for it everywhere, and
+	// root gets an auth token (RT 5's RT::AuthToken) for the token_env case.
 	cmd := exec.Command("perl", "-I"+rtLib, "-e", `use RT; RT::LoadConfig(); RT::Init();
 my $u = RT::User->new(RT->SystemUser); $u->Load("root");
-my ($ok, $msg) = $u->SetPassword($ENV{CF_RT_PASSWORD}); die "$msg\n" unless $ok;`)
+my ($ok, $msg) = $u->SetPassword($ENV{CF_RT_PASSWORD}); die "$msg\n" unless $ok;
+my $cu = RT::CurrentUser->new($u);
+my ($id, $m, $auth) = RT::AuthToken->new($cu)->Create(Owner => $u->Id, Description => "casefile test");
+die "token: $m\n" unless $id;
+print "TOKEN=$auth\n";`)
 	cmd.Env = append(r.env(), "CF_RT_PASSWORD="+r.password)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("setting RT's root password: %v\n%s", err, out)
+	cmd.Stderr = io.Discard
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("setting RT's root password and token: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "TOKEN="); ok {
+			r.authToken = strings.TrimSpace(v)
+		}
+	}
+	if r.authToken == "" {
+		return nil, fmt.Errorf("RT made no auth token: %s", out)
 	}
 	return r, r.start()
 }
@@ -704,5 +720,39 @@ func TestDeskRTLinksLargeBundle(t *testing.T) {
 	link := "https://intake.example.com/web/t/" + ticket + "/b/" + rec.ID + "/download"
 	if want := "Not attached: larger than the desk's attachment limit (1024 bytes). On the intake: " + link; !strings.Contains(cs[0].Text, want) {
 		t.Errorf("comment lacks %q:\n%s", want, cs[0].Text)
+	}
+}
+
+// TestDeskRTAuthToken: token_env sends RT 5's auth token (Authorization: token ...) instead of
+// a password; RT accepts it and the bundle is attached; a wrong token is failed with 401.
+func TestDeskRTAuthToken(t *testing.T) {
+	rt := needRT(t)
+	cfg := strings.Replace(rtConfig(rt.url), "password_env: CF_TEST_RT_PASSWORD", "token_env: CF_TEST_RT_TOKEN", 1)
+	for _, tc := range []struct {
+		name, token, status string
+	}{
+		{"good token", rt.authToken, desk.StatusAttached},
+		{"wrong token", rt.authToken[:strings.LastIndex(rt.authToken, "-")+1] + randomSecret("x"), desk.StatusFailed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ticket := rt.createTicket(t, "token auth")
+			data := deskBundle(t, ticket)
+			ts := newDeskServer(t, t.TempDir(), cfg, map[string]string{"CF_TEST_RT_TOKEN": tc.token})
+			upload(t, ts.testServer, ts.token(t, ticket, time.Hour, 0), data, bundleMeta(data, ticket))
+			rec := ts.waitFiled(t)
+			st := ts.waitDesk(t, rec.Path, 20*time.Second, func(s *desk.State) bool { return s.Status != desk.StatusPending })
+			if st.Status != tc.status {
+				t.Fatalf("state %+v", st)
+			}
+			if tc.status == desk.StatusFailed && !strings.Contains(st.Reason, "HTTP 401") {
+				t.Errorf("reason %q", st.Reason)
+			}
+			if tc.status == desk.StatusAttached {
+				if cs := rt.comments(t, ticket); len(cs) != 1 || len(cs[0].Files) != 1 {
+					t.Errorf("comments %+v", cs)
+				}
+			}
+			noSecret(t, tc.token, "root", storageTexts(t, ts))
+		})
 	}
 }
