@@ -94,7 +94,9 @@ type Outcome struct {
 	Status       string    `json:"status"` // declined, uploaded or failed
 	BundleSHA256 string    `json:"bundle_sha256,omitempty"`
 	Reason       string    `json:"reason,omitempty"`
-	Reported     bool      `json:"reported"` // the intake acknowledged it
+	// Reported: the intake acknowledged it (known for outcomes since this client started;
+	// those read from the log at start are false until reported again or forgotten).
+	Reported bool `json:"reported"`
 }
 
 // Client polls one intake for this host's requests.
@@ -112,6 +114,8 @@ type Client struct {
 	pending map[string]*pendingReq
 	ended   map[string]Entry // final outcomes the intake may not have acknowledged
 	recent  []Outcome
+	// approvedBefore: requests a person approved that had not ended when the log was read.
+	approvedBefore map[string]bool
 }
 
 type pendingReq struct {
@@ -185,10 +189,15 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", c.elog.path, err)
 	}
+	c.approvedBefore = map[string]bool{}
 	for _, e := range entries {
-		if final(e.Event) {
+		switch {
+		case final(e.Event):
 			c.ended[e.Request] = e
-			c.addRecent(e)
+			c.addRecent(e, false)
+			delete(c.approvedBefore, e.Request)
+		case e.Event == EventApproved:
+			c.approvedBefore[e.Request] = true
 		}
 	}
 	return c, nil
@@ -355,11 +364,15 @@ func (c *Client) handle(ctx context.Context, wr wire.Request, h Handler) {
 	}
 	policy := Consent(c.cfg.Spec())
 	c.mu.Lock()
-	approved, declined, asked := p.approved, p.declined, p.asked
+	approved, declined, asked, why := p.approved, p.declined, p.asked, p.declineReason
+	if isNew && c.approvedBefore[req.ID] {
+		// Approved before a restart cut the request short: the consent still holds.
+		p.approved, p.State, approved = true, EventApproved, true
+	}
 	c.mu.Unlock()
 	switch {
 	case declined:
-		c.finish(ctx, p, Entry{Event: EventDeclined, Reason: p.declineReason})
+		c.finish(ctx, p, Entry{Event: EventDeclined, Reason: why})
 	case policy == ConsentNever:
 		c.finish(ctx, p, Entry{Event: EventDeclined, Reason: "this host's consent policy is never"})
 	case policy == ConsentAuto || approved:
@@ -467,16 +480,17 @@ func (c *Client) finish(ctx context.Context, p *pendingReq, e Entry) {
 	c.mu.Unlock()
 	e.Request, e.Ticket, e.Reason = req.ID, req.Ticket, oneLine(c.cfg.Redact(e.Reason))
 	e.Time = c.cfg.Now().UTC()
-	err := c.report(ctx, req.ID, wire.Outcome{Status: e.Event, BundleSHA256: e.BundleSHA256, SHA256: e.SHA256, Reason: e.Reason})
-	e.Reported = err == nil
+	// Logged before the intake is told: a crash in between leaves the outcome here, reported
+	// again while the intake still lists the request as open.
 	c.record(e)
+	err := c.report(ctx, req.ID, wire.Outcome{Status: e.Event, BundleSHA256: e.BundleSHA256, SHA256: e.SHA256, Reason: e.Reason})
 	c.mu.Lock()
-	if !e.Reported {
+	if err != nil {
 		c.ended[req.ID] = e
 	}
-	c.addRecent(e)
+	c.addRecent(e, err == nil)
 	c.mu.Unlock()
-	c.log.Info("remote request "+e.Event, "request", req.ID, "ticket", req.Ticket, "bundle_sha256", e.BundleSHA256, "reason", e.Reason, "reported", e.Reported)
+	c.log.Info("remote request "+e.Event, "request", req.ID, "ticket", req.Ticket, "bundle_sha256", e.BundleSHA256, "reason", e.Reason, "reported", err == nil)
 }
 
 // reportEnded reports again an outcome the intake has not acknowledged.
@@ -513,9 +527,9 @@ func (c *Client) record(e Entry) {
 }
 
 // addRecent keeps the last outcomes; c.mu is held (or the client is not shared yet).
-func (c *Client) addRecent(e Entry) {
+func (c *Client) addRecent(e Entry, reported bool) {
 	c.recent = append(c.recent, Outcome{Time: e.Time, Request: e.Request, Ticket: e.Ticket, Status: e.Event,
-		BundleSHA256: e.BundleSHA256, Reason: e.Reason, Reported: e.Reported})
+		BundleSHA256: e.BundleSHA256, Reason: e.Reason, Reported: reported})
 	if len(c.recent) > recentMax {
 		c.recent = append([]Outcome(nil), c.recent[len(c.recent)-recentMax:]...)
 	}

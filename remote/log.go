@@ -39,7 +39,6 @@ type Entry struct {
 	BundleSHA256 string    `json:"bundle_sha256,omitempty"`
 	SHA256       string    `json:"sha256,omitempty"`
 	Reason       string    `json:"reason,omitempty"`
-	Reported     bool      `json:"reported,omitempty"` // the intake acknowledged this outcome
 }
 
 // final reports whether an event ends a request.

@@ -409,3 +409,38 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestApprovalSurvivesRestart: a request approved and then cut short by the daemon stopping
+// (its context ends during the collection) runs again after a restart without asking again.
+func TestApprovalSurvivesRestart(t *testing.T) {
+	ri := startIntake(t, nil)
+	h := enrollHost(t, ri, remote.ConsentAsk)
+	q := ri.request(t, h.id, "4828")
+	c := h.client(t, remote.Config{})
+	if _, err := c.Poll(context.Background(), h.handler(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Approve(q.ID); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopping := func(ctx context.Context, r remote.Request) (string, error) {
+		cancel() // the daemon stops while collecting
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	if _, err := c.Poll(ctx, stopping); !errors.Is(err, context.Canceled) {
+		t.Fatalf("poll while stopping: %v", err)
+	}
+	if got := ri.status(t, h.id, q.ID); got.Status != wire.StatusWaiting {
+		t.Fatalf("request after the stop: %+v", got)
+	}
+	c2 := h.client(t, remote.Config{})
+	if _, err := c2.Poll(context.Background(), h.handler(t)); err != nil {
+		t.Fatal(err)
+	}
+	waitFiled(t, ri)
+	if got := ri.status(t, h.id, q.ID); got.Status != wire.StatusUploaded {
+		t.Fatalf("request after the restart: %+v", got)
+	}
+}
