@@ -48,7 +48,12 @@ func analyzeHistory(src Source) []Finding {
 	if err != nil {
 		return nil
 	}
-	rs, err := history.ReadJSONL(bytes.NewReader(data))
+	rs := make([]histRun, 0, bytes.Count(data, []byte("\n"))+1)
+	err = history.ReadJSONLFunc(bytes.NewReader(data), func(line int, r history.Result) error {
+		r.Detail = nil // not used here; a day of details would be most of the memory
+		rs = append(rs, histRun{Result: r, Line: line})
+		return nil
+	})
 	if err != nil {
 		return []Finding{{
 			ID: "history.unreadable", Severity: Info, Target: history.BundlePath,
@@ -76,17 +81,20 @@ func lineOf(err error) int {
 }
 
 // historyMonitors groups results by monitor, in time order (file order for equal times).
-func historyMonitors(rs []history.Result) []*histMonitor {
-	by := map[string]*histMonitor{}
-	var names []string
-	for i, r := range rs {
-		m := by[r.Monitor]
-		if m == nil {
-			m = &histMonitor{Name: r.Monitor}
-			by[r.Monitor] = m
-			names = append(names, r.Monitor)
-		}
-		m.Runs = append(m.Runs, histRun{Result: r, Line: i + 1})
+func historyMonitors(rs []histRun) []*histMonitor {
+	count := map[string]int{}
+	for i := range rs {
+		count[rs[i].Monitor]++
+	}
+	by := make(map[string]*histMonitor, len(count))
+	names := make([]string, 0, len(count))
+	for n, c := range count {
+		by[n] = &histMonitor{Name: n, Runs: make([]histRun, 0, c)}
+		names = append(names, n)
+	}
+	for i := range rs {
+		m := by[rs[i].Monitor]
+		m.Runs = append(m.Runs, rs[i])
 	}
 	sort.Strings(names)
 	out := make([]*histMonitor, 0, len(names))
@@ -423,42 +431,33 @@ func historyLatency(m *histMonitor) []Finding {
 	if !slices.Contains(latencyChecks, m.Check) {
 		return nil
 	}
-	var ok []histRun
-	for _, r := range m.Runs {
-		if r.OK && r.LatencyMS > 0 {
-			ok = append(ok, r)
+	var lat []float64 // successful runs' latencies, and their indexes in m.Runs
+	var idx []int
+	for i := range m.Runs {
+		if r := &m.Runs[i]; r.OK && r.LatencyMS > 0 {
+			lat = append(lat, r.LatencyMS)
+			idx = append(idx, i)
 		}
 	}
-	if len(ok) < histLatencyMinOK {
+	if len(lat) < histLatencyMinOK {
 		return nil
 	}
-	nRecent := max(histLatencyMinRec, int(math.Ceil(histLatencyRecent*float64(len(ok)))))
-	if len(ok)-nRecent < histLatencyMinRec {
+	nRecent := max(histLatencyMinRec, int(math.Ceil(histLatencyRecent*float64(len(lat)))))
+	if len(lat)-nRecent < histLatencyMinRec {
 		return nil
 	}
-	base, recent := ok[:len(ok)-nRecent], ok[len(ok)-nRecent:]
-	lat := func(rs []histRun) []float64 {
-		out := make([]float64, len(rs))
-		for i, r := range rs {
-			out[i] = r.LatencyMS
-		}
-		return out
-	}
-	mb, mr := median(lat(base)), median(lat(recent))
+	cut := len(lat) - nRecent
+	base, recent := lat[:cut], lat[cut:]
+	mb, mr := median(base), median(recent)
 	if mr <= histLatencyX*mb || mr-mb < histLatencyAddMS {
 		return nil
 	}
-	since := recent[0].Time
+	first := idx[cut]
+	since := m.Runs[first].Time
 	title := fmt.Sprintf("%s became slower: median %s now, %s before %s UTC", m.Name, msText(mr), msText(mb), m.hhmm(since))
 	detail := fmt.Sprintf("Monitor %s: %s. The median latency of the last %d successful runs (since %s UTC) is %s, against %s over the %d successful runs before (baseline from %s UTC): %.1f × and +%s. Slowest recent run: %s.",
 		m.what(), m.span(), len(recent), since.Format("2006-01-02 15:04:05"), msText(mr), msText(mb), len(base),
-		base[0].Time.Format("2006-01-02 15:04:05"), mr/mb, msText(mr-mb), msText(slices.Max(lat(recent))))
-	first := 0
-	for i, r := range m.Runs {
-		if r.Line == recent[0].Line {
-			first = i
-		}
-	}
+		m.Runs[idx[0]].Time.Format("2006-01-02 15:04:05"), mr/mb, msText(mr-mb), msText(slices.Max(recent)))
 	return []Finding{{
 		ID: "history.latency", Severity: Warning, Target: m.target(), Title: title, Detail: detail,
 		Evidence: m.evidence(first, len(m.Runs)-1),

@@ -64,9 +64,36 @@ func TestJSONLRoundTrip(t *testing.T) {
 	w, _ := s.Window(time.Time{}, time.Time{}, "")
 	buf.Reset()
 	WriteJSONL(&buf, w)
+	want := buf.String()
 	back, err := ReadJSONL(&buf)
 	if err != nil || !reflect.DeepEqual(back, w) {
 		t.Fatalf("store window through JSONL: %v", err)
+	}
+	// Streamed from the store: the same bytes; a monitor's window; an error from fn stops Each.
+	var sb strings.Builder
+	if n, err := s.WriteWindowJSONL(&sb, time.Time{}, time.Time{}, ""); err != nil || n != 50 || sb.String() != want {
+		t.Fatalf("WriteWindowJSONL: %d %v, same bytes: %v", n, err, sb.String() == want)
+	}
+	sb.Reset()
+	if n, err := s.WriteWindowJSONL(&sb, t0.Add(10*time.Second), t0.Add(40*time.Second), "m1"); err != nil || n != 2 {
+		t.Fatalf("WriteWindowJSONL(m1, 10s..40s): %d %v\n%s", n, err, sb.String())
+	}
+	stop := fmt.Errorf("enough")
+	seen := 0
+	err = s.Each(time.Time{}, time.Time{}, "", func(Result) error {
+		seen++
+		if seen == 3 {
+			return stop
+		}
+		return nil
+	})
+	if err != stop || seen != 3 {
+		t.Fatalf("Each after an error from fn: %v, %d calls", err, seen)
+	}
+	// ReadJSONLFunc gives the line numbers.
+	var nums []int
+	if err := ReadJSONLFunc(strings.NewReader(want), func(l int, r Result) error { nums = append(nums, l); return nil }); err != nil || len(nums) != 50 || nums[49] != 50 {
+		t.Fatalf("ReadJSONLFunc: %v %v", err, nums)
 	}
 }
 

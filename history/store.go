@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -461,11 +462,27 @@ func scanResult(rows *sql.Rows) (Result, error) {
 
 // Window returns the results with since <= Time <= until, of one monitor (monitor "" = all), in
 // time order (ties in the order they were appended). A zero since or until leaves that end open.
+// It holds the whole window in memory; Each streams it.
 func (s *Store) Window(since, until time.Time, monitor string) ([]Result, error) {
+	out := []Result{}
+	err := s.Each(since, until, monitor, func(r Result) error {
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Each calls fn with each result of the window (as Window selects and orders it), one at a time,
+// so a day of results can be written into a bundle without holding it in memory. The store is
+// busy until Each returns (Append waits); an error from fn stops the iteration and is returned.
+func (s *Store) Each(since, until time.Time, monitor string, fn func(Result) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.usable(); err != nil {
-		return nil, err
+		return err
 	}
 	q := `SELECT ` + columns + ` FROM results WHERE t >= ? AND t <= ?`
 	lo, hi := int64(-1<<63), int64(1<<63-1)
@@ -483,21 +500,37 @@ func (s *Store) Window(since, until time.Time, monitor string) ([]Result, error)
 	q += ` ORDER BY t, seq`
 	rows, err := s.conn.QueryContext(context.Background(), q, args...)
 	if err != nil {
-		return nil, s.wrap("reading", err)
+		return s.wrap("reading", err)
 	}
 	defer rows.Close()
-	out := []Result{}
 	for rows.Next() {
 		r, err := scanResult(rows)
 		if err != nil {
-			return nil, s.wrap("reading", err)
+			return s.wrap("reading", err)
 		}
-		out = append(out, r)
+		if err := fn(r); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, s.wrap("reading", err)
+		return s.wrap("reading", err)
 	}
-	return out, nil
+	return nil
+}
+
+// WriteWindowJSONL writes the window to w as WriteJSONL does, streaming, and returns how many
+// results it wrote.
+func (s *Store) WriteWindowJSONL(w io.Writer, since, until time.Time, monitor string) (int, error) {
+	jw := NewJSONLWriter(w)
+	n := 0
+	err := s.Each(since, until, monitor, func(r Result) error {
+		n++
+		return jw.Write(r)
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, jw.Flush()
 }
 
 // Summary returns one entry per monitor in the store, by name. It is computed from the database

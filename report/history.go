@@ -83,20 +83,30 @@ func buildHistory(src analyze.Source) *historyView {
 	if err != nil {
 		return nil
 	}
-	rs, err := history.ReadJSONL(bytes.NewReader(data))
+	rs := make([]history.Result, 0, bytes.Count(data, []byte("\n"))+1)
+	err = history.ReadJSONLFunc(bytes.NewReader(data), func(_ int, r history.Result) error {
+		r.Detail = nil // the chart does not show it
+		rs = append(rs, r)
+		return nil
+	})
 	if err != nil {
 		return &historyView{Error: err.Error()}
 	}
 	if len(rs) == 0 {
 		return nil
 	}
-	by := map[string][]history.Result{}
-	var names []string
+	count := map[string]int{}
+	for i := range rs {
+		count[rs[i].Monitor]++
+	}
+	by := make(map[string][]history.Result, len(count))
+	names := make([]string, 0, len(count))
+	for n, c := range count {
+		by[n] = make([]history.Result, 0, c)
+		names = append(names, n)
+	}
 	t0, t1 := rs[0].Time, rs[0].Time
 	for _, r := range rs {
-		if _, ok := by[r.Monitor]; !ok {
-			names = append(names, r.Monitor)
-		}
 		by[r.Monitor] = append(by[r.Monitor], r)
 		if r.Time.Before(t0) {
 			t0 = r.Time
@@ -105,6 +115,7 @@ func buildHistory(src analyze.Source) *historyView {
 			t1 = r.Time
 		}
 	}
+	rs = nil
 	sort.Strings(names)
 	span := t1.Sub(t0)
 	if span <= 0 {
