@@ -125,8 +125,11 @@ func (c *viewCache) page(ctx context.Context, rec Record) *bundlePage {
 	case !validRel(rec.Path):
 		p.Err = "the record names no stored file the web view can read"
 		return p
-	case !readable(rec):
+	case rec.Status == StatusEncrypted || strings.HasSuffix(rec.Path, ".age"):
 		p.Err = "stored encrypted: this intake holds no identity to decrypt it; download it and decrypt it with casefile decrypt"
+		return p
+	case !readable(rec):
+		p.Err = "not a bundle: what arrived is not a tar.gz, tar.zst or zip archive; it is kept as it came and can only be downloaded (as an opaque file)"
 		return p
 	}
 	v, err := c.view(ctx, rec.Path)
