@@ -311,6 +311,12 @@ func (s *scanner) walk(p int, first bool) int {
 					q += r + 1
 					continue
 				}
+				if b[q] == '\\' && q+1 < n {
+					// a backslash takes the next byte with it (\, is no delimiter): the
+					// marker never ends between them (resolve), so the scalar must not either
+					q += 2
+					continue
+				}
 				q++
 			}
 			e := q
