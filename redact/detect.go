@@ -87,11 +87,12 @@ func (s *scanner) word(ws, i int) int {
 	j := n
 	var prof uint8
 	for x, c := range b[i:] {
-		if !isKeyChar[c] {
+		v := profileOf[c] // 0: not a word byte (!isKeyChar[c])
+		if v == 0 {
 			j = i + x
 			break
 		}
-		prof |= profileOf[c]
+		prof |= v
 	}
 	w := wordAt{ws: ws, i: i, j: j, prof: prof}
 	// m: the detectors whose cheap precondition holds (bit k: detectors[k]); each detector
@@ -177,7 +178,7 @@ func (s *scanner) word(ws, i int) int {
 // for it whatever follows. Most words of a log are such words.
 func (s *scanner) plainWordOut(i, j int) bool {
 	b, n := s.b, s.n
-	if s.anon || len(s.e.extraKeys) > 0 || i > 0 && b[i-1] == '-' || j+2 < n && b[j] == ':' && b[j+1] == '/' && b[j+2] == '/' {
+	if s.noPlain || i > 0 && b[i-1] == '-' || j+2 < n && b[j] == ':' && b[j+1] == '/' && b[j+2] == '/' {
 		return false
 	}
 	w := b[i:j]

@@ -163,17 +163,24 @@ func plainWordMaybeKey(w []byte) bool {
 	return false
 }
 
-func alnumIdx(c byte) int {
-	switch {
-	case c >= 'a' && c <= 'z':
-		return int(c - 'a')
-	case c >= 'A' && c <= 'Z':
-		return int(c - 'A')
-	case c >= '0' && c <= '9':
-		return 26 + int(c-'0')
+func alnumIdx(c byte) int { return int(alnumIdxOf[c]) }
+
+// alnumIdxOf[c]: a-z and A-Z are 0-25, 0-9 are 26-35, any other byte -1
+var alnumIdxOf = func() (t [256]int8) {
+	for c := range t {
+		switch {
+		case c >= 'a' && c <= 'z':
+			t[c] = int8(c - 'a')
+		case c >= 'A' && c <= 'Z':
+			t[c] = int8(c - 'A')
+		case c >= '0' && c <= '9':
+			t[c] = int8(26 + c - '0')
+		default:
+			t[c] = -1
+		}
 	}
-	return -1
-}
+	return
+}()
 
 func suffixHash(a, b, c byte) uint16 {
 	return uint16((uint32(a)*961 + uint32(b)*31 + uint32(c)) & (1<<15 - 1))

@@ -206,6 +206,8 @@ const (
 	pUpper = pHexUp | pUp // an uppercase letter
 )
 
+// profileOf[c]: the profile bit of a word byte (isKeyChar: letters, digits, _ - .), 0 for any
+// other byte, so that word() finds a word's end and its profile with one lookup per byte.
 var profileOf = func() (t [256]uint8) {
 	for c := 0; c < 256; c++ {
 		switch {
@@ -221,7 +223,7 @@ var profileOf = func() (t [256]uint8) {
 			t[c] = pUp
 		case c == '_' || c == '-':
 			t[c] = pUD
-		default:
+		case c == '.':
 			t[c] = pOther
 		}
 	}

@@ -174,3 +174,20 @@ func TestKeywordsUpToReference(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileTable: word() ends a word where profileOf is 0, so that table and isKeyChar must
+// name the same bytes; the derived separator and uppercase bits match the bytes.
+func TestProfileTable(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		p := profileOf[c]
+		if (p != 0) != isKeyChar[c] {
+			t.Errorf("byte %#x: profile %#x, isKeyChar %v", c, p, isKeyChar[c])
+		}
+		if sep := c == '_' || c == '-' || c == '.'; (p&pSep != 0) != sep {
+			t.Errorf("byte %#x: separator bit %v", c, p&pSep != 0)
+		}
+		if up := c >= 'A' && c <= 'Z'; (p&pUpper != 0) != up {
+			t.Errorf("byte %#x: uppercase bit %v", c, p&pUpper != 0)
+		}
+	}
+}

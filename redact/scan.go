@@ -32,6 +32,7 @@ type scanner struct {
 	urlStart, urlEnd int
 	urlLastAt        int
 	anon             bool
+	noPlain          bool // anon or user key names: plainWordOut does not apply
 	awsID            bool // an AWS access key id is on this line: look for its secret key too
 	b64Start, b64End int
 	// yamlOpen: this line ends with a YAML block scalar header under a sensitive key; the more
@@ -91,6 +92,7 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 	s.b, s.n, s.ctx, s.atStart = b, len(b), ctx, atStart
 	s.spans = s.spans[:0]
 	s.anon = s.e.anon
+	s.noPlain = s.anon || len(s.e.extraKeys) > 0
 	s.pemOpen = false
 	s.awsID = false
 	s.yamlOpen = false
