@@ -253,6 +253,9 @@ func newIntakeRevokeCmd() *cobra.Command {
 				ec, err = intake.ParseEngineer(key, strings.TrimSpace(args[0]))
 				cl.ID, what = ec.ID, "engineer "+ec.Engineer
 			}
+			if id, ok, eerr := enrollTokenID(key, args[0]); ok { // an enrollment token (intake_request.go)
+				cl.ID, what, err = id, "enrollment", eerr
+			}
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -162,9 +163,10 @@ func newIntakeRequestsCmd() *cobra.Command {
 func newIntakeHostsCmd() *cobra.Command {
 	var o intakeOpts
 	var asJSON bool
+	var remove string
 	c := &cobra.Command{
 		Use:   "hosts",
-		Short: "List the enrolled hosts",
+		Short: "List the enrolled hosts, or remove one (--remove HOST)",
 		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cfg, err := o.load()
@@ -174,6 +176,17 @@ func newIntakeHostsCmd() *cobra.Command {
 			rem, err := intake.OpenRemote(o.data, cfg, nil)
 			if err != nil {
 				return err
+			}
+			if remove != "" {
+				err := rem.RemoveHost(remove)
+				if errors.Is(err, fs.ErrNotExist) {
+					return usageError("--remove: %v", err)
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(c.ErrOrStderr(), "removed host %s; its open requests ended failed\n", remove)
+				return nil
 			}
 			hs, err := rem.Hosts()
 			if err != nil {
@@ -194,6 +207,7 @@ func newIntakeHostsCmd() *cobra.Command {
 	}
 	o.flags(c)
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().StringVar(&remove, "remove", "", "remove this host: its requests are refused from then on")
 	return c
 }
 
@@ -202,4 +216,14 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// enrollTokenID reads an enrollment token for intake revoke: ok when tok is one (by its form).
+func enrollTokenID(key []byte, tok string) (id string, ok bool, err error) {
+	tok = strings.TrimSpace(tok)
+	if !strings.HasPrefix(tok, "cfh1.") {
+		return "", false, nil
+	}
+	c, err := intake.ParseEnroll(key, tok)
+	return c.ID, true, err
 }

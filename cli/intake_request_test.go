@@ -27,6 +27,7 @@ func TestIntakeRequestCommands(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "cfh1.") {
 		t.Fatalf("enroll-token: %d %q %s", code, out, errs)
 	}
+	enrollTok := strings.TrimSpace(out)
 	key, err := intake.LoadKey(data, "")
 	if err != nil {
 		t.Fatal(err)
@@ -70,5 +71,26 @@ func TestIntakeRequestCommands(t *testing.T) {
 	}
 	if code, out, _ := run("intake", "requests"); code != 0 || !strings.Contains(out, rid) || !strings.Contains(out, "pending") {
 		t.Fatalf("requests: %d %s", code, out)
+	}
+
+	// intake revoke takes enrollment tokens too: the token enrolls no further host.
+	if code, _, errs := run("intake", "revoke", enrollTok); code != 0 || !strings.Contains(errs, "enrollment") {
+		t.Fatalf("revoke: %d %s", code, errs)
+	}
+	if _, err := remote.EnrollHost(context.Background(), remote.EnrollOptions{StateDir: t.TempDir(), IntakeURL: hs.URL, Token: enrollTok}); err == nil || !strings.Contains(err.Error(), "revoked") {
+		t.Fatalf("enrolling with a revoked token: %v", err)
+	}
+	// Removing the host ends its open request failed; it is listed no more.
+	if code, _, errs := run("intake", "hosts", "--remove", e.HostID); code != 0 {
+		t.Fatalf("hosts --remove: %d %s", code, errs)
+	}
+	if code, out, _ := run("intake", "hosts"); code != 0 || strings.Contains(out, e.HostID) {
+		t.Fatalf("hosts after removal: %d %s", code, out)
+	}
+	if code, out, _ := run("intake", "requests", "--host", e.HostID); code != 0 || !strings.Contains(out, "failed") || !strings.Contains(out, "removed") {
+		t.Fatalf("requests after removal: %d %s", code, out)
+	}
+	if code, _, _ := run("intake", "hosts", "--remove", e.HostID); code != 2 {
+		t.Fatalf("removing again: %d", code)
 	}
 }

@@ -76,9 +76,9 @@ func SignEnroll(key []byte, c EnrollClaims) (string, error) {
 	return enrollPrefix + p + "." + base64.RawURLEncoding.EncodeToString(enrollMAC(key, p)), nil
 }
 
-// VerifyEnroll checks an enrollment token: form, signature (constant time), kind, expiry and
-// revocation (rev nil: not checked).
-func VerifyEnroll(key []byte, rev *Revocations, tok string, now time.Time) (EnrollClaims, error) {
+// ParseEnroll checks an enrollment token's form, signature (constant time) and kind, and returns
+// its claims. It does not check expiry or revocation: see VerifyEnroll.
+func ParseEnroll(key []byte, tok string) (EnrollClaims, error) {
 	var c EnrollClaims
 	if tok == "" {
 		return c, errors.New("no enrollment token")
@@ -102,11 +102,21 @@ func VerifyEnroll(key []byte, rev *Revocations, tok string, now time.Time) (Enro
 	if c.Kind != KindEnroll {
 		return c, ErrNotEnrollToken
 	}
+	return c, nil
+}
+
+// VerifyEnroll is ParseEnroll plus expiry (against now) and revocation (rev nil: not checked;
+// enrollment tokens are revoked by id like upload tokens: casefile intake revoke TOKEN).
+func VerifyEnroll(key []byte, rev *Revocations, tok string, now time.Time) (EnrollClaims, error) {
+	c, err := ParseEnroll(key, tok)
+	if err != nil {
+		return c, err
+	}
 	if now.Unix() >= c.Exp {
 		return c, errors.New("enrollment token expired")
 	}
 	if rev != nil && rev.Revoked(c.ID) {
-		return c, ErrTokenRevoked
+		return c, errors.New("enrollment token revoked")
 	}
 	return c, nil
 }
@@ -305,6 +315,28 @@ func (r *Remote) Hosts() ([]Host, error) {
 	return out, nil
 }
 
+// RemoveHost forgets an enrolled host: its requests are refused from then on (401), and its open
+// requests end failed. Enrolling the same key again needs a new enrollment token.
+func (r *Remote) RemoveHost(id string) error {
+	if _, err := r.Host(id); err != nil {
+		return err
+	}
+	if err := r.kv.remove(hostRel(id)); err != nil {
+		return err
+	}
+	open, err := r.requests(id, true)
+	if err != nil {
+		return err
+	}
+	for _, q := range open {
+		q.Status, q.Reason, q.UpdatedAt = wire.StatusFailed, "the host was removed from the intake", r.now().UTC()
+		if err := r.save(q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // enroll stores a host's key; enrolling the same key again keeps the first record.
 func (r *Remote) enroll(pub ed25519.PublicKey, name, tokenID string) (Host, error) {
 	id := wire.HostID(pub)
@@ -330,7 +362,11 @@ type hostAPI struct {
 
 	mu     sync.Mutex
 	nonces map[string]time.Time // host + "/" + nonce -> when first seen
+	rate   *rateLimiter         // authenticated requests per host
 }
+
+// HostRate bounds the requests one enrolled host may make (a daemon polls once a minute).
+const HostRate = 120 // per minute
 
 // remoteStore is the server's remote-request store, in the storage its bundles use.
 func (s *Server) remoteStore() *Remote {

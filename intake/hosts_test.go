@@ -285,3 +285,56 @@ func TestRequestLifeCycleInStorage(t *testing.T) {
 		t.Fatalf("requests with a leftover: %+v", all)
 	}
 }
+
+// An enrollment token revoked (by id, like upload tokens) enrolls nothing; a removed host is
+// refused and its open requests end failed; a host past HostRate requests a minute gets 429.
+func TestHostRevocationRemovalAndRate(t *testing.T) {
+	ts := newTestServer(t, nil)
+	base := strings.TrimSuffix(ts.url, BasePath)
+	tok := ts.enrollToken(t, time.Hour)
+	c, err := ParseEnroll(ts.key, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev, err := OpenRevocations(ts.data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rev.Revoke(c.ID); err != nil {
+		t.Fatal(err)
+	}
+	key := newHostKey(t)
+	if st, resp := hostReq(t, base, key, http.MethodPost, wire.EnrollPath, enrollBody(t, tok, key), ""); st != http.StatusUnauthorized || !strings.Contains(string(resp), "revoked") {
+		t.Fatalf("revoked enrollment token: %d %s", st, resp)
+	}
+	if st, resp := hostReq(t, base, key, http.MethodPost, wire.EnrollPath, enrollBody(t, ts.enrollToken(t, time.Hour), key), ""); st != http.StatusOK {
+		t.Fatalf("enroll: %d %s", st, resp)
+	}
+	id := wire.HostID(key.Public().(ed25519.PublicKey))
+	path := wire.RequestsPath(id)
+	for i := 1; i <= HostRate; i++ {
+		if st, resp := hostReq(t, base, key, http.MethodGet, path, nil, ""); st != http.StatusOK {
+			t.Fatalf("poll %d: %d %s", i, st, resp)
+		}
+	}
+	if st, resp := hostReq(t, base, key, http.MethodGet, path, nil, ""); st != http.StatusTooManyRequests {
+		t.Fatalf("poll %d: %d %s", HostRate+1, st, resp)
+	}
+	rem, _ := OpenRemote(ts.data, nil, nil)
+	q, err := rem.CreateRequest("4821", id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rem.RemoveHost(id); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := rem.Request(id, q.ID); got.Status != wire.StatusFailed || !strings.Contains(got.Reason, "removed") {
+		t.Fatalf("request of a removed host: %+v", got)
+	}
+	if st, resp := hostReq(t, base, key, http.MethodGet, path, nil, ""); st != http.StatusUnauthorized || !strings.Contains(string(resp), "not enrolled") {
+		t.Fatalf("poll by a removed host: %d %s", st, resp)
+	}
+	if err := rem.RemoveHost(id); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("removing again: %v", err)
+	}
+}

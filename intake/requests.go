@@ -160,7 +160,7 @@ func (r *Remote) requests(host string, openOnly bool) ([]HostRequest, error) {
 
 // remoteRoutes adds the routes enrolled daemons call (docs/remote.md) to mux.
 func (s *Server) remoteRoutes(mux *http.ServeMux) {
-	a := &hostAPI{s: s, remote: s.remoteStore(), nonces: map[string]time.Time{}}
+	a := &hostAPI{s: s, remote: s.remoteStore(), nonces: map[string]time.Time{}, rate: newRateLimiter(HostRate, time.Minute)}
 	mux.HandleFunc(wire.EnrollPath, a.enroll)
 	mux.HandleFunc(wire.HostsPath, a.hostRoute)
 }
@@ -201,6 +201,11 @@ func (a *hostAPI) hostRoute(w http.ResponseWriter, r *http.Request) {
 			err = errors.New("could not read the host")
 		}
 		a.refuse(w, r, status, hostID, err.Error())
+		return
+	}
+	if !a.rate.allow(hostID, a.s.opt.Now()) {
+		w.Header().Set("Retry-After", "30")
+		a.refuse(w, r, http.StatusTooManyRequests, hostID, fmt.Sprintf("rate limit: at most %d requests per minute for one host", HostRate))
 		return
 	}
 	switch {
