@@ -63,16 +63,16 @@ func (l *RemoteLoop) Requests() []RemoteRequest {
 	}
 	var out []RemoteRequest
 	for _, p := range c.Pending() {
-		state := p.State
+		state, hint := p.State, ""
 		switch state {
 		case "waiting":
-			state = "asking"
+			state, hint = "asking", "casefile daemon approve|decline "+p.ID
 		case "running":
 			state = "collecting"
 		case "received", "approved":
 			state = "pending"
 		}
-		out = append(out, RemoteRequest{ID: p.ID, Ticket: p.Ticket, Received: p.ReceivedAt, State: state})
+		out = append(out, RemoteRequest{ID: p.ID, Ticket: p.Ticket, Received: p.ReceivedAt, State: state, Outcome: hint})
 	}
 	for _, o := range c.Recent() {
 		state := map[string]string{"uploaded": "done", "declined": "refused", "failed": "failed"}[o.Status]

@@ -60,7 +60,7 @@ func TestRemoteLoopInDaemon(t *testing.T) {
 	}
 	waitFor(t, 20*time.Second, "the request to show as asking", func() bool {
 		r, ok := remoteState()
-		return ok && r.ID == q.ID && r.State == "asking" && r.Ticket == "4821"
+		return ok && r.ID == q.ID && r.State == "asking" && r.Ticket == "4821" && strings.Contains(r.Outcome, "casefile daemon approve")
 	})
 	if err := remote.Answer(state, q.ID, true); err != nil {
 		t.Fatal(err)
