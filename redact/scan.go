@@ -125,45 +125,54 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 			continue
 		}
 		ws := i // key start: include leading underscores (_authToken) when they start the word
-		if i > 0 && b[i-1] == '\\' && (i < 2 || b[i-2] != '\\') {
-			// a JSON escape is a delimiter: \n \t \r, and \u0026 (&) \u003d (=) as Go's
-			// encoder writes them
-			switch {
-			case b[i] == 'n' || b[i] == 't' || b[i] == 'r':
-				i++
-				afterEsc = i
-				continue
-			case b[i] == 'u' && i+5 <= n && isHexWord(b[i+1:i+5]):
-				i += 5
-				afterEsc = i
-				continue
-			}
-		}
-		if i > 0 && b[i-1] == '%' && i+2 < n && isAlnum[b[i+2]] && pctDelim(b[i], b[i+1]) {
-			// URL-encoded & ? ; , and space delimit pairs in an encoded query string
-			i += 2
-			afterEsc = i
-			continue
-		}
-		if i > 0 && isAlnum[b[i-1]] && i != afterEsc {
-			// inside a word (should not happen) — skip it
-			for i < n && isKeyChar[b[i]] {
-				i++
-			}
-			continue
-		}
-		if i > 0 && b[i-1] == '_' {
-			k := i - 1
-			for k > 0 && b[k-1] == '_' {
-				k--
-			}
-			if k > 0 && isAlnum[b[k-1]] {
-				for i < n && isKeyChar[b[i]] {
-					i++
+		// most words follow a space or punctuation: one lookup (wordPrev) finds the few bytes
+		// before a word that need a look
+		if i > 0 && wordPrev[b[i-1]] {
+			switch c := b[i-1]; {
+			case c == '\\':
+				if i >= 2 && b[i-2] == '\\' {
+					break
 				}
-				continue
+				// a JSON escape is a delimiter: \n \t \r, and \u0026 (&) \u003d (=) as Go's
+				// encoder writes them
+				switch {
+				case b[i] == 'n' || b[i] == 't' || b[i] == 'r':
+					i++
+					afterEsc = i
+					continue
+				case b[i] == 'u' && i+5 <= n && isHexWord(b[i+1:i+5]):
+					i += 5
+					afterEsc = i
+					continue
+				}
+			case c == '%':
+				if i+2 < n && isAlnum[b[i+2]] && pctDelim(b[i], b[i+1]) {
+					// URL-encoded & ? ; , and space delimit pairs in an encoded query string
+					i += 2
+					afterEsc = i
+					continue
+				}
+			case c == '_':
+				k := i - 1
+				for k > 0 && b[k-1] == '_' {
+					k--
+				}
+				if k > 0 && isAlnum[b[k-1]] {
+					for i < n && isKeyChar[b[i]] {
+						i++
+					}
+					continue
+				}
+				ws = k
+			default: // a letter or digit
+				if i != afterEsc {
+					// inside a word (should not happen) — skip it
+					for i < n && isKeyChar[b[i]] {
+						i++
+					}
+					continue
+				}
 			}
-			ws = k
 		}
 		next := s.word(ws, i)
 		if next <= i {
@@ -194,6 +203,19 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 			off = en
 		}
 	}
+}
+
+// wordPrev: the bytes before a word start that scan looks at: \\ (JSON escapes), % (URL
+// encoding), _ (leading underscores) and letters and digits (inside a word)
+var wordPrev = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c == '\\' || c == '%' || c == '_' || c < 128 && isAlnumByte(byte(c))
+	}
+	return
+}()
+
+func isAlnumByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 func hasPrefixAt(b []byte, i int, p string) bool {
