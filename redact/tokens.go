@@ -584,10 +584,13 @@ func (s *scanner) detectBase64Run(w wordAt) int {
 		st--
 	}
 	run := b[st:k]
+	if len(run) < 64 {
+		return 0 // most runs: key=value pairs (path=/api/v1/items/7)
+	}
 	// A sha512 digest in base64 is also 88 characters ending in ==: Subresource Integrity
 	// ("integrity": "sha512-...", every package-lock.json) is a checksum, not a key.
-	sri := st >= 7 && (bytes.HasSuffix(b[:st], []byte("sha512-")) || bytes.HasSuffix(b[:st], []byte("sha384-")))
-	if len(run) == 88 && run[86] == '=' && run[87] == '=' && bytes.IndexByte(run[:86], '=') < 0 && (st == 0 || !isB64[b[st-1]]) && !sri {
+	if len(run) == 88 && run[86] == '=' && run[87] == '=' && bytes.IndexByte(run[:86], '=') < 0 && (st == 0 || !isB64[b[st-1]]) &&
+		!(st >= 7 && (bytes.HasSuffix(b[:st], []byte("sha512-")) || bytes.HasSuffix(b[:st], []byte("sha384-")))) {
 		s.add(st, k, RuleAzureKey)
 		return k
 	}
