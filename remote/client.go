@@ -270,13 +270,17 @@ func (c *Client) Run(ctx context.Context, h Handler) error {
 // ConsentCheck is how often the loop looks for answers in the consent folder.
 const ConsentCheck = 2 * time.Second
 
-// sleep waits d, or less when Approve or Decline is called or an answer appears in the consent
-// folder.
+// sleep waits d, or less when Approve or Decline is called or, while a request waits for
+// consent, an answer appears in the consent folder (an idle daemon does not wake for it).
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
-	tick := time.NewTicker(ConsentCheck)
-	defer tick.Stop()
+	var tick <-chan time.Time
+	if c.waitingForConsent() {
+		tk := time.NewTicker(ConsentCheck)
+		defer tk.Stop()
+		tick = tk.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -285,7 +289,7 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 			return nil
 		case <-t.C:
 			return nil
-		case <-tick.C:
+		case <-tick:
 			if c.applyAnswers() {
 				return nil
 			}
@@ -580,6 +584,17 @@ func (c *Client) Decline(id string) error {
 	}
 	p.declined, p.declineReason = true, "declined on this host"
 	return nil
+}
+
+func (c *Client) waitingForConsent() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range c.pending {
+		if p.State == EventWaiting {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Client) isApproved(id string) bool {
