@@ -73,6 +73,7 @@ func newWebUI(s *Server) *webUI {
 			return s
 		},
 		"desk":   deskStatus,
+		"clip":   clip,
 		"plural": func(n int, what string) string { return plural(n, what) },
 	}
 	w := &webUI{s: s, pages: map[string]*template.Template{}, views: newViewCache(s), csrf: http.NewCrossOriginProtection()}

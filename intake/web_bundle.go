@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -29,28 +30,40 @@ import (
 // traversal), from a folder or from the S3 bucket. Stored bundles are content-addressed
 // (<ticket>/<sha256>.<ext>) and never change, so what is read is cached in memory by path.
 
-// maxReportHTML bounds the report.html the web view serves; reportCacheMax what it keeps in memory.
+// maxReportHTML bounds the report.html the web view serves; reportCacheMax what it keeps in
+// memory of one; the cache keeps at most viewCacheSize views and viewCacheBytes in all.
 const (
 	maxReportHTML  = 32 << 20
 	reportCacheMax = 4 << 20
 	viewCacheSize  = 256
+	viewCacheBytes = 128 << 20
 )
 
-// bundleView is what the web view read from one stored bundle.
+// bundleView is what the web view read from one stored bundle: bounded (web_read.go).
 type bundleView struct {
-	Summary    bundle.Summary
-	Collectors map[string]int // by status
+	Summary    viewSummary
+	Collectors map[string]int // by status, of all the manifest lists
 	Findings   []analyze.Finding
-	Redaction  redactionView
-	Verdict    verdictView
-	HasReport  bool
-	report     []byte // report.html when small enough to keep
+	// FindingsTotal counts findings.json's entries (up to maxScannedFindings; FindingsPartial
+	// when it holds more or could not be read to its end).
+	FindingsTotal   int
+	FindingsPartial bool
+	Redaction       redactionView
+	Verdict         verdictView
+	HasReport       bool
+	report          []byte // report.html when small enough to keep
+	bytes           int64  // size(), for the cache's budget
 }
+
+// MoreFindings is how many findings read are not shown.
+func (v *bundleView) MoreFindings() int { return v.FindingsTotal - len(v.Findings) }
 
 type redactionView struct {
 	Total, Files int
 	Rules        []ruleCount
+	MoreRules    int
 	Dropped      []string // "path: reason"
+	MoreDropped  int
 }
 
 type ruleCount struct {
@@ -99,6 +112,7 @@ type viewCache struct {
 	mu    sync.Mutex
 	views map[string]*bundleView
 	order []string
+	bytes int64 // of the views held
 }
 
 func newViewCache(s *Server) *viewCache {
@@ -153,22 +167,32 @@ func (c *viewCache) view(ctx context.Context, rel string) (*bundleView, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if _, ok := c.views[rel]; !ok {
-			if len(c.order) >= viewCacheSize {
-				delete(c.views, c.order[0])
-				c.order = c.order[1:]
-			}
-			c.order = append(c.order, rel)
-		}
-		c.views[rel] = v
+		c.keep(rel, v)
 		return v, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return res.(*bundleView), nil
+}
+
+// keep caches v, dropping the oldest views past viewCacheSize or viewCacheBytes.
+func (c *viewCache) keep(rel string, v *bundleView) {
+	v.bytes = v.size()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.views[rel]; ok {
+		c.bytes -= old.bytes
+		c.order = slices.DeleteFunc(c.order, func(s string) bool { return s == rel })
+	}
+	for len(c.order) > 0 && (len(c.order) >= viewCacheSize || c.bytes+v.bytes > viewCacheBytes) {
+		c.bytes -= c.views[c.order[0]].bytes
+		delete(c.views, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.order = append(c.order, rel)
+	c.views[rel] = v
+	c.bytes += v.bytes
 }
 
 // errStop ends a walk early once everything wanted was read.
@@ -201,21 +225,16 @@ func (c *viewCache) withLocal(ctx context.Context, rel string, fn func(p string)
 
 func (c *viewCache) read(ctx context.Context, rel string) (*bundleView, error) {
 	lim := bundle.DefaultReadLimits
-	contents := &bundle.Contents{}
-	var findings *analyze.Findings
-	var rep struct {
-		Total   int               `json:"total"`
-		Files   int               `json:"files"`
-		ByRule  map[string]int    `json:"by_rule"`
-		Dropped map[string]string `json:"dropped"`
-	}
-	haveRep := false
-	v := &bundleView{Collectors: map[string]int{}}
+	var man *viewManifest
+	var env viewEnvironment
+	var fr *findingsRead
+	var rr redactionRead
+	v := &bundleView{}
 	// casefile writes entries sorted by name, and nothing the view reads sorts after
 	// report.html: in such an archive the walk stops there (spec.yaml and system/ are skipped).
 	sorted, last := true, ""
 	err := c.withLocal(ctx, rel, func(p string) error {
-		top, err := bundle.Walk(p, lim, func(e bundle.Entry, r io.Reader) error {
+		_, err := bundle.Walk(p, lim, func(e bundle.Entry, r io.Reader) error {
 			if e.Name < last {
 				sorted = false
 			}
@@ -225,26 +244,26 @@ func (c *viewCache) read(ctx context.Context, rel string) (*bundleView, error) {
 				if e.Size > lim.MaxMetaSize {
 					return fmt.Errorf("%s is larger than %d bytes", e.Name, lim.MaxMetaSize)
 				}
-				data, err := io.ReadAll(io.LimitReader(r, lim.MaxMetaSize))
-				if err != nil {
-					return err
-				}
+				r = io.LimitReader(r, lim.MaxMetaSize)
 				switch e.Name {
 				case "manifest.json":
-					var m bundle.Manifest
+					// Held whole (as filing held it); what is kept of it is bounded.
+					data, err := io.ReadAll(r)
+					if err != nil {
+						return err
+					}
+					var m viewManifest
 					if err := json.Unmarshal(data, &m); err != nil {
 						return fmt.Errorf("manifest.json: %v", err)
 					}
-					contents.Manifest = &m
+					man = &m
 				case "environment.json":
-					json.Unmarshal(data, &contents.Environment)
+					json.NewDecoder(r).Decode(&env)
 				case "findings.json":
-					var f analyze.Findings
-					if json.Unmarshal(data, &f) == nil {
-						findings = &f
-					}
+					f := readFindings(r)
+					fr = &f
 				case "redaction.json":
-					haveRep = json.Unmarshal(data, &rep) == nil
+					rr = readRedaction(r)
 				}
 			case "report.html":
 				v.HasReport = true
@@ -257,13 +276,12 @@ func (c *viewCache) read(ctx context.Context, rel string) (*bundleView, error) {
 						v.report = data
 					}
 				}
-				if sorted && contents.Manifest != nil {
+				if sorted && man != nil {
 					return errStop
 				}
 			}
 			return nil
 		})
-		contents.Top = top
 		if errors.Is(err, errStop) {
 			return nil
 		}
@@ -272,28 +290,24 @@ func (c *viewCache) read(ctx context.Context, rel string) (*bundleView, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := contents.Manifest
-	if m == nil {
+	if man == nil {
 		return nil, errors.New("no manifest.json in the bundle")
 	}
-	if findings != nil {
-		for _, f := range findings.Findings {
-			contents.Findings = append(contents.Findings, bundle.FindingRow{ID: f.ID, Severity: string(f.Severity), Title: f.Title, Target: f.Target})
-		}
-		v.Findings = findings.Findings
-		analyze.Sort(v.Findings)
+	v.Summary = viewSummary{Host: clip(man.Host, maxName), OS: env.line(), CreatedAt: man.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
+		Collectors: man.Collectors.rows, MoreCollectors: man.Collectors.more}
+	v.Collectors = man.Collectors.byStatus
+	if v.Collectors == nil {
+		v.Collectors = map[string]int{}
 	}
-	v.Summary = bundle.Summarize(contents)
-	for _, col := range m.Collectors {
-		v.Collectors[string(col.Status)]++
+	counts := map[analyze.Severity]int{}
+	if fr != nil {
+		v.Findings, v.FindingsTotal, v.FindingsPartial, counts = fr.shown, fr.total, fr.partial, fr.counts
 	}
-	if !haveRep {
-		rep.Total, rep.Files = m.Redaction.Total, m.Redaction.Files
+	if !rr.ok {
+		rr = redactionRead{total: man.Redaction.Total, files: man.Redaction.Files}
 	}
-	v.Redaction = redactionView{Total: rep.Total, Files: rep.Files}
-	for rule, n := range rep.ByRule {
-		v.Redaction.Rules = append(v.Redaction.Rules, ruleCount{rule, n})
-	}
+	v.Redaction = redactionView{Total: rr.total, Files: rr.files, Rules: rr.rules, MoreRules: rr.moreRules,
+		Dropped: rr.dropped, MoreDropped: rr.moreDropped}
 	sort.Slice(v.Redaction.Rules, func(i, j int) bool {
 		a, b := v.Redaction.Rules[i], v.Redaction.Rules[j]
 		if a.Count != b.Count {
@@ -301,26 +315,15 @@ func (c *viewCache) read(ctx context.Context, rel string) (*bundleView, error) {
 		}
 		return a.Rule < b.Rule
 	})
-	for p, why := range rep.Dropped {
-		v.Redaction.Dropped = append(v.Redaction.Dropped, p+": "+why)
-	}
 	sort.Strings(v.Redaction.Dropped)
-	v.Verdict = verdict(v.Findings, m.Collectors)
+	v.Verdict = verdict(counts, v.Collectors)
 	return v, nil
 }
 
-// verdict is the same one-line answer report.html gives.
-func verdict(fs []analyze.Finding, cs []collectors.Result) verdictView {
-	n := map[analyze.Severity]int{}
-	for _, f := range fs {
-		n[f.Severity]++
-	}
-	failed := 0
-	for _, c := range cs {
-		if c.Status == collectors.StatusFailed || c.Status == collectors.StatusTimedOut {
-			failed++
-		}
-	}
+// verdict is the same one-line answer report.html gives, from the findings by severity and
+// the collectors by status.
+func verdict(n map[analyze.Severity]int, cs map[string]int) verdictView {
+	failed := cs[string(collectors.StatusFailed)] + cs[string(collectors.StatusTimedOut)]
 	var v verdictView
 	switch {
 	case n[analyze.Critical] > 0:
