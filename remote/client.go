@@ -59,8 +59,10 @@ type Config struct {
 	LogMaxBytes int64         // bound of the local log file (see LogFile); default 1 MiB
 
 	// Ask, when set, asks a person now (a daemon in the foreground on a terminal). Without it,
-	// a request under the ask policy waits until Approve or Decline is called.
-	Ask func(ctx context.Context, r Request) (bool, error)
+	// or when nobody answers within AskTimeout (default 5 min; the loop waits meanwhile), a
+	// request under the ask policy waits until Approve or Decline is called.
+	Ask        func(ctx context.Context, r Request) (bool, error)
+	AskTimeout time.Duration
 	// Redact cleans text that leaves the host or reaches the log (failure reasons); nil: as is.
 	Redact func(string) string
 	// Upload adjusts the options of each upload (tests set the chunk size); may be nil.
@@ -148,6 +150,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 10 * time.Minute
+	}
+	if cfg.AskTimeout <= 0 {
+		cfg.AskTimeout = 5 * time.Minute
 	}
 	if cfg.LogMaxBytes <= 0 {
 		cfg.LogMaxBytes = 1 << 20
@@ -386,7 +391,12 @@ func (c *Client) handle(ctx context.Context, wr wire.Request, h Handler) {
 		p.asked = true
 		c.mu.Unlock()
 		c.waiting(ctx, p) // shown by status while the question is open
-		yes, err := c.cfg.Ask(ctx, req)
+		actx, cancel := context.WithTimeout(ctx, c.cfg.AskTimeout)
+		yes, err := c.cfg.Ask(actx, req)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
 		switch {
 		case err != nil:
 			c.log.Warn("asking for consent failed; the request waits for casefile daemon approve", "request", req.ID, "error", c.cfg.Redact(err.Error()))

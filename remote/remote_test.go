@@ -444,3 +444,46 @@ func TestApprovalSurvivesRestart(t *testing.T) {
 		t.Fatalf("request after the restart: %+v", got)
 	}
 }
+
+// TestAskUnanswered: nobody answers the Ask hook within AskTimeout; the loop goes on and the
+// request waits for an answer file, which then lets it run; a "no" from the hook declines.
+func TestAskUnanswered(t *testing.T) {
+	ri := startIntake(t, nil)
+	h := enrollHost(t, ri, remote.ConsentAsk)
+	q := ri.request(t, h.id, "4831")
+	var asked atomic.Int32
+	c := h.client(t, remote.Config{AskTimeout: 100 * time.Millisecond, Ask: func(ctx context.Context, r remote.Request) (bool, error) {
+		asked.Add(1)
+		if r.Ticket == "4832" {
+			return false, nil
+		}
+		<-ctx.Done() // nobody at the terminal
+		return false, ctx.Err()
+	}})
+	if _, err := c.Poll(context.Background(), h.handler(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got := ri.status(t, h.id, q.ID); got.Status != wire.StatusWaiting || h.collect.Load() != 0 {
+		t.Fatalf("request %+v after an unanswered question", got)
+	}
+	if _, err := c.Poll(context.Background(), h.handler(t)); err != nil || asked.Load() != 1 {
+		t.Fatalf("asked %d times, %v", asked.Load(), err)
+	}
+	if err := remote.Answer(h.state, q.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Poll(context.Background(), h.handler(t)); err != nil {
+		t.Fatal(err)
+	}
+	waitFiled(t, ri)
+	if got := ri.status(t, h.id, q.ID); got.Status != wire.StatusUploaded {
+		t.Fatalf("request %+v after the answer file", got)
+	}
+	q2 := ri.request(t, h.id, "4832")
+	if _, err := c.Poll(context.Background(), h.handler(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got := ri.status(t, h.id, q2.ID); got.Status != wire.StatusDeclined || got.Reason != "declined on this host" {
+		t.Fatalf("request %+v after no", got)
+	}
+}
