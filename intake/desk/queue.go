@@ -246,7 +246,9 @@ func (q *Queue) backoff(n int, after time.Duration) time.Duration {
 func (q *Queue) attempt(st State) {
 	log := q.o.Logger.With("ticket", st.Ticket, "path", st.Path, "desk", st.Kind)
 	st.Attempts++
+	t0 := time.Now()
 	ref, err := q.deliver(&st)
+	took := time.Since(t0).Round(time.Millisecond)
 	if q.ctx.Err() != nil && err != nil {
 		// Stopped mid-attempt: not the desk's fault; it stays pending for the next start.
 		st.Attempts--
@@ -259,12 +261,12 @@ func (q *Queue) attempt(st State) {
 	switch {
 	case err == nil:
 		st.Ref, st.Reason, st.DoneAt, st.Progress = ref, "", &now, nil
-		log.Info("desk comment added", "status", st.Status, "attempts", st.Attempts, "ref", ref)
+		log.Info("desk comment added", "status", st.Status, "attempts", st.Attempts, "ref", ref, "took", took.String())
 	case errors.As(err, &de) && de.Temporary && st.Attempts < q.o.Retry.Attempts:
 		st.Status, st.Reason = StatusPending, err.Error()
 		at := now.Add(q.backoff(st.Attempts, de.RetryAfter))
 		st.NextAttempt = &at
-		log.Warn("desk delivery failed; will retry", "attempt", st.Attempts, "next_attempt", at, "reason", st.Reason)
+		log.Warn("desk delivery failed; will retry", "attempt", st.Attempts, "took", took.String(), "next_attempt", at, "reason", st.Reason)
 	default:
 		st.Status, st.Reason = StatusFailed, err.Error()
 		if errors.As(err, &de) && de.Temporary {
