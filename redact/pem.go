@@ -102,7 +102,10 @@ func pemJSONBody(l []byte, prefix int) (int, int, bool) {
 // pemBodyLine: a line inside a PEM block (optionally with a log prefix about as long as the BEGIN
 // line's): its last field is base64, a PEM header, or it is blank.
 func pemBodyLine(l []byte, prefix int) bool {
-	t := bytes.TrimRight(l, " \t\r")
+	t := l
+	for len(t) > 0 && (t[len(t)-1] == ' ' || t[len(t)-1] == '\t' || t[len(t)-1] == '\r') {
+		t = t[:len(t)-1]
+	}
 	if len(t) == 0 {
 		return true
 	}
@@ -112,12 +115,17 @@ func pemBodyLine(l []byte, prefix int) bool {
 	if prefix > 0 && len(t) <= prefix && len(t) >= prefix-4 && (t[len(t)-1] == ':' || t[len(t)-1] == ']' || t[len(t)-1] == '>' || t[len(t)-1] == '|') && bytes.IndexAny(t, " \t0123456789") >= 0 && !sensitiveBlockKeyLine(t) {
 		return true // a blank line of the block carrying only its log prefix
 	}
-	if bytes.Contains(t, []byte("Proc-Type:")) || bytes.Contains(t, []byte("DEK-Info:")) || bytes.Contains(t, []byte("Comment:")) || bytes.Contains(t, []byte("Version:")) {
+	if bytes.IndexByte(t, ':') >= 0 && (bytes.Contains(t, []byte("Proc-Type:")) || bytes.Contains(t, []byte("DEK-Info:")) || bytes.Contains(t, []byte("Comment:")) || bytes.Contains(t, []byte("Version:"))) {
 		return true
 	}
 	f := t
-	if sp := bytes.LastIndexAny(t, " \t"); sp >= 0 {
-		f = t[sp+1:]
+	if bytes.IndexByte(t, ' ') >= 0 || bytes.IndexByte(t, '\t') >= 0 {
+		for sp := len(t) - 1; sp >= 0; sp-- {
+			if t[sp] == ' ' || t[sp] == '\t' {
+				f = t[sp+1:] // the last field (bytes.LastIndexAny builds its set per call)
+				break
+			}
+		}
 	}
 	if pl := len(t) - len(f); pl != 0 && (pl < prefix-4 || pl > prefix+4) {
 		// a prefix, but not one like the BEGIN line's: the block has ended
