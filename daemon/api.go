@@ -146,13 +146,10 @@ func (d *Daemon) handleHistory(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "until: "+err.Error(), true)
 		return
 	}
-	rs, err := d.store.Window(since, until, r.URL.Query().Get("monitor"))
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "reading the history: "+d.redact(err.Error()), false)
-		return
-	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
-	history.WriteJSONL(w, rs)
+	if n, err := d.store.WriteWindowJSONL(w, since, until, r.URL.Query().Get("monitor")); err != nil {
+		d.log.Error("serving the history", "after", n, "error", d.redact(err.Error()))
+	}
 }
 
 // parseWhen reads a time (RFC 3339) or a duration back from now (2h, 7d); empty gives def.

@@ -35,17 +35,14 @@ type CollectRequest struct {
 // as daemon/history.jsonl, one result per line, oldest first.
 func HistoryCollector(store *history.Store, until time.Time, window time.Duration) collectors.Collector {
 	return collectors.Func{CName: "daemon.history", CFamily: "daemon", Fn: func(ctx context.Context, s collectors.Sink) error {
-		rs, err := store.Window(until.Add(-window), until, "")
-		if err != nil {
-			return fmt.Errorf("reading the history: %w", err)
-		}
 		w, err := s.Create("daemon/history.jsonl")
 		if err != nil {
 			return err
 		}
-		if err := history.WriteJSONL(w, rs); err != nil {
+		// Streamed: a day of ten monitors is never held in memory at once.
+		if _, err := store.WriteWindowJSONL(w, until.Add(-window), until, ""); err != nil {
 			w.Close()
-			return err
+			return fmt.Errorf("writing the history: %w", err)
 		}
 		return w.Close()
 	}}

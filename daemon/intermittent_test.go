@@ -81,7 +81,7 @@ func (f *flakyServer) serve(ln net.Listener) {
 
 // TestIntermittentFault is the case: a server that refuses for 20 s out of every minute,
 // watched every second for 130 s. The daemon records both outages, and a bundle collected from it
-// holds them in daemon/history.jsonl.
+// holds them in daemon/history.jsonl and the finding history.intermittent.
 func TestIntermittentFault(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes 130 s of real time; run without -short")
@@ -130,6 +130,16 @@ func TestIntermittentFault(t *testing.T) {
 		if b < 17 || b > 22 {
 			t.Errorf("a burst of %d failures, want about 20 (bursts %v)", b, bursts)
 		}
+	}
+	// The history analyzer names it in the bundle's findings.
+	found := false
+	for _, f := range res.Findings {
+		if f.ID == "history.intermittent" && f.Target != "" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no history.intermittent finding in %+v", res.Findings)
 	}
 	t.Logf("%d results, %d failed in bursts %v; findings %+v", len(rs), failed, bursts, res.Findings)
 }
