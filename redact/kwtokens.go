@@ -449,6 +449,9 @@ func (s *scanner) detectKeywordToken(w wordAt) int {
 	if kwAnyKw[j-i] {
 		seen = s.keywordsBefore(i)
 	}
+	if !seen.meets(kwLenMask[j-i]) && kwAnyKw[j-i] {
+		seen = s.keywordsInKey(i)
+	}
 	if !seen.meets(kwLenMask[j-i]) {
 		// only the rules whose shape alone counts (their checks test every byte)
 		for _, r := range kwNoKw[j-i] {
@@ -469,10 +472,56 @@ func (s *scanner) detectKeywordToken(w wordAt) int {
 	return 0
 }
 
-// kwNear: one of kws starts within kwWindow bytes before i on the line (prefix rules that need
-// their provider's keyword).
+// keywordsInKey: the keywords inside a letter run of the key right before the value at i
+// (mydatadogkey=, "MYDATADOGKEY": , appdatadog_key: ). keywordsBefore finds those that start a
+// run; these are the others. A key is the word that ends with = or : (and quotes or spaces) at
+// most four bytes before the value.
+func (s *scanner) keywordsInKey(i int) kwSet {
+	b := s.b
+	ke := i
+	assign := false // a key is followed by = or : (a word before a space is prose)
+	for k := 0; k < 4 && ke > 0; k++ {
+		switch b[ke-1] {
+		case '=', ':':
+			assign = true
+			fallthrough
+		case '"', '\'', ' ', '\t':
+			ke--
+			continue
+		}
+		break
+	}
+	var m kwSet
+	if !assign {
+		return m
+	}
+	// one pass back over the key (at most kwWindow bytes): a keyword inside a letter run
+	// starts at a letter after a letter and ends in the key
+	for p := ke - 1; p > 0 && ke-p <= kwWindow && profileOf[b[p]] != 0; p-- {
+		if p+4 > ke || letterIdx[b[p]] == 0 || letterIdx[b[p-1]] == 0 {
+			continue
+		}
+		g := kwQuad[kwQuadHash(kwQuadWord(b, p))]
+		if g == 0 {
+			continue
+		}
+		for _, x := range kwQuadGroups[g-1] {
+			if k := kwList[x]; p+len(k) <= ke && kwAt(b, p, k) {
+				m[x/64] |= 1 << (x % 64)
+			}
+		}
+	}
+	return m
+}
+
+// kwNear: one of kws starts within kwWindow bytes before i on the line, or inside the key before
+// i (prefix rules that need their provider's keyword).
 func (s *scanner) kwNear(i int, kws []string) bool {
 	m := s.keywordsBefore(i)
+	if mk := s.keywordsInKey(i); mk != (kwSet{}) {
+		m[0] |= mk[0]
+		m[1] |= mk[1]
+	}
 	for _, k := range kws {
 		for x, l := range kwList {
 			if l == k && m[x/64]&(1<<(x%64)) != 0 {

@@ -191,3 +191,64 @@ func TestProfileTable(t *testing.T) {
 		}
 	}
 }
+
+// TestKeywordInsideKey: the provider's keyword inside a run-together key name (mydatadogkey=,
+// "appDatadogKey":, MYSENTRYTOKEN=) counts as the keyword before the token; the same token under
+// a key without it stays.
+func TestKeywordInsideKey(t *testing.T) {
+	e, _ := New(Config{})
+	by := map[string]kwSample{}
+	for _, p := range kwSamples() {
+		by[p.name] = p
+	}
+	cases := []struct{ sample, line, rule string }{
+		{"datadog api", "mydatadogkey=@@", "datadog-key"},
+		{"datadog app", `{"appDatadogValue": "@@"}`, "datadog-key"},
+		{"datadog api", "export PRODDATADOG_ID=\"@@\"", "datadog-key"},
+		{"sentry", "MYSENTRYVALUE=@@", "sentry-token"},
+		{"mailchimp", "config.mymailchimpcfg: @@", "mailchimp-key"},
+		{"okta", "corpokta_value = @@", "okta-token"},
+		{"heroku", "myherokuauth=@@", "heroku-key"},
+		{"adyen api", "myadyenvalue=@@", "adyen-key"},
+	}
+	for _, c := range cases {
+		tok := by[c.sample].token
+		in := strings.Replace(c.line, "@@", tok, 1)
+		out := e.String("x", in)
+		// the provider's rule, not the key name's: the keyword inside the key was found
+		if strings.Contains(out, tok[len(tok)-12:]) || !strings.Contains(out, "[REDACTED:"+c.rule+"]") {
+			t.Errorf("not redacted as %s: %q -> %q", c.rule, in, out)
+		}
+	}
+	// the same tokens under keys with no provider keyword inside stay as they were
+	for _, c := range []struct{ sample, line string }{
+		{"datadog api", "trace_id=@@"},
+		{"sentry", "commitsha=@@"},
+		{"heroku", "myrequestid=@@"},
+	} {
+		in := strings.Replace(c.line, "@@", by[c.sample].token, 1)
+		if out := e.String("x", in); out != in {
+			t.Errorf("changed: %q -> %q", in, out)
+		}
+	}
+}
+
+// TestKeywordInsideKeyOnlyInTheKey: a keyword inside a letter run counts only inside the key
+// right before the value, not in an earlier word.
+func TestKeywordInsideKeyOnlyInTheKey(t *testing.T) {
+	e, _ := New(Config{})
+	var tok string
+	for _, p := range kwSamples() {
+		if p.name == "datadog api" {
+			tok = p.token
+		}
+	}
+	for _, in := range []string{
+		"mydatadog id=" + tok,
+		"notdatadog: build " + tok,
+	} {
+		if out := e.String("x", in); out != in {
+			t.Errorf("changed: %q -> %q", in, out)
+		}
+	}
+}
