@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -35,7 +36,9 @@ const (
 const (
 	cspPages  = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 	cspUpload = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
-	cspReport = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+	// form-action, base-uri and frame-ancestors repeat what sandbox and X-Frame-Options already
+	// forbid, for a browser that ignores the sandbox directive.
+	cspReport = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'; sandbox"
 )
 
 // sessionCookie holds a session made from an engineer token at login: the engineer token's id,
@@ -101,6 +104,14 @@ func (s *Server) registerWeb(mux *http.ServeMux) {
 	}))
 	mux.Handle(WebPath, w.headers(w.csrf.Handler(web)))
 	mux.Handle("GET "+UploadPagePath+"{token}", w.headers(http.HandlerFunc(w.uploadPage)))
+	// Anything else under /u/ (a link cut or run on, another method) holds a token too: the
+	// same headers (no Referer, not stored) and a page that says what to do.
+	mux.Handle(UploadPagePath, w.headers(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Cache-Control", "no-store")
+		rw.Header().Set("X-Robots-Tag", "noindex")
+		w.render(rw, r, http.StatusNotFound, "upload", pageData{Title: "Upload a bundle",
+			Error: "This is not an upload link: open the whole link your support contact sent, or ask for a new one."})
+	})))
 }
 
 // headers sets what every page of the web view and the upload page carries.
@@ -459,7 +470,7 @@ func (w *webUI) download(rw http.ResponseWriter, r *http.Request, se session) {
 	}
 	h := rw.Header()
 	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", downloadName(rec)))
+	h.Set("Content-Disposition", `attachment; filename="`+downloadName(rec)+`"`)
 	w.s.log.Info("web download", "engineer", se.Engineer, "ticket", rec.Ticket, "path", rec.Path)
 	if err := w.views.serveStored(rw, r, rec); err != nil {
 		h.Del("Content-Disposition")
@@ -469,17 +480,18 @@ func (w *webUI) download(rw http.ResponseWriter, r *http.Request, se session) {
 	}
 }
 
-// downloadName is the file name offered for a download: the client's name when it is a plain
-// bundle name, else <sha256>.<ext>.
+// downloadName is the file name offered for a download: the client's name when it is a name
+// casefile writes (letters, digits, '.', '-', '_'; nothing to quote, escape or misread), else
+// <sha256>.<ext>.
 func downloadName(rec Record) string {
 	base := rec.Path[strings.LastIndex(rec.Path, "/")+1:]
-	n := rec.Filename
-	if n != "" && len(n) <= 200 && strings.HasPrefix(n, "casefile-") && !strings.ContainsAny(n, "/\\\"\r\n;") &&
-		(strings.HasSuffix(n, ".tar.gz") || strings.HasSuffix(n, ".tar.zst") || strings.HasSuffix(n, ".zip") || strings.HasSuffix(n, ".age")) {
+	if n := rec.Filename; len(n) <= 200 && bundleNameRe.MatchString(n) {
 		return n
 	}
 	return base
 }
+
+var bundleNameRe = regexp.MustCompile(`^casefile-[A-Za-z0-9][A-Za-z0-9._-]*\.(tar\.gz|tar\.zst|zip)(\.age)?$`)
 
 // deskStatus is the desk connector's status of a record when it has one, read from the record's
 // "desk" field as the record's JSON holds it (a string, or an object with kind, status and

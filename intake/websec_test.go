@@ -3,7 +3,9 @@ package intake
 import (
 	"bytes"
 	"fmt"
+	"mime"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strings"
 	"testing"
@@ -167,5 +169,159 @@ func TestWebSecFindingsBomb(t *testing.T) {
 	}
 	if a := after.TotalAlloc - before.TotalAlloc; a > 1<<30 {
 		t.Errorf("reading the bundle allocated %d MiB", a>>20)
+	}
+}
+
+// Every answer of the web view and the upload page carries the strict headers: pages, redirects,
+// refusals (401, 403 by the cross-origin check), 404s of unknown paths under /web/ and /u/, 405s,
+// static files, report.html (its own sandboxing policy), downloads. Across the whole session no
+// token, session cookie or CSRF token (nor their signatures alone) reaches the log.
+func TestWebSecHeadersEverywhereAndNoSecretInLogs(t *testing.T) {
+	ws := newWebServer(t, false, nil, nil)
+	rec := ws.file(t, "4821", webBundle(t))
+	up := ws.uploadToken(t, "4821", time.Hour)
+	expiredUp := ws.uploadToken(t, "4821", -time.Minute)
+	eng, _ := ws.engineerToken(t, "alice", time.Hour)
+	revoked, rc := ws.engineerToken(t, "carol", time.Hour)
+	if err := ws.rev.Revoke(rc.ID); err != nil {
+		t.Fatal(err)
+	}
+	login := ws.get(t, http.MethodPost, WebPath+"login", nil, url.Values{"token": {eng}})
+	var cookie string
+	for _, c := range (&http.Response{Header: login.header}).Cookies() {
+		if c.Name == sessionCookie {
+			cookie = c.Value
+		}
+	}
+	if cookie == "" {
+		t.Fatalf("login: %d", login.status)
+	}
+	sess := map[string]string{"Cookie": sessionCookie + "=" + cookie}
+	home := ws.get(t, http.MethodGet, WebPath, sess, nil)
+	m := csrfRe.FindStringSubmatch(home.body)
+	if m == nil {
+		t.Fatal("no CSRF token")
+	}
+	routes := bundleRoutes(rec)
+	type req struct {
+		method, path string
+		hdr          map[string]string
+		form         url.Values
+		status       int
+	}
+	bearerEng := map[string]string{"Authorization": "Bearer " + eng}
+	reqs := []req{
+		{"GET", WebPath, nil, nil, 303},
+		{"GET", WebPath + "login", nil, nil, 200},
+		{"POST", WebPath + "login", nil, url.Values{"token": {"cfe1.nope.nope"}}, 401},
+		{"POST", WebPath + "login", nil, url.Values{"token": {revoked}}, 401},
+		{"POST", WebPath + "login", nil, url.Values{"token": {up}}, 403},
+		{"POST", WebPath + "login", map[string]string{"Sec-Fetch-Site": "cross-site"}, url.Values{"token": {eng}}, 403},
+		{"POST", WebPath + "logout", nil, url.Values{"csrf": {"x"}}, 401},
+		{"POST", WebPath + "logout", sess, url.Values{"csrf": {"x"}}, 403},
+		{"GET", WebPath, sess, nil, 200},
+		{"HEAD", WebPath, sess, nil, 200},
+		{"GET", WebPath + "t/4821/", sess, nil, 200},
+		{"GET", WebPath + "t/no%20such/", sess, nil, 404},
+		{"GET", WebPath + "t/4821/b/nope/", sess, nil, 404},
+		{"GET", WebPath + "t/4821/b/" + rec.ID + "/..%2f..%2f..%2fintake.key/download", sess, nil, 404},
+		{"GET", routes[2], bearerEng, nil, 200},
+		{"GET", routes[3], bearerEng, nil, 200},
+		{"GET", routes[4], bearerEng, nil, 200},
+		{"HEAD", routes[4], bearerEng, nil, 200},
+		{"GET", routes[5], bearerEng, nil, 404},
+		{"PUT", WebPath, bearerEng, nil, 404},
+		{"DELETE", routes[4], bearerEng, nil, 404},
+		{"GET", WebPath, map[string]string{"Authorization": "Bearer " + up}, nil, 403},
+		{"GET", staticPath + "web.css", nil, nil, 200},
+		{"GET", staticPath + "nope.js", nil, nil, 404},
+		{"GET", UploadPagePath + up, nil, nil, 200},
+		{"HEAD", UploadPagePath + up, nil, nil, 200},
+		{"GET", UploadPagePath + expiredUp, nil, nil, 401},
+		{"GET", UploadPagePath + eng, nil, nil, 401},
+		{"GET", UploadPagePath + "garbage", nil, nil, 401},
+		{"GET", UploadPagePath, nil, nil, 404},
+		{"GET", UploadPagePath + up + "/more", nil, nil, 404},
+		{"POST", UploadPagePath + up, nil, url.Values{}, 404},
+		{"POST", WebPath + "logout", sess, url.Values{"csrf": {m[1]}}, 303},
+	}
+	for _, q := range reqs {
+		r := ws.get(t, q.method, q.path, q.hdr, q.form)
+		name := strings.NewReplacer(up, "<upload token>", expiredUp, "<expired upload token>", eng, "<engineer token>").Replace(q.method + " " + q.path)
+		if r.status != q.status {
+			t.Errorf("%s: %d, want %d", name, r.status, q.status)
+		}
+		csp := r.header.Get("Content-Security-Policy")
+		for _, d := range []string{"default-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", "form-action "} {
+			if !strings.Contains(csp, d) {
+				t.Errorf("%s: CSP %q lacks %s", name, csp, d)
+			}
+		}
+		if q.path == routes[3] && !strings.Contains(csp, "sandbox") {
+			t.Errorf("%s: CSP %q has no sandbox", name, csp)
+		}
+		for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"} {
+			if got := r.header.Get(k); got != want {
+				t.Errorf("%s: %s %q, want %q", name, k, got, want)
+			}
+		}
+		if strings.HasPrefix(q.path, UploadPagePath) && r.header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: Cache-Control %q", name, r.header.Get("Cache-Control"))
+		}
+		if strings.Contains(r.body, up) || strings.Contains(r.body, eng) || strings.Contains(r.body, cookie) {
+			t.Errorf("%s: a token or the session cookie is in the answer", name)
+		}
+	}
+	// The secrets of the session, whole and in parts (payload, signature), are not in the log.
+	ws.mu.Lock()
+	logs := ws.logs.String()
+	ws.mu.Unlock()
+	for name, secret := range map[string]string{"upload token": up, "expired upload token": expiredUp, "engineer token": eng,
+		"revoked engineer token": revoked, "session cookie": cookie, "CSRF token": m[1]} {
+		parts := append([]string{secret}, strings.Split(secret, ".")...)
+		for _, p := range parts {
+			if len(p) >= 16 && strings.Contains(logs, p) {
+				t.Errorf("the %s (or part %q) is in the log", name, p)
+			}
+		}
+	}
+}
+
+// The file name a customer's client sent is offered in Content-Disposition only when it is a
+// plain bundle name; anything else (quotes, parameters, line breaks, tabs, bidi controls,
+// non-ASCII, other extensions) gives <sha256>.<ext>. Each header parses back to exactly the
+// name offered.
+func TestWebSecDownloadFileNames(t *testing.T) {
+	ws := newWebServer(t, false, nil, nil)
+	eng, _ := ws.engineerToken(t, "alice", time.Hour)
+	data := webBundle(t)
+	names := map[string]bool{ // name: offered as it is
+		"casefile-4821-web-07-20261130T080000Z-0badc0de.tar.gz": true,
+		"casefile-4821-web-07.tar.zst.age":                      true,
+		`casefile-a"; filename*=UTF-8''evil.html; x=".tar.gz`:   false,
+		"casefile-a\r\nSet-Cookie: casefile_session=x.tar.gz":   false,
+		"casefile-\u202egz.exe.tar.gz":                          false,
+		"casefile-a\tb.tar.gz":                                  false,
+		"casefile-ä.tar.gz":                                     false,
+		"casefile-a%0d%0a.tar.gz":                               false,
+		"casefile-x.html":                                       false,
+		"../../casefile-x.tar.gz":                               false,
+	}
+	i := 0
+	for name, kept := range names {
+		i++
+		ticket := fmt.Sprintf("dl%d", i)
+		rec := ws.fileMeta(t, ticket, data, map[string]string{"ticket": ticket, "filename": name})
+		r := ws.get(t, http.MethodGet, bundleRoutes(rec)[4], map[string]string{"Authorization": "Bearer " + eng}, nil)
+		cd := r.header.Get("Content-Disposition")
+		disp, params, err := mime.ParseMediaType(cd)
+		base := rec.Path[strings.LastIndex(rec.Path, "/")+1:]
+		want := base
+		if kept {
+			want = name
+		}
+		if r.status != http.StatusOK || err != nil || disp != "attachment" || params["filename"] != want || len(params) != 1 {
+			t.Errorf("file name %q: %d, Content-Disposition %q (%v), want filename %q", name, r.status, cd, err, want)
+		}
 	}
 }
