@@ -389,8 +389,20 @@ func (w *webUI) record(r *http.Request) (Record, bool, error) {
 
 type ticketPage struct {
 	Ticket  string
-	Bundles []*bundlePage
+	Total   int
+	Bundles []*bundlePage // the newest maxTicketCards, read from their bundles
+	Older   []ticketOlder // the rest, from the index alone
 }
+
+// ticketOlder is a bundle listed from its record only (no bundle is read for it).
+type ticketOlder struct {
+	Rec  Record
+	Link string
+}
+
+// maxTicketCards bounds the bundles a ticket page reads: a customer can upload many, and each
+// card reads its bundle.
+const maxTicketCards = 50
 
 func (w *webUI) ticket(rw http.ResponseWriter, r *http.Request, se session) {
 	ticket := r.PathValue("ticket")
@@ -408,9 +420,13 @@ func (w *webUI) ticket(rw http.ResponseWriter, r *http.Request, se session) {
 		w.fail(rw, r, http.StatusNotFound, fmt.Sprintf("No bundle has arrived for ticket %s.", ticket))
 		return
 	}
-	p := ticketPage{Ticket: ticket}
+	p := ticketPage{Ticket: ticket, Total: len(recs)}
 	for i := len(recs) - 1; i >= 0; i-- { // newest first
-		p.Bundles = append(p.Bundles, w.views.page(r.Context(), recs[i]))
+		if len(p.Bundles) < maxTicketCards {
+			p.Bundles = append(p.Bundles, w.views.page(r.Context(), recs[i]))
+		} else {
+			p.Older = append(p.Older, ticketOlder{Rec: recs[i], Link: WebBundlePath(recs[i])})
+		}
 	}
 	w.render(rw, r, http.StatusOK, "ticket", w.page(r, se, "Ticket "+ticket, p))
 }

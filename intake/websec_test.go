@@ -325,3 +325,24 @@ func TestWebSecDownloadFileNames(t *testing.T) {
 		}
 	}
 }
+
+// A customer can upload many bundles to one ticket (120 requests a minute per token): the ticket
+// page reads only the 50 newest bundles for their cards and lists the older ones from the index,
+// so its size and the bundles it reads are bounded.
+func TestWebSecTicketWithManyBundles(t *testing.T) {
+	ws := newWebServer(t, false, nil, nil)
+	var newest Record
+	for i := range 130 {
+		data := craftedBundle{Ticket: "4821", Host: fmt.Sprintf("host-%03d", i), Files: map[string][]byte{"report.html": []byte("<p>r</p>")}}.build(t)
+		newest = ws.place(t, "4821", data)
+	}
+	eng, _ := ws.engineerToken(t, "alice", time.Hour)
+	r := ws.get(t, http.MethodGet, WebPath+"t/4821/", map[string]string{"Authorization": "Bearer " + eng}, nil)
+	cards, rows := strings.Count(r.body, `<article class="bundle`), strings.Count(r.body, `<tr><td><a class="bundle-link"`)
+	if r.status != http.StatusOK || cards != maxTicketCards || rows != 80 || !strings.Contains(r.body, "130 bundles") {
+		t.Errorf("ticket page: %d, %d cards, %d older rows, %d bytes", r.status, cards, rows, len(r.body))
+	}
+	if !strings.Contains(r.body, `href="`+WebBundlePath(newest)+`"`) || len(r.body) > 256<<10 {
+		t.Errorf("the newest bundle is not linked, or the page is %d bytes", len(r.body))
+	}
+}
