@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strings"
 	"testing"
 )
@@ -65,5 +66,57 @@ func TestB64PEMConcatenated(t *testing.T) {
 	in := "const pub = \"" + pub + "\" +\n    \"" + l2 + "\";\n"
 	if out := redactStream(e, in); out != in {
 		t.Errorf("changed:\n%s->\n%s", in, out)
+	}
+}
+
+// TestB64PEMHeaderSplit: base64 of a PEM private key concatenated in code whose first quoted
+// piece ends inside the BEGIN line (it decodes to "-----BEGIN RSA "): the next piece tells, and
+// it and the rest are redacted; split the same way, a public key stays.
+func TestB64PEMHeaderSplit(t *testing.T) {
+	e, _ := New(Config{})
+	pieces := func(pem string, cuts ...int) []string {
+		b64 := base64.StdEncoding.EncodeToString([]byte(pem))
+		var out []string
+		prev := 0
+		for _, c := range cuts {
+			out = append(out, b64[prev:c])
+			prev = c
+		}
+		return append(out, b64[prev:])
+	}
+	body := "MIIEow" + gen(3101, alAlnum, 180)
+	priv := "-----BEGIN RSA PRIVATE KEY-----\n" + body + "\n-----END RSA PRIVATE KEY-----\n"
+	enc := "-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + body + "\n-----END ENCRYPTED PRIVATE KEY-----\n"
+	cases := []struct {
+		name   string
+		parts  []string
+		secret int // the first piece past the BEGIN line's "PRI"
+	}{
+		{"rsa cut after BEGIN RSA", pieces(priv, 20, 84, 148, 212, 276), 1},
+		{"cut inside BEGIN", pieces(priv, 16, 80, 144, 208, 272), 1},
+		{"header over three pieces", pieces(enc, 16, 32, 96, 160, 224, 288), 2},
+	}
+	for _, c := range cases {
+		for _, form := range []struct{ open, sep, end string }{
+			{"const blob = \"", "\" +\n    \"", "\";\nfmt.Println(blob)\n"},
+			{"data = (\"", "\"\n        \"", "\")\nprint(data)\n"},
+			{"$x = '", "' .\n  '", "';\necho $x;\n"},
+		} {
+			in := form.open + strings.Join(c.parts, form.sep) + form.end
+			out := redactStream(e, in)
+			for _, p := range c.parts[c.secret:] {
+				if len(p) >= 16 && strings.Contains(out, p[4:16]) {
+					t.Errorf("%s: piece %q leaked:\n%s->\n%s", c.name, p, in, out)
+				}
+			}
+			if !strings.Contains(out, "[REDACTED:private-key]") || !strings.Contains(out, form.end[strings.Index(form.end, "\n")+1:]) {
+				t.Errorf("%s: no marker or code after the key lost:\n%s", c.name, out)
+			}
+		}
+	}
+	pub := pieces("-----BEGIN PUBLIC KEY-----\n"+body+"\n-----END PUBLIC KEY-----\n", 16, 80, 144)
+	in := "const blob = \"" + strings.Join(pub, "\" +\n    \"") + "\";\n"
+	if out := redactStream(e, in); out != in {
+		t.Errorf("public key changed:\n%s->\n%s", in, out)
 	}
 }

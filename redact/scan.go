@@ -56,6 +56,9 @@ type scanner struct {
 	kwTo   int
 	kwHits []kwHit
 	kwProf uint8 // the profile of the word word() sends to detectKeywordToken
+	// b64HdrNext: the base64 of a PEM BEGIN line cut by the end of a quoted piece on this line
+	// (tokens.go b64PEMContinue); b64HdrPrev: the same from the line before; b64Full: scratch
+	b64HdrNext, b64HdrPrev, b64Full []byte
 }
 
 const (
@@ -98,8 +101,8 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 	s.yamlOpen = false
 	s.xmlOpen = false
 	s.kwTo, s.kwHits = 0, s.kwHits[:0]
-	if atStart && ctx == 0 && s.jwkNear > 0 {
-		s.jwkNear--
+	if atStart && ctx == 0 {
+		s.lineStart()
 	}
 	n := len(b)
 	for k := range s.miss {
@@ -216,6 +219,18 @@ var wordPrev = func() (t [256]bool) {
 
 func isAlnumByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// lineStart keeps the state that spans lines at the start of a line: the JWK window shrinks,
+// a base64 PEM piece cut inside its BEGIN line moves on to this line.
+func (s *scanner) lineStart() {
+	if s.jwkNear > 0 {
+		s.jwkNear--
+	}
+	s.b64HdrPrev, s.b64HdrNext = s.b64HdrNext, s.b64HdrPrev[:0]
+	if len(s.b64HdrPrev) > 0 {
+		s.b64PEMContinue()
+	}
 }
 
 func hasPrefixAt(b []byte, i int, p string) bool {

@@ -562,8 +562,63 @@ func (s *scanner) detectProviderToken(w wordAt) int {
 			s.add(st, k, r.id)
 			return k
 		}
+		if r.id == RulePrivateKey && b64PEMHeadOpen(b[i:k]) && concatTail(b[k:]) {
+			// the first piece of a concatenated base64 PEM ends inside its BEGIN line
+			// ("LS0tLS1CRUdJTiBSU0Eg" +): the next line's piece says whether it is a
+			// private key (b64PEMContinue)
+			s.b64HdrNext = append(s.b64HdrNext[:0], b[i:k]...)
+		}
 	}
 	return 0
+}
+
+// b64PEMHeadOpen: piece is base64 of the start of a PEM BEGIN line that has not ended
+// ("-----BEGIN RSA ").
+func b64PEMHeadOpen(piece []byte) bool {
+	if len(piece) > 120 || !bytes.HasPrefix(piece, []byte("LS0tLS1CRUdJTi")) {
+		return false
+	}
+	full := piece[:len(piece)/4*4]
+	var dst [90]byte
+	n, _ := base64.StdEncoding.Decode(dst[:], full)
+	t := dst[:n]
+	return bytes.HasPrefix(t, []byte("-----BEGIN")) && !bytes.Contains(t[10:], []byte("-----")) && bytes.IndexByte(t, '\n') < 0
+}
+
+// b64PEMContinue: the line after a first piece that ended inside the BEGIN line
+// (s.b64HdrPrev). When it is a quoted piece in code and the two together begin a private key,
+// the piece is redacted and the lines after it are the rest of the key (as for a first piece
+// that holds the whole BEGIN line); when the BEGIN line goes on into a third piece, the next
+// line is looked at the same way.
+func (s *scanner) b64PEMContinue() {
+	b := s.b
+	p := 0
+	for p < len(b) && (b[p] == ' ' || b[p] == '\t' || b[p] == '+' || b[p] == '.' || b[p] == '&' || b[p] == '|') {
+		p++
+	}
+	if p >= len(b) || b[p] != '"' && b[p] != '\'' && b[p] != '`' {
+		return
+	}
+	st := p + 1
+	e := st
+	for e < len(b) && isB64[b[e]] {
+		e++
+	}
+	if e >= len(b) || b[e] != b[p] || e == st {
+		return
+	}
+	full := append(append(s.b64Full[:0], s.b64HdrPrev...), b[st:e]...)
+	s.b64Full = full
+	switch {
+	case b64PEMPrivate(full[len("LS0tLS1CRUdJTi"):]):
+		s.add(st, e, RulePrivateKey)
+		if concatTail(b[e:]) {
+			s.pemOpen = true
+			s.pemPrefix = 0
+		}
+	case b64PEMHeadOpen(full) && concatTail(b[e:]):
+		s.b64HdrNext = append(s.b64HdrNext[:0], full...)
+	}
 }
 
 // detectBase64Run: an 88-character base64 run ending in == is an Azure storage key; a long
