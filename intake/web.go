@@ -56,6 +56,10 @@ type session struct {
 	ID       string `json:"id"` // the engineer token's id
 	Engineer string `json:"eng"`
 	Exp      int64  `json:"exp"`
+	// SID is the session's own random id: logout revokes it (in the same revocation list as
+	// tokens), so a copy of the cookie stops working at logout, not at its expiry. Empty for
+	// a Bearer token.
+	SID string `json:"sid,omitempty"`
 }
 
 type webUI struct {
@@ -183,7 +187,7 @@ func (w *webUI) engineer(r *http.Request) (session, int, error) {
 		return session{}, http.StatusUnauthorized, errors.New("the session is not valid: log in again")
 	}
 	var se session
-	if json.Unmarshal(payload, &se) != nil || !tokenIDRe.MatchString(se.ID) || !ValidEngineer(se.Engineer) {
+	if json.Unmarshal(payload, &se) != nil || !tokenIDRe.MatchString(se.ID) || !tokenIDRe.MatchString(se.SID) || !ValidEngineer(se.Engineer) {
 		return session{}, http.StatusUnauthorized, errors.New("the session is not valid: log in again")
 	}
 	if now.Unix() >= se.Exp {
@@ -191,6 +195,9 @@ func (w *webUI) engineer(r *http.Request) (session, int, error) {
 	}
 	if w.s.rev.Revoked(se.ID) {
 		return session{}, http.StatusUnauthorized, ErrEngineerRevoked
+	}
+	if w.s.rev.Revoked(se.SID) {
+		return session{}, http.StatusUnauthorized, errors.New("the session was logged out: log in again")
 	}
 	return se, 0, nil
 }
@@ -295,7 +302,12 @@ func (w *webUI) login(rw http.ResponseWriter, r *http.Request) {
 	if t := time.Unix(c.Exp, 0); t.Before(exp) {
 		exp = t
 	}
-	http.SetCookie(rw, w.cookie(r, w.sessionValue(session{ID: c.ID, Engineer: c.Engineer, Exp: exp.Unix()}), exp))
+	sid, err := NewClaims("-", exp, 0, 0) // a random id
+	if err != nil {
+		w.fail(rw, r, http.StatusInternalServerError, "No session could be made.")
+		return
+	}
+	http.SetCookie(rw, w.cookie(r, w.sessionValue(session{ID: c.ID, Engineer: c.Engineer, Exp: exp.Unix(), SID: sid.ID}), exp))
 	w.s.log.Info("web login", "engineer", c.Engineer, "token_id", c.ID, "remote", r.RemoteAddr)
 	http.Redirect(rw, r, WebPath, http.StatusSeeOther)
 }
@@ -305,6 +317,11 @@ func (w *webUI) logout(rw http.ResponseWriter, r *http.Request, se session) {
 	want := w.csrfToken(r)
 	if r.ParseForm() != nil || want == "" || !hmac.Equal([]byte(r.PostForm.Get("csrf")), []byte(want)) {
 		w.fail(rw, r, http.StatusForbidden, "The logout form is stale or came from another page: reload and try again.")
+		return
+	}
+	if err := w.s.rev.Revoke(se.SID); err != nil {
+		w.s.log.Error("web logout: the session could not be revoked; it stays valid until it expires", "engineer", se.Engineer, "err", err)
+		w.fail(rw, r, http.StatusInternalServerError, "The logout could not be recorded: close the browser to end the session.")
 		return
 	}
 	http.SetCookie(rw, w.expiredCookie(r))

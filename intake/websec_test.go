@@ -346,3 +346,44 @@ func TestWebSecTicketWithManyBundles(t *testing.T) {
 		t.Errorf("the newest bundle is not linked, or the page is %d bytes", len(r.body))
 	}
 }
+
+// Logging out ends the session itself, not only the browser's copy of the cookie: a copy taken
+// before (another tab, a stolen cookie) no longer reads, while another session of the same
+// engineer token goes on. A session cookie of an older form (no session id) is refused.
+func TestWebSecLogoutEndsCopiedSession(t *testing.T) {
+	ws := newWebServer(t, true, nil, nil)
+	eng, ec := ws.engineerToken(t, "alice", time.Hour)
+	loginCookie := func() string {
+		r := ws.get(t, http.MethodPost, WebPath+"login", nil, url.Values{"token": {eng}})
+		for _, c := range (&http.Response{Header: r.header}).Cookies() {
+			if c.Name == sessionCookie && c.Value != "" {
+				return c.Value
+			}
+		}
+		t.Fatalf("login: %d", r.status)
+		return ""
+	}
+	first, second := loginCookie(), loginCookie()
+	if first == second {
+		t.Fatal("two logins gave the same session")
+	}
+	with := func(c string) map[string]string { return map[string]string{"Cookie": sessionCookie + "=" + c} }
+	home := ws.get(t, http.MethodGet, WebPath, with(first), nil)
+	m := csrfRe.FindStringSubmatch(home.body)
+	if home.status != http.StatusOK || m == nil {
+		t.Fatalf("the session does not read: %d", home.status)
+	}
+	if r := ws.get(t, http.MethodPost, WebPath+"logout", with(first), url.Values{"csrf": {m[1]}}); r.status != http.StatusSeeOther {
+		t.Fatalf("logout: %d %s", r.status, r.body)
+	}
+	if r := ws.get(t, http.MethodGet, WebPath, with(first), nil); r.status != http.StatusSeeOther || r.header.Get("Location") != WebPath+"login" {
+		t.Errorf("a copy of the logged-out session cookie still reads: %d", r.status)
+	}
+	if r := ws.get(t, http.MethodGet, WebPath, with(second), nil); r.status != http.StatusOK {
+		t.Errorf("the engineer's other session ended too: %d", r.status)
+	}
+	old := signPayload(ws.key, sessionPrefix, []byte(fmt.Sprintf(`{"id":%q,"eng":"alice","exp":%d}`, ec.ID, time.Now().Add(time.Hour).Unix())))
+	if r := ws.get(t, http.MethodGet, WebPath, with(old), nil); r.status != http.StatusSeeOther {
+		t.Errorf("a session cookie without a session id reads: %d", r.status)
+	}
+}
