@@ -1,9 +1,12 @@
 package intake
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -279,5 +282,95 @@ func TestWebSecReportSandboxInChromium(t *testing.T) {
 	defer refMu.Unlock()
 	if !strings.HasPrefix(ref, "/link Referer=;") || strings.Contains(ref, "/ping") {
 		t.Errorf("following the report's link sent: %q", ref)
+	}
+}
+
+// The upload page in chromium, as a customer (or someone holding their link) could use it:
+// the token is in no HTML, no localStorage entry, no request address but the page's own and no
+// Referer; a file above the link's size limit is refused before anything is sent; the same token
+// cannot upload to another ticket even from the page's own script context (the server refuses
+// it, nothing is stored); a file that is no bundle (an HTML page) is uploaded, quarantined, and
+// the web view says it is not a bundle.
+func TestWebSecUploadPageInChromium(t *testing.T) {
+	ws := newWebServer(t, true, nil, nil)
+	b := startChromium(t)
+	c, err := NewClaims("4821", time.Now(), time.Hour, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := Sign(ws.key, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var sent []string // address and Referer of every request
+	chromedp.Listen(b.ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+			ref, _ := e.Request.Headers["Referer"].(string)
+			mu.Lock()
+			sent = append(sent, e.Request.Method+" "+e.Request.URL+" Referer="+ref)
+			mu.Unlock()
+		}
+	})
+	dir := t.TempDir()
+	bigFile := filepath.Join(dir, "casefile-4821-big.tar.gz")
+	os.WriteFile(bigFile, bytes.Repeat([]byte("x"), 10_000), 0o644)
+	htmlFile := filepath.Join(dir, "casefile-4821-page.tar.gz")
+	page := []byte("<!DOCTYPE html><script>document.title='pwned'</script><p>no bundle</p>")
+	os.WriteFile(htmlFile, page, 0o644)
+
+	b.do(t, "open the upload page", chromedp.Navigate(ws.base+UploadPagePath+up), chromedp.WaitVisible(chromedp.ID("drop")))
+	storage := func() string {
+		return run(t, b, chromedp.Evaluate[string](`JSON.stringify(Object.entries(localStorage))`))
+	}
+	if html := run(t, b, chromedp.OuterHTML(chromedp.CSS("html"))); strings.Contains(html, up) || strings.Contains(html, strings.Split(up, ".")[2]) {
+		t.Error("the token is in the page's HTML")
+	}
+	b.do(t, "choose a file above the limit", chromedp.SetUploadFiles(chromedp.ID("file"), []string{bigFile}),
+		chromedp.WaitVisible(chromedp.CSS(`#upload[data-state="failed"]`)))
+	if s := run(t, b, chromedp.Text(chromedp.ID("status"))); !strings.Contains(s, "larger than this link allows") {
+		t.Errorf("status after a too-large file: %q", s)
+	}
+	// Another ticket with this token, from the page's own script context.
+	res := run(t, b, chromedp.Evaluate[string](`new Promise(function (resolve) {
+		var token = decodeURIComponent(location.pathname.split('/u/')[1]);
+		new tus.Upload(new Blob(['not yours']), {endpoint: '/files/', headers: {Authorization: 'Bearer ' + token},
+			metadata: {ticket: '9999', filename: 'x.tar.gz'}, retryDelays: [],
+			onError: function (e) { resolve('refused ' + (e.originalResponse ? e.originalResponse.getStatus() : 0)); },
+			onSuccess: function () { resolve('uploaded'); }}).start();
+	})`, chromedp.EvalAwaitPromise))
+	if res != "refused 403" {
+		t.Errorf("an upload to another ticket with this ticket's token: %s", res)
+	}
+	b.do(t, "upload an HTML page", chromedp.SetUploadFiles(chromedp.ID("file"), []string{htmlFile}),
+		chromedp.WaitVisible(chromedp.CSS(`#upload[data-state="done"]`)))
+	rec := ws.waitFiled(t)
+	if rec.Status != StatusQuarantined || rec.Ticket != "4821" || rec.Size != int64(len(page)) {
+		t.Errorf("the HTML page was filed as %+v", rec)
+	}
+	if st := storage(); strings.Contains(st, up) || strings.Contains(st, strings.Split(up, ".")[2]) {
+		t.Errorf("the token is in localStorage: %s", st)
+	}
+	if recs, _ := ws.Index().List("9999"); len(recs) != 0 {
+		t.Errorf("ticket 9999 got %d bundles", len(recs))
+	}
+	mu.Lock()
+	if len(sent) < 5 {
+		t.Errorf("only %d requests were seen: %q", len(sent), sent)
+	}
+	for _, s := range sent {
+		if strings.HasPrefix(s, "GET "+ws.base+UploadPagePath+up+" ") {
+			continue
+		}
+		if strings.Contains(s, up) || strings.Contains(s, strings.Split(up, ".")[2]) {
+			t.Errorf("the token went out in a request's address or Referer: %s", strings.ReplaceAll(s, up, "<token>"))
+		}
+	}
+	mu.Unlock()
+	// The engineer's view of it.
+	eng, _ := ws.engineerToken(t, "alice", time.Hour)
+	r := ws.get(t, http.MethodGet, WebBundlePath(rec), map[string]string{"Authorization": "Bearer " + eng}, nil)
+	if !strings.Contains(r.body, "not a bundle") {
+		t.Errorf("the web view of the uploaded page:\n%s", r.body)
 	}
 }
