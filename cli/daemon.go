@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -124,7 +125,31 @@ func runDaemon(c *cobra.Command, o *daemonOptions) error {
 		d.Close()
 		return err
 	}
+	go trimMemory(ctx)
 	return d.Run(ctx)
+}
+
+// trimMemory keeps a long-running daemon small: the heap grows to half its live size between
+// collections (GOGC=50, unless $GOGC says otherwise), and once a minute what the heap freed is
+// given back to the OS and, on Linux, the resident pages of the executable are dropped (see
+// releaseExecutablePages), which a process idle between checks does not need to hold. Measured
+// in docs/benchmarks.md (scripts/bench-daemon.sh).
+func trimMemory(ctx context.Context) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
+	releaseExecutablePages()
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			debug.FreeOSMemory()
+			releaseExecutablePages()
+		}
+	}
 }
 
 // collectViaDaemon asks a running daemon to collect, when the flags allow it: the daemon runs
