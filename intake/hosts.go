@@ -360,13 +360,17 @@ type hostAPI struct {
 	s      *Server
 	remote *Remote
 
-	mu     sync.Mutex
-	nonces map[string]time.Time // host + "/" + nonce -> when first seen
-	rate   *rateLimiter         // authenticated requests per host
+	nonces *nonceCache
+	rate   *rateLimiter // authenticated requests per host
+	enroll *rateLimiter // enrollments per enrollment token
 }
 
 // HostRate bounds the requests one enrolled host may make (a daemon polls once a minute).
 const HostRate = 120 // per minute
+
+// EnrollRate bounds the enrollments one enrollment token may make, so that a leaked token
+// cannot add hosts (files in storage, nonces in memory) as fast as the intake can answer.
+const EnrollRate = 600 // per minute
 
 // remoteStore is the server's remote-request store, in the storage its bundles use.
 func (s *Server) remoteStore() *Remote {
@@ -380,23 +384,61 @@ func (s *Server) remoteStore() *Remote {
 	return &Remote{kv: folderKV{root: root}, now: s.opt.Now}
 }
 
-// seen records a nonce and reports whether it was already used inside the window.
-func (a *hostAPI) seen(host, nonce string, now time.Time) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.nonces) > 10_000 {
-		for k, t := range a.nonces {
-			if now.Sub(t) > 2*wire.MaxSkew {
-				delete(a.nonces, k)
-			}
-		}
+// nonceCache remembers the nonces of accepted host requests for at least 2×wire.MaxSkew (a
+// request is accepted while its time is within MaxSkew of the clock, so no copy of it can come
+// later) in two generations: every span the older one is dropped whole. Recording and looking
+// up are O(1); memory is what arrived in the last two spans, which the callers bound by
+// recording a nonce only once the signature, the enrollment token and the rate limit passed.
+type nonceCache struct {
+	mu        sync.Mutex
+	span      time.Duration
+	since     time.Time // when cur began
+	cur, prev map[string]struct{}
+}
+
+func newNonceCache() *nonceCache {
+	return &nonceCache{span: 2 * wire.MaxSkew, cur: map[string]struct{}{}, prev: map[string]struct{}{}}
+}
+
+// seen records a nonce and reports whether it was already recorded inside the window.
+func (n *nonceCache) seen(key string, now time.Time) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.since.IsZero() {
+		n.since = now
 	}
-	k := host + "/" + nonce
-	if t, ok := a.nonces[k]; ok && now.Sub(t) <= 2*wire.MaxSkew {
+	if d := now.Sub(n.since); d >= n.span || d < 0 {
+		if d >= 2*n.span || d < 0 {
+			n.prev = map[string]struct{}{}
+		} else {
+			n.prev = n.cur
+		}
+		n.cur, n.since = map[string]struct{}{}, now
+	}
+	if _, ok := n.cur[key]; ok {
 		return true
 	}
-	a.nonces[k] = now
+	if _, ok := n.prev[key]; ok {
+		return true
+	}
+	n.cur[key] = struct{}{}
 	return false
+}
+
+// has reports whether a nonce is remembered, recording nothing.
+func (n *nonceCache) has(key string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	_, a := n.cur[key]
+	_, b := n.prev[key]
+	return a || b
+}
+
+// len is how many nonces are remembered.
+func (n *nonceCache) len() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.cur) + len(n.prev)
 }
 
 func (a *hostAPI) refuse(w http.ResponseWriter, r *http.Request, status int, host, msg string) {
@@ -423,20 +465,21 @@ func readBody(r *http.Request) ([]byte, error) {
 	return data, nil
 }
 
-// verify checks a host request's signature against pub and refuses replays.
-func (a *hostAPI) verify(r *http.Request, auth wire.Auth, pub ed25519.PublicKey, body []byte) error {
-	now := a.s.opt.Now()
-	if err := auth.Verify(pub, r.Method, r.URL.Path, body, now); err != nil {
-		return err
-	}
-	if a.seen(auth.Host, auth.Nonce, now) {
+// replayed records an accepted request's nonce and reports whether it was seen before. It is
+// called after the signature (and, for enrollment, the token) passed and the rate limit allowed
+// the request, so nobody without a key or token can fill the cache.
+// With record false it only looks (a replay is refused before it counts against the host's
+// rate).
+func (a *hostAPI) replayed(auth wire.Auth, record bool) error {
+	k := auth.Host + "/" + auth.Nonce
+	if (!record && a.nonces.has(k)) || (record && a.nonces.seen(k, a.s.opt.Now())) {
 		return fmt.Errorf("%w: replayed request (nonce already used)", wire.ErrAuth)
 	}
 	return nil
 }
 
 // enroll is POST /v1/enroll: an enrollment token and a public key, signed with that key.
-func (a *hostAPI) enroll(w http.ResponseWriter, r *http.Request) {
+func (a *hostAPI) enrollHost(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		a.refuse(w, r, http.StatusMethodNotAllowed, "", "use POST")
 		return
@@ -456,16 +499,30 @@ func (a *hostAPI) enroll(w http.ResponseWriter, r *http.Request) {
 		a.refuse(w, r, http.StatusBadRequest, "", "public_key: want an ed25519 key in base64")
 		return
 	}
+	// The token first (a MAC, no state): a request without a good one leaves no trace, not even
+	// its nonce; then the proof of possession, the token's rate, and only then the nonce.
 	auth, err := wire.ParseAuth(r.Header.Get("Authorization"))
+	var c EnrollClaims
 	if err == nil {
-		err = a.verify(r, auth, pub, body)
+		c, err = VerifyEnroll(a.s.opt.Key, a.s.rev, req.Token, a.s.opt.Now())
+	}
+	if err == nil {
+		err = auth.Verify(pub, r.Method, r.URL.Path, body, a.s.opt.Now())
 	}
 	if err != nil {
 		a.refuse(w, r, http.StatusUnauthorized, auth.Host, err.Error())
 		return
 	}
-	c, err := VerifyEnroll(a.s.opt.Key, a.s.rev, req.Token, a.s.opt.Now())
-	if err != nil {
+	if err := a.replayed(auth, false); err != nil {
+		a.refuse(w, r, http.StatusUnauthorized, auth.Host, err.Error())
+		return
+	}
+	if !a.enroll.allow(c.ID, a.s.opt.Now()) {
+		w.Header().Set("Retry-After", "30")
+		a.refuse(w, r, http.StatusTooManyRequests, auth.Host, fmt.Sprintf("rate limit: at most %d enrollments per minute with one enrollment token", EnrollRate))
+		return
+	}
+	if err := a.replayed(auth, true); err != nil {
 		a.refuse(w, r, http.StatusUnauthorized, auth.Host, err.Error())
 		return
 	}

@@ -159,10 +159,12 @@ func (r *Remote) requests(host string, openOnly bool) ([]HostRequest, error) {
 }
 
 // remoteRoutes adds the routes enrolled daemons call (docs/remote.md) to mux.
-func (s *Server) remoteRoutes(mux *http.ServeMux) {
-	a := &hostAPI{s: s, remote: s.remoteStore(), nonces: map[string]time.Time{}, rate: newRateLimiter(HostRate, time.Minute)}
-	mux.HandleFunc(wire.EnrollPath, a.enroll)
+func (s *Server) remoteRoutes(mux *http.ServeMux) *hostAPI {
+	a := &hostAPI{s: s, remote: s.remoteStore(), nonces: newNonceCache(),
+		rate: newRateLimiter(HostRate, time.Minute), enroll: newRateLimiter(EnrollRate, time.Minute)}
+	mux.HandleFunc(wire.EnrollPath, a.enrollHost)
 	mux.HandleFunc(wire.HostsPath, a.hostRoute)
+	return a
 }
 
 // hostRoute serves GET /v1/hosts/{host}/requests and POST /v1/hosts/{host}/requests/{id},
@@ -191,7 +193,10 @@ func (a *hostAPI) hostRoute(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err == nil {
-		err = a.verify(r, auth, h.PublicKey, body)
+		err = auth.Verify(h.PublicKey, r.Method, r.URL.Path, body, a.s.opt.Now())
+	}
+	if err == nil {
+		err = a.replayed(auth, false) // a replay does not count against the host's rate
 	}
 	if err != nil {
 		status := http.StatusUnauthorized
@@ -206,6 +211,10 @@ func (a *hostAPI) hostRoute(w http.ResponseWriter, r *http.Request) {
 	if !a.rate.allow(hostID, a.s.opt.Now()) {
 		w.Header().Set("Retry-After", "30")
 		a.refuse(w, r, http.StatusTooManyRequests, hostID, fmt.Sprintf("rate limit: at most %d requests per minute for one host", HostRate))
+		return
+	}
+	if err := a.replayed(auth, true); err != nil {
+		a.refuse(w, r, http.StatusUnauthorized, hostID, err.Error())
 		return
 	}
 	switch {

@@ -1,0 +1,235 @@
+package intake
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/casefile/casefile/remote/wire"
+)
+
+// clockServer is the real intake (New, its host routes on a loopback httptest server) with a
+// clock the test moves; api is the routes' state, so a test can look at what they remember.
+type clockServer struct {
+	*Server
+	key  []byte
+	data string
+	base string // http://127.0.0.1:port
+	api  *hostAPI
+	logs *bytes.Buffer
+
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clockServer) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clockServer) advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func newClockServer(t *testing.T) *clockServer {
+	t.Helper()
+	data := t.TempDir()
+	key, err := LoadKey(data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &clockServer{key: key, data: data, now: time.Now(), logs: &bytes.Buffer{}}
+	var mu sync.Mutex
+	s, err := New(Options{DataDir: data, Key: key, Now: cs.Now,
+		Logger: slog.New(slog.NewJSONHandler(lockedWriter{&mu, cs.logs}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs.Server = s
+	mux := http.NewServeMux()
+	mux.Handle(BasePath, s.guard(http.StripPrefix(BasePath, s.tus)))
+	cs.api = s.remoteRoutes(mux)
+	hs := httptest.NewServer(mux) // loopback
+	cs.base = hs.URL
+	t.Cleanup(func() { hs.Close(); s.Close() })
+	return cs
+}
+
+// send signs a host request with the server's clock (auth "") or sends auth as given.
+func (c *clockServer) send(t *testing.T, key ed25519.PrivateKey, method, path string, body []byte, auth string) (int, string, string) {
+	t.Helper()
+	if auth == "" {
+		var err error
+		if auth, err = wire.Sign(key, method, path, body, c.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", auth)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), auth
+}
+
+func (c *clockServer) enrollToken(t *testing.T) string {
+	t.Helper()
+	ec, err := NewEnrollClaims(c.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := SignEnroll(c.key, ec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// A flood must not grow the intake's memory of nonces without bound: enrollment requests with
+// a valid proof of possession (anyone can make a key) but no valid enrollment token leave no
+// nonce; an enrolled host's flood is remembered only as far as its rate limit lets it through;
+// and nonces older than the replay window are forgotten, whatever their number.
+func TestNonceCacheBoundedUnderFlood(t *testing.T) {
+	cs := newClockServer(t)
+	forged := func() string {
+		ec, _ := NewEnrollClaims(cs.Now(), time.Hour)
+		tok, _ := SignEnroll([]byte(strings.Repeat("k", 32)), ec) // another intake's key
+		return tok
+	}()
+	const flood = 1500
+	for i := 0; i < flood; i++ {
+		k := newHostKey(t)
+		tok := forged
+		if i%2 == 1 {
+			tok = "" // no token at all
+		}
+		if st, body, _ := cs.send(t, k, http.MethodPost, wire.EnrollPath, enrollBody(t, tok, k), ""); st != http.StatusUnauthorized {
+			t.Fatalf("enrollment %d without a valid token: %d %s", i, st, body)
+		}
+	}
+	if n := cs.api.nonces.len(); n != 0 {
+		t.Fatalf("%d enrollments without a valid token left %d nonces in memory", flood, n)
+	}
+
+	key := newHostKey(t)
+	id := wire.HostID(key.Public().(ed25519.PublicKey))
+	if st, body, _ := cs.send(t, key, http.MethodPost, wire.EnrollPath, enrollBody(t, cs.enrollToken(t), key), ""); st != http.StatusOK {
+		t.Fatalf("enroll: %d %s", st, body)
+	}
+	ok, limited := 0, 0
+	for i := 0; i < flood; i++ {
+		switch st, body, _ := cs.send(t, key, http.MethodGet, wire.RequestsPath(id), nil, ""); st {
+		case http.StatusOK:
+			ok++
+		case http.StatusTooManyRequests:
+			limited++
+		default:
+			t.Fatalf("poll %d: %d %s", i, st, body)
+		}
+	}
+	if ok != HostRate || limited != flood-HostRate {
+		t.Fatalf("%d polls: %d passed, %d limited; want %d passed", flood, ok, limited, HostRate)
+	}
+	if n := cs.api.nonces.len(); n > HostRate+1 {
+		t.Fatalf("%d polls (%d let through) left %d nonces in memory", flood, ok, n)
+	}
+
+	// A replay of an accepted poll is refused without counting against the host's rate.
+	cs.advance(time.Minute) // the bucket refills
+	st, body, auth := cs.send(t, key, http.MethodGet, wire.RequestsPath(id), nil, "")
+	if st != http.StatusOK {
+		t.Fatalf("poll after a minute: %d %s", st, body)
+	}
+	for i := 0; i < 2*HostRate; i++ {
+		if st, body, _ := cs.send(t, key, http.MethodGet, wire.RequestsPath(id), nil, auth); st != http.StatusUnauthorized || !strings.Contains(body, "replayed") {
+			t.Fatalf("replay %d: %d %s", i, st, body)
+		}
+	}
+	if st, body, _ := cs.send(t, key, http.MethodGet, wire.RequestsPath(id), nil, ""); st != http.StatusOK {
+		t.Fatalf("the host's own poll after replays of it: %d %s (replays used up its rate)", st, body)
+	}
+
+	// Past the window, what was remembered is gone.
+	cs.advance(2*2*wire.MaxSkew + time.Second)
+	if st, body, _ := cs.send(t, key, http.MethodGet, wire.RequestsPath(id), nil, ""); st != http.StatusOK {
+		t.Fatalf("poll later: %d %s", st, body)
+	}
+	if n := cs.api.nonces.len(); n != 1 {
+		t.Fatalf("after the window %d nonces are remembered, want 1", n)
+	}
+}
+
+// The nonce cache remembers every nonce for at least 2×MaxSkew (the longest a signed request
+// can be accepted), however its two generations turn over.
+func TestNonceCacheWindow(t *testing.T) {
+	n := newNonceCache()
+	t0 := time.Unix(1_700_000_000, 0)
+	span := 2 * wire.MaxSkew
+	for _, step := range []struct {
+		at   time.Duration
+		key  string
+		seen bool
+	}{
+		{0, "a", false},
+		{span - time.Second, "b", false}, // last moment of the first generation
+		{span, "c", false},               // turns over: a and b in the older generation
+		{span + time.Second, "a", true},
+		{2*span - 2*time.Second, "b", true}, // b recorded span-1s ago: still remembered
+		{2 * span, "d", false},              // turns over: a and b dropped, c kept
+		{2*span + time.Second, "c", true},
+		{2*span + time.Second, "b", false},
+		{10 * span, "e", false}, // a long silence drops both generations
+		{10 * span, "d", false},
+	} {
+		if got := n.seen(step.key, t0.Add(step.at)); got != step.seen {
+			t.Fatalf("at %s: %s seen=%v, want %v", step.at, step.key, got, step.seen)
+		}
+	}
+}
+
+// An enrollment token can enroll hosts at EnrollRate a minute, not as fast as the intake
+// answers (each enrollment stores a host and remembers a nonce).
+func TestEnrollmentTokenRate(t *testing.T) {
+	cs := newClockServer(t)
+	tok := cs.enrollToken(t)
+	for i := 1; i <= EnrollRate; i++ {
+		k := newHostKey(t)
+		if st, body, _ := cs.send(t, k, http.MethodPost, wire.EnrollPath, enrollBody(t, tok, k), ""); st != http.StatusOK {
+			t.Fatalf("enrollment %d: %d %s", i, st, body)
+		}
+	}
+	k := newHostKey(t)
+	st, body, _ := cs.send(t, k, http.MethodPost, wire.EnrollPath, enrollBody(t, tok, k), "")
+	if st != http.StatusTooManyRequests {
+		t.Fatalf("enrollment %d: %d %s", EnrollRate+1, st, body)
+	}
+	// Another token is not held back, and the first one enrolls again a minute later.
+	if st, body, _ := cs.send(t, k, http.MethodPost, wire.EnrollPath, enrollBody(t, cs.enrollToken(t), k), ""); st != http.StatusOK {
+		t.Fatalf("enrollment with another token: %d %s", st, body)
+	}
+	cs.advance(time.Minute)
+	k = newHostKey(t)
+	if st, body, _ := cs.send(t, k, http.MethodPost, wire.EnrollPath, enrollBody(t, tok, k), ""); st != http.StatusOK {
+		t.Fatalf("enrollment a minute later: %d %s", st, body)
+	}
+	hosts, err := (&Remote{kv: folderKV{root: cs.data}, now: cs.Now}).Hosts()
+	if err != nil || len(hosts) != EnrollRate+2 {
+		t.Fatalf("%d hosts stored (%v), want %d", len(hosts), err, EnrollRate+2)
+	}
+}
