@@ -252,6 +252,8 @@ func (s s3KV) list(dir string) ([]string, error) {
 type Remote struct {
 	kv  kv
 	now func() time.Time
+	// rev is where a request's upload token is revoked when the request ends (nil: not done).
+	rev *Revocations
 }
 
 // OpenRemote is the remote-request store of the storage cfg names (nil: the data folder).
@@ -264,13 +266,13 @@ func OpenRemote(dataDir string, cfg *Config, now func() time.Time) (*Remote, err
 		if err != nil {
 			return nil, err
 		}
-		return &Remote{kv: s3KV{b}, now: now}, nil
+		return &Remote{kv: s3KV{b}, now: now, rev: s3Revocations(b, dataDir)}, nil
 	}
 	var st string
 	if cfg != nil {
 		st = cfg.Storage.URL
 	}
-	return &Remote{kv: folderKV{root: NewLayout(dataDir, st).Root}, now: now}, nil
+	return &Remote{kv: folderKV{root: NewLayout(dataDir, st).Root}, now: now, rev: folderRevocations(dataDir, st)}, nil
 }
 
 func hostRel(id string) string { return "hosts/" + id + ".json" }
@@ -375,13 +377,13 @@ const EnrollRate = 600 // per minute
 // remoteStore is the server's remote-request store, in the storage its bundles use.
 func (s *Server) remoteStore() *Remote {
 	if s.s3 != nil {
-		return &Remote{kv: s3KV{s.s3}, now: s.opt.Now}
+		return &Remote{kv: s3KV{s.s3}, now: s.opt.Now, rev: s.rev}
 	}
 	root := s.opt.DataDir
 	if l, ok := s.stor.(Layout); ok {
 		root = l.Root
 	}
-	return &Remote{kv: folderKV{root: root}, now: s.opt.Now}
+	return &Remote{kv: folderKV{root: root}, now: s.opt.Now, rev: s.rev}
 }
 
 // nonceCache remembers the nonces of accepted host requests for at least 2×wire.MaxSkew (a

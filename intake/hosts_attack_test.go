@@ -2,6 +2,7 @@ package intake
 
 import (
 	"bytes"
+	"encoding/json"
 	"crypto/ed25519"
 	"io"
 	"log/slog"
@@ -231,5 +232,78 @@ func TestEnrollmentTokenRate(t *testing.T) {
 	hosts, err := (&Remote{kv: folderKV{root: cs.data}, now: cs.Now}).Hosts()
 	if err != nil || len(hosts) != EnrollRate+2 {
 		t.Fatalf("%d hosts stored (%v), want %d", len(hosts), err, EnrollRate+2)
+	}
+}
+
+// The upload token a poll hands out serves its request's ticket only, and dies with the request:
+// once the host reports it declined, failed or uploaded (or the host is removed), no token any
+// poll gave for it uploads again.
+func TestRequestUploadTokenEndsWithRequest(t *testing.T) {
+	cs := newClockServer(t)
+	files := cs.base + BasePath
+	key := newHostKey(t)
+	id := wire.HostID(key.Public().(ed25519.PublicKey))
+	if st, body, _ := cs.send(t, key, http.MethodPost, wire.EnrollPath, enrollBody(t, cs.enrollToken(t), key), ""); st != http.StatusOK {
+		t.Fatalf("enroll: %d %s", st, body)
+	}
+	rem, err := OpenRemote(cs.data, nil, cs.Now) // as `casefile intake request` opens it
+	if err != nil {
+		t.Fatal(err)
+	}
+	tickets := []string{"4821", "4822", "4823"}
+	var reqs []HostRequest
+	for _, tk := range tickets {
+		q, err := rem.CreateRequest(tk, id, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs = append(reqs, q)
+	}
+	poll := func() map[string]string {
+		st, body, _ := cs.send(t, key, http.MethodGet, wire.RequestsPath(id), nil, "")
+		var pr wire.PollResponse
+		if st != http.StatusOK || json.Unmarshal([]byte(body), &pr) != nil {
+			t.Fatalf("poll: %d %s", st, body)
+		}
+		out := map[string]string{}
+		for _, r := range pr.Requests {
+			out[r.ID] = r.UploadToken
+		}
+		return out
+	}
+	first := poll()
+	cs.advance(time.Minute)
+	second := poll()
+	for i, q := range reqs {
+		for _, tok := range []string{first[q.ID], second[q.ID]} {
+			if st, body := tusCreateRaw(t, files, tok, q.Ticket, 100); st != http.StatusCreated {
+				t.Fatalf("request %d's token for its ticket: %d %s", i, st, body)
+			}
+			other := tickets[(i+1)%len(tickets)]
+			if st, body := tusCreateRaw(t, files, tok, other, 100); st != http.StatusForbidden {
+				t.Fatalf("request %d's token for ticket %s: %d %s", i, other, st, body)
+			}
+		}
+	}
+	report := func(q HostRequest, o wire.Outcome) {
+		b, _ := json.Marshal(o)
+		if st, body, _ := cs.send(t, key, http.MethodPost, wire.OutcomePath(id, q.ID), b, ""); st != http.StatusOK {
+			t.Fatalf("outcome %s for %s: %d %s", o.Status, q.ID, st, body)
+		}
+	}
+	report(reqs[0], wire.Outcome{Status: wire.StatusDeclined, Reason: "this host's consent policy is never"})
+	report(reqs[1], wire.Outcome{Status: wire.StatusFailed, Reason: "collection failed"})
+	if err := rem.RemoveHost(id); err != nil { // as `casefile intake hosts --remove` does
+		t.Fatal(err)
+	}
+	for i, q := range reqs {
+		for _, tok := range []string{first[q.ID], second[q.ID]} {
+			if st, body := tusCreateRaw(t, files, tok, q.Ticket, 100); st != http.StatusUnauthorized || !strings.Contains(body, "revoked") {
+				t.Fatalf("request %d ended: its token still creates an upload: %d %s", i, st, body)
+			}
+		}
+	}
+	if strings.Contains(cs.logs.String(), "cf1.") {
+		t.Fatalf("an upload token reached the log:\n%s", cs.logs)
 	}
 }

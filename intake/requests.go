@@ -67,7 +67,10 @@ func (r *Remote) CreateRequest(ticket, host, note string) (HostRequest, error) {
 }
 
 // save stores q; an ended request moves to requests/done/ (written there first, so a crash in
-// between leaves both, and the done one wins).
+// between leaves both, and the done one wins). Before a request ends, its upload token is
+// revoked (the token's id is the request's id, see requestToken): a host that declined, failed
+// or has uploaded can upload no more to the ticket, and neither can anyone who got hold of the
+// token.
 func (r *Remote) save(q HostRequest) error {
 	data, err := json.MarshalIndent(q, "", "  ")
 	if err != nil {
@@ -76,6 +79,11 @@ func (r *Remote) save(q HostRequest) error {
 	data = append(data, '\n')
 	if !wire.Final(q.Status) {
 		return r.kv.put(requestRel(q.Host, q.ID, false), data)
+	}
+	if r.rev != nil {
+		if err := r.rev.Revoke(q.ID); err != nil {
+			return fmt.Errorf("revoking the upload token of request %s: %w", q.ID, err)
+		}
 	}
 	if err := r.kv.put(requestRel(q.Host, q.ID, true), data); err != nil {
 		return err
@@ -251,12 +259,7 @@ func (a *hostAPI) poll(w http.ResponseWriter, r *http.Request, host string) {
 			}
 			a.s.log.Info("request delivered", "host", host, "request", q.ID, "ticket", q.Ticket)
 		}
-		c, err := NewClaims(q.Ticket, now, UploadTokenTTL, a.s.lim.MaxSize)
-		if err != nil {
-			a.refuse(w, r, http.StatusInternalServerError, host, "could not make an upload token")
-			return
-		}
-		tok, err := Sign(a.s.opt.Key, c)
+		tok, err := Sign(a.s.opt.Key, requestToken(q, now, a.s.lim.MaxSize))
 		if err != nil {
 			a.refuse(w, r, http.StatusInternalServerError, host, "could not make an upload token")
 			return
@@ -265,6 +268,14 @@ func (a *hostAPI) poll(w http.ResponseWriter, r *http.Request, host string) {
 			CreatedAt: q.CreatedAt, UploadToken: tok})
 	}
 	writeJSONBody(w, http.StatusOK, resp)
+}
+
+// requestToken is the upload token a poll hands out for q: its ticket only, UploadTokenTTL, the
+// server's size limit, and the request's id as the token's id. Every poll's token for one
+// request is thus one token to the rate and concurrency limits, and ending the request revokes
+// them all (save).
+func requestToken(q HostRequest, now time.Time, max int64) Claims {
+	return Claims{ID: q.ID, Ticket: q.Ticket, Exp: now.Add(UploadTokenTTL).Unix(), Max: max}
 }
 
 var hexSHA = regexp.MustCompile(`^[0-9a-f]{64}$`)
