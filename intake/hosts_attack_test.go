@@ -2,8 +2,8 @@ package intake
 
 import (
 	"bytes"
-	"encoding/json"
 	"crypto/ed25519"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
