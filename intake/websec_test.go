@@ -1,11 +1,15 @@
 package intake
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -385,5 +389,83 @@ func TestWebSecLogoutEndsCopiedSession(t *testing.T) {
 	old := signPayload(ws.key, sessionPrefix, []byte(fmt.Sprintf(`{"id":%q,"eng":"alice","exp":%d}`, ec.ID, time.Now().Add(time.Hour).Unix())))
 	if r := ws.get(t, http.MethodGet, WebPath, with(old), nil); r.status != http.StatusSeeOther {
 		t.Errorf("a session cookie without a session id reads: %d", r.status)
+	}
+}
+
+// rawTarGz packs entries exactly as given (names, types, link targets), for archives casefile
+// would never write.
+func rawTarGz(t *testing.T, entries []*tar.Header, bodies map[string][]byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, h := range entries {
+		if h.Typeflag == tar.TypeReg {
+			h.Size = int64(len(bodies[h.Name]))
+		}
+		if h.Mode == 0 {
+			h.Mode = 0o644
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(bodies[h.Name])
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+// report.html is only ever the bundle's own regular file: a report.html that is a symlink or a
+// hard link (to the intake's signing key, to /etc/passwd, to another member), or that climbs out
+// of the top folder, is refused (the bundle is quarantined and the view offers no report); one
+// above 32 MiB (40 MiB of zeros, 40 KiB packed) is refused, one of 10 MiB is served whole.
+func TestWebSecReportLinksTraversalAndSize(t *testing.T) {
+	ws := newWebServer(t, false, nil, nil)
+	eng, _ := ws.engineerToken(t, "alice", time.Hour)
+	auth := map[string]string{"Authorization": "Bearer " + eng}
+	key, _ := os.ReadFile(filepath.Join(ws.data, "intake.key"))
+	man := []byte(`{"schema_version":1,"bundle_id":"b","created_at":"2026-11-30T08:00:00Z","host":"h"}`)
+	top := "casefile-4821-h-20261130T080000Z-b"
+	dir := &tar.Header{Name: top + "/", Typeflag: tar.TypeDir, Mode: 0o755}
+	reg := func(n string) *tar.Header { return &tar.Header{Name: n, Typeflag: tar.TypeReg} }
+	cases := map[string][]*tar.Header{
+		"symlink to the key": {dir, reg(top + "/manifest.json"),
+			{Name: top + "/report.html", Typeflag: tar.TypeSymlink, Linkname: filepath.Join(ws.data, "intake.key")}},
+		"symlink to /etc/passwd": {dir, reg(top + "/manifest.json"), {Name: top + "/report.html", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"}},
+		"hard link to a member":  {dir, reg(top + "/manifest.json"), {Name: top + "/report.html", Typeflag: tar.TypeLink, Linkname: top + "/manifest.json"}},
+		"hard link out":          {dir, reg(top + "/manifest.json"), {Name: top + "/report.html", Typeflag: tar.TypeLink, Linkname: "../../intake.key"}},
+		"traversal":              {dir, reg(top + "/manifest.json"), reg(top + "/../report.html")},
+		"traversal inside":       {dir, reg(top + "/manifest.json"), reg(top + "/sub/../report.html")},
+		"absolute":               {dir, reg(top + "/manifest.json"), reg("/" + top + "/report.html")},
+	}
+	bodies := map[string][]byte{top + "/manifest.json": man}
+	for _, n := range []string{top + "/../report.html", top + "/sub/../report.html", "/" + top + "/report.html"} {
+		bodies[n] = []byte("<p>outside</p>")
+	}
+	i := 0
+	for name, entries := range cases {
+		i++
+		ticket := fmt.Sprintf("r%d", i)
+		rec := ws.fileMeta(t, ticket, rawTarGz(t, entries, bodies), map[string]string{"ticket": ticket})
+		if rec.Status != StatusQuarantined {
+			t.Errorf("%s: filed %s", name, rec.Status)
+		}
+		r := ws.get(t, http.MethodGet, bundleRoutes(rec)[3], auth, nil)
+		if r.status != http.StatusNotFound || strings.Contains(r.body, "root:x:") || strings.Contains(r.body, strings.TrimSpace(string(key))) ||
+			strings.Contains(r.body, "outside") || strings.Contains(r.body, `"schema_version"`) {
+			t.Errorf("%s: report.html answered %d:\n%.300s", name, r.status, r.body)
+		}
+	}
+	for size, want := range map[int]int{40 << 20: http.StatusNotFound, 10 << 20: http.StatusOK} {
+		report := bytes.Repeat([]byte{' '}, size)
+		data := craftedBundle{Ticket: "4821", Host: fmt.Sprintf("h%d", size), Files: map[string][]byte{"report.html": report}}.build(t)
+		rec := ws.fileMeta(t, "4821", data, map[string]string{"ticket": "4821"})
+		r := ws.get(t, http.MethodGet, bundleRoutes(rec)[3], auth, nil)
+		if r.status != want || (want == http.StatusOK && len(r.body) != size) {
+			t.Errorf("report.html of %d bytes (%d packed): %d, %d bytes", size, len(data), r.status, len(r.body))
+		}
 	}
 }
