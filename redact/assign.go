@@ -126,6 +126,7 @@ func (s *scanner) detectKeyStructure(w wordAt) int {
 	}
 	if p.quoted && p.sep == sepColon && j-i == 3 && i > 0 && b[i-1] == '"' && jwkMarker(wd) {
 		s.jwkNear = jwkLines // "kty": the private members may follow on the next lines
+		s.jwkMark = true     // and those before it on earlier lines are settled (stream.go)
 	}
 	if p.quoted && p.sep == sepColon && j-i <= 2 && i > 0 && b[i-1] == '"' && jwkMember(wd) {
 		return s.jwkValue(w, k)

@@ -120,3 +120,51 @@ func TestB64PEMHeaderSplit(t *testing.T) {
 		t.Errorf("public key changed:\n%s->\n%s", in, out)
 	}
 }
+
+// TestJWKMemberBeforeKty: a short private member ("k", "d") before the object's "kty" on a later
+// line (keys sorted: "d" < "dp" < "e" < "kty", "k" < "kty"): the stream holds the member back
+// until "kty" comes, also when every line is a write of its own; objects that turn out not to be
+// a JWK come out unchanged.
+func TestJWKMemberBeforeKty(t *testing.T) {
+	e, _ := New(Config{})
+	k := gen(3201, alB64U, 22)
+	d := gen(3202, alB64U, 30)
+	dp := gen(3203, alB64U, 28)
+	ins := []string{
+		"{\n  \"k\": \"" + k + "\",\n  \"kty\": \"oct\"\n}\n",
+		"{\"keys\": [\n  {\n    \"k\": \"" + k + "\",\n    \"kid\": \"a1\",\n    \"kty\": \"oct\"\n  }\n]}\n",
+		"{\n  \"d\": \"" + d + "\",\n  \"dp\": \"" + dp + "\",\n  \"e\": \"AQAB\",\n  \"kty\": \"RSA\",\n  \"n\": \"" + gen(3204, alB64U, 60) + "\"\n}\n",
+		"log line before\n{\n  \"k\": \"" + k + "\",\n\n  \"kty\": \"oct\"\n}\nlog line after\n",
+	}
+	for _, in := range ins {
+		for _, perLine := range []bool{false, true} {
+			var out bytes.Buffer
+			w := e.NewWriter(&out, "x")
+			if perLine {
+				for _, l := range strings.SplitAfter(in, "\n") {
+					w.Write([]byte(l))
+				}
+			} else {
+				w.Write([]byte(in))
+			}
+			w.Close()
+			got := out.String()
+			if strings.Contains(got, k) || strings.Contains(got, d) || strings.Contains(got, dp) || !strings.Contains(got, "[REDACTED:sensitive-key]") {
+				t.Errorf("per line %v: not redacted:\n%s->\n%s", perLine, in, got)
+			}
+			if strings.Count(got, "\n") != strings.Count(in, "\n") || !strings.Contains(got, "\"kty\"") {
+				t.Errorf("per line %v: shape changed:\n%s->\n%s", perLine, in, got)
+			}
+		}
+	}
+	// the same members in objects that are no JWK go through unchanged
+	for _, in := range []string{
+		"{\n  \"k\": \"" + k + "\",\n  \"type\": \"session\"\n}\n",
+		"{\n  \"d\": \"" + d + "\"\n}\n{\n  \"kty\": \"later, another object\"\n}\n",
+		"{\n  \"k\": \"" + k + "\"," + strings.Repeat("\n  \"x\": 1,", jwkLines+2) + "\n  \"kty\": \"oct\"\n}\n",
+	} {
+		if out := redactStream(e, in); out != in {
+			t.Errorf("changed:\n%s->\n%s", in, out)
+		}
+	}
+}

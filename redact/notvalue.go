@@ -375,6 +375,10 @@ func jwkMarker(w []byte) bool {
 
 const jwkLines = 24
 
+// jwkHoldLine: the longest line whose JWK member the stream holds back (a pretty-printed JWK's
+// lines are short)
+const jwkHoldLine = 4096
+
 // jwkValue: the value of a JWK private member. With "kty" on the line, or a JWK member ("kty",
 // "crv", "kid") on one of the jwkLines lines before (a pretty-printed JWK), it is redacted
 // whatever it is (a JWK's members are base64url, 8 characters or more); without, only a long
@@ -396,6 +400,11 @@ func (s *scanner) jwkValue(w wordAt, k int) int {
 	if s.jwkNear > 0 || bytes.Contains(b, []byte(`"kty"`)) || len(val) >= 40 && mixedAlnum(val) {
 		s.add(v+1, e, RuleKeyValue)
 		return e + 1
+	}
+	if s.ctx == 0 && s.atStart && !s.partial && s.n <= jwkHoldLine && bytes.IndexByte(b[e:], '}') < 0 {
+		// a member before "kty" in a pretty-printed JWK with sorted keys ("k" < "kty", "d" <
+		// "kty"): the stream holds it back until the object shows whether it is a JWK
+		s.jwkPend = append(s.jwkPend, [2]int{v + 1, e})
 	}
 	return w.j
 }

@@ -52,6 +52,11 @@ type scanner struct {
 	// jwkNear: lines left in which a JWK member ("kty", "crv", "kid") was seen: a pretty-printed
 	// JWK puts its private members on other lines than "kty"
 	jwkNear int
+	// jwkPend: JWK private members on this line left as they are for want of a JWK member
+	// before them; the stream holds them back (stream.go jwkLine). jwkMark: a JWK member was
+	// seen on this line.
+	jwkPend [][2]int
+	jwkMark bool
 	// kwTo, kwHits: provider keywords found on this line before kwTo (kwtokens.go)
 	kwTo   int
 	kwHits []kwHit
@@ -224,6 +229,7 @@ func isAlnumByte(c byte) bool {
 // lineStart keeps the state that spans lines at the start of a line: the JWK window shrinks,
 // a base64 PEM piece cut inside its BEGIN line moves on to this line.
 func (s *scanner) lineStart() {
+	s.jwkPend, s.jwkMark = s.jwkPend[:0], false // (only a line's first window holds members)
 	if s.jwkNear > 0 {
 		s.jwkNear--
 	}

@@ -48,7 +48,17 @@ type stream struct {
 	yaml, yamlLine bool
 	yamlIndent     int
 	yamlXML        bool // the block is an XML element's text: a line starting with '<' ends it
+	// jwkHeld: output offsets (in out) of JWK private members written before any JWK member of
+	// their object was seen; flush writes nothing from the first on. A JWK member ("kty") on
+	// a later line redacts them; the object's end, jwkLines lines or jwkHoldMax bytes let
+	// them go as they are.
+	jwkHeld  [][2]int
+	jwkLeft  int // lines left to wait
+	jwkDepth int // brace depth since the held members' line
 }
+
+// jwkHoldMax bounds the output held back for JWK members.
+const jwkHoldMax = 64 << 10
 
 const (
 	encUnknown = iota
@@ -287,6 +297,7 @@ func (w *stream) segment(l []byte, nl bool) {
 		w.tail = 0
 	}
 	spans := w.sc.resolve()
+	lineOut := len(w.out) - ctxLen // out offset of text[0] when nothing is replaced before it
 	pos := ctxLen
 	for _, sp := range spans {
 		if sp.s < pos {
@@ -310,6 +321,9 @@ func (w *stream) segment(l []byte, nl bool) {
 		pos = sp.e
 	}
 	w.out = append(w.out, text[pos:]...)
+	if len(w.jwkHeld) > 0 || len(w.sc.jwkPend) > 0 {
+		w.jwkLine(text, spans, lineOut)
+	}
 	if !nl && len(spans) > 0 {
 		// a value redacted up to the cut continues in the next window
 		if last := spans[len(spans)-1]; last.e == len(text) && last.repl == "" && last.rule != RulePrivateKey {
@@ -329,6 +343,63 @@ func (w *stream) segment(l []byte, nl bool) {
 		w.yamlXML = w.sc.xmlOpen
 	}
 	w.endSegment(text, nl)
+}
+
+// jwkLine settles held JWK members after a line (text, written from out[lineOut+ctx] with
+// spans replaced) and holds this line's own (w.sc.jwkPend).
+func (w *stream) jwkLine(text []byte, spans []span, lineOut int) {
+	if len(w.jwkHeld) > 0 {
+		w.jwkDepth += bytes.Count(text, []byte("{")) - bytes.Count(text, []byte("}"))
+		w.jwkLeft--
+		switch {
+		case w.sc.jwkMark:
+			w.jwkRedactHeld()
+		case w.jwkDepth < 0 || w.jwkLeft <= 0 || len(w.out)-w.jwkHeld[0][0] > jwkHoldMax:
+			w.jwkHeld = w.jwkHeld[:0] // not a JWK: the members go as they are
+		}
+	}
+	if len(w.sc.jwkPend) == 0 {
+		return
+	}
+	pend := w.sc.jwkPend
+	w.sc.jwkPend = w.sc.jwkPend[:0] // taken (a later window of the line adds none)
+	for _, pv := range pend {
+		off := lineOut + pv[0]
+		ok := true
+		for _, sp := range spans {
+			if sp.e <= pv[0] {
+				if sp.repl != "" {
+					off += len(sp.repl) - (sp.e - sp.s)
+				} else {
+					off += len("[REDACTED:]") + len(sp.rule) - (sp.e - sp.s)
+				}
+			} else if sp.s < pv[1] {
+				ok = false // redacted after all
+			}
+		}
+		if ok {
+			w.jwkHeld = append(w.jwkHeld, [2]int{off, pv[1] - pv[0]})
+		}
+	}
+	w.jwkLeft, w.jwkDepth = jwkLines, 0
+	if w.sc.jwkMark {
+		w.jwkRedactHeld() // "k" before "alg" on one line
+	}
+}
+
+// jwkRedactHeld replaces the held JWK members in out by markers.
+func (w *stream) jwkRedactHeld() {
+	const marker = "[REDACTED:" + RuleKeyValue + "]"
+	for k := len(w.jwkHeld) - 1; k >= 0; k-- {
+		h := w.jwkHeld[k]
+		tail := append([]byte(marker), w.out[h[0]+h[1]:]...)
+		w.out = append(w.out[:h[0]], tail...)
+		if w.counts == nil {
+			w.counts = map[string]int{}
+		}
+		w.counts[RuleKeyValue]++
+	}
+	w.jwkHeld = w.jwkHeld[:0]
 }
 
 func (w *stream) endSegment(text []byte, nl bool) {
@@ -353,8 +424,19 @@ func (w *stream) flush() {
 	if len(w.out) == 0 || w.err != nil {
 		return
 	}
-	_, err := w.dst.Write(w.out)
-	w.out = w.out[:0]
+	upto := len(w.out)
+	if len(w.jwkHeld) > 0 {
+		upto = w.jwkHeld[0][0] // held JWK members and what follows them wait
+		if upto == 0 {
+			return
+		}
+	}
+	_, err := w.dst.Write(w.out[:upto])
+	rest := copy(w.out, w.out[upto:])
+	w.out = w.out[:rest]
+	for k := range w.jwkHeld {
+		w.jwkHeld[k][0] -= upto
+	}
 	if err != nil {
 		w.err = err
 	}
@@ -384,6 +466,7 @@ func (w *stream) Close() (err error) {
 		w.segment(w.buf, false)
 		w.buf = nil
 	}
+	w.jwkHeld = nil // the end of the stream: no JWK member came
 	w.flush()
 	w.e.addCounts(w.file, w.counts)
 	w.counts = nil
