@@ -3,6 +3,7 @@ package desk
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/casefile/casefile/bundle"
 )
@@ -34,10 +35,14 @@ type Finding struct {
 
 const maxFindings = 25
 
+// maxHost bounds the host name in a comment (a DNS name has at most 253 bytes).
+const maxHost = 255
+
 // Summarize reads what the comment needs from a bundle that was read and verified.
 func Summarize(c *bundle.Contents) Summary {
 	b := bundle.Summarize(c)
-	s := Summary{Bundle: b.Bundle, BundleID: b.BundleID, Host: b.Host, OS: b.OS, CreatedAt: b.CreatedAt, Tool: b.Tool}
+	s := Summary{Bundle: short(b.Bundle, 200), BundleID: short(b.BundleID, 80), Host: short(b.Host, maxHost), OS: short(b.OS, 200),
+		CreatedAt: short(b.CreatedAt, 40), Tool: short(b.Tool, 80)}
 	for _, f := range b.Findings {
 		switch f.Severity {
 		case "critical":
@@ -81,8 +86,23 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-// short bounds text from the bundle (it is the customer's) and keeps it on one line.
+// short bounds text from the bundle (it is the customer's) and keeps it on one line: every
+// run of white space (line and paragraph separators included) becomes one space, and control
+// characters and bidirectional overrides (which could make the text read otherwise than it is)
+// are dropped.
 func short(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) {
+			if unicode.IsSpace(r) {
+				return ' '
+			}
+			return -1
+		}
+		if (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f' {
+			return -1
+		}
+		return r
+	}, s)
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) <= n {
 		return s
@@ -95,12 +115,20 @@ func short(s string, n int) string {
 
 // Subject is the comment's subject line (RT) or first line.
 func Subject(d *Delivery) string {
-	return "casefile bundle for ticket " + d.Ticket + ": " + d.Summary.Verdict
+	return "casefile bundle for ticket " + d.Ticket + ": " + short(d.Summary.Verdict, 200)
 }
 
-// Lines is the comment's text, one entry per line; "" separates paragraphs.
+// Lines is the comment's text, one entry per line; "" separates paragraphs. The bundle's text
+// is cleaned here as well as in Summarize, since a summary may have been persisted (in the
+// delivery state) by an earlier version: no customer text can start a line of its own.
 func Lines(d *Delivery) []string {
 	s := d.Summary
+	s.Host, s.OS, s.CreatedAt, s.Verdict = short(s.Host, maxHost), short(s.OS, 200), short(s.CreatedAt, 40), short(s.Verdict, 200)
+	fs := make([]Finding, 0, len(s.Findings))
+	for _, f := range s.Findings {
+		fs = append(fs, Finding{ID: short(f.ID, 80), Severity: f.Severity, Title: short(f.Title, 200), Target: short(f.Target, 200)})
+	}
+	s.Findings = fs
 	l := []string{
 		"casefile bundle received by the intake.",
 		"",
