@@ -9,12 +9,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -261,12 +264,7 @@ func newHTTP(c Config, secret string) *httpDesk {
 		IdleConnTimeout:       90 * time.Second,
 	}
 	var pairs []string
-	for _, s := range []string{
-		secret,
-		base64.StdEncoding.EncodeToString([]byte(c.User + ":" + secret)),
-		base64.StdEncoding.EncodeToString([]byte(c.User + "/token:" + secret)),
-		url.QueryEscape(secret),
-	} {
+	for _, s := range secretForms(c.User, secret) {
 		pairs = append(pairs, s, "[REDACTED]")
 	}
 	return &httpDesk{cfg: c, base: strings.TrimRight(c.URL, "/"), auth: "",
@@ -274,6 +272,35 @@ func newHTTP(c Config, secret string) *httpDesk {
 			return http.ErrUseLastResponse // never replay credentials to another place
 		}},
 		scrub: strings.NewReplacer(pairs...)}
+}
+
+// secretForms are the ways a desk, or a proxy in front of it, may echo the secret in an error
+// body: as is, JSON-escaped (with and without HTML escaping, with and without escaped slashes),
+// HTML-escaped (numeric and named entities), percent-encoded (query and path), and in the
+// basic-auth headers made from it. Longest first, so a longer form is replaced whole.
+func secretForms(user, secret string) []string {
+	jsonOf := func(escapeHTML bool) string {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(escapeHTML)
+		enc.Encode(secret)
+		q := strings.TrimSpace(b.String())
+		return q[1 : len(q)-1]
+	}
+	named := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;")
+	forms := []string{
+		secret, jsonOf(true), jsonOf(false), strings.ReplaceAll(jsonOf(false), "/", `\/`),
+		html.EscapeString(secret), named.Replace(secret), url.QueryEscape(secret), url.PathEscape(secret),
+		base64.StdEncoding.EncodeToString([]byte(user + ":" + secret)),
+		base64.StdEncoding.EncodeToString([]byte(user + "/token:" + secret)),
+	}
+	slices.SortFunc(forms, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	return slices.Compact(forms)
 }
 
 // clean makes text from a desk or the transport fit for a reason: secrets out, one line,
