@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"context"
 	"crypto/hmac"
 	"embed"
 	"encoding/base64"
@@ -421,6 +422,11 @@ type ticketOlder struct {
 // card reads its bundle.
 const maxTicketCards = 50
 
+// ticketReadBudget bounds the time a ticket page waits for bundles to be read (the first time
+// each is shown: a large bundle decompresses for seconds); the cards not read by then say so,
+// their reads go on, and a reload shows them. A variable for the tests.
+var ticketReadBudget = 10 * time.Second
+
 func (w *webUI) ticket(rw http.ResponseWriter, r *http.Request, se session) {
 	ticket := r.PathValue("ticket")
 	if !ValidTicket(ticket) {
@@ -438,9 +444,11 @@ func (w *webUI) ticket(rw http.ResponseWriter, r *http.Request, se session) {
 		return
 	}
 	p := ticketPage{Ticket: ticket, Total: len(recs)}
+	ctx, cancel := context.WithTimeout(r.Context(), ticketReadBudget)
+	defer cancel()
 	for i := len(recs) - 1; i >= 0; i-- { // newest first
 		if len(p.Bundles) < maxTicketCards {
-			p.Bundles = append(p.Bundles, w.views.page(r.Context(), recs[i]))
+			p.Bundles = append(p.Bundles, w.views.page(ctx, recs[i]))
 		} else {
 			p.Older = append(p.Older, ticketOlder{Rec: recs[i], Link: WebBundlePath(recs[i])})
 		}

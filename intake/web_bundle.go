@@ -53,6 +53,7 @@ type bundleView struct {
 	HasReport       bool
 	report          []byte // report.html when small enough to keep
 	bytes           int64  // size(), for the cache's budget
+	readErr         string // the bundle could not be read: why
 }
 
 // MoreFindings is how many findings read are not shown.
@@ -112,11 +113,12 @@ type viewCache struct {
 	mu    sync.Mutex
 	views map[string]*bundleView
 	order []string
-	bytes int64 // of the views held
+	bytes int64         // of the views held
+	sem   chan struct{} // reads in progress
 }
 
 func newViewCache(s *Server) *viewCache {
-	return &viewCache{s: s, views: map[string]*bundleView{}}
+	return &viewCache{s: s, views: map[string]*bundleView{}, sem: make(chan struct{}, maxConcurrentReads)}
 }
 
 // readable reports whether a record's stored file is a bundle the view can open.
@@ -147,6 +149,10 @@ func (c *viewCache) page(ctx context.Context, rec Record) *bundlePage {
 		return p
 	}
 	v, err := c.view(ctx, rec.Path)
+	if errors.Is(err, errStillReading) {
+		p.Err = err.Error()
+		return p
+	}
 	if err != nil {
 		p.Err = "the bundle could not be read: " + err.Error()
 		return p
@@ -155,26 +161,61 @@ func (c *viewCache) page(ctx context.Context, rec Record) *bundlePage {
 	return p
 }
 
+// errStillReading: the caller's time ran out while the bundle is being read; the read goes
+// on, and the next request finds its result.
+var errStillReading = errors.New("the bundle is large and still being read: reload the page in a moment")
+
+// maxConcurrentReads bounds the bundles read at once: each decompresses a whole archive.
+const maxConcurrentReads = 2
+
+// view returns what the view shows of the bundle rel, reading it if need be. The read is shared
+// by every request that waits for it and is not cancelled with them; a request whose context
+// ends first (a ticket page's time budget) gets errStillReading. A bundle that cannot be read is
+// remembered as such (stored bundles never change): a hostile archive that fails after
+// decompressing gigabytes is not read again for every page.
 func (c *viewCache) view(ctx context.Context, rel string) (*bundleView, error) {
 	c.mu.Lock()
 	v := c.views[rel]
 	c.mu.Unlock()
 	if v != nil {
-		return v, nil
+		return v.result()
 	}
-	res, err, _ := c.group.Do(rel, func() (any, error) {
-		v, err := c.read(context.WithoutCancel(ctx), rel) // shared by every waiting request
-		if err != nil {
-			return nil, err
+	ch := c.group.DoChan(rel, func() (any, error) {
+		c.sem <- struct{}{}
+		defer func() { <-c.sem }()
+		v, err := c.read(context.WithoutCancel(ctx), rel)
+		switch {
+		case err == nil:
+		case errors.Is(err, bundle.ErrUnsafe) || errors.Is(err, errNoManifest):
+			v = &bundleView{readErr: err.Error()}
+		default:
+			return nil, err // storage trouble: try again next time
 		}
 		c.keep(rel, v)
 		return v, nil
 	})
-	if err != nil {
-		return nil, err
+	if ctx.Err() != nil {
+		return nil, errStillReading
 	}
-	return res.(*bundleView), nil
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*bundleView).result()
+	case <-ctx.Done():
+		return nil, errStillReading
+	}
 }
+
+func (v *bundleView) result() (*bundleView, error) {
+	if v.readErr != "" {
+		return nil, errors.New(v.readErr)
+	}
+	return v, nil
+}
+
+var errNoManifest = errors.New("no manifest.json in the bundle")
 
 // keep caches v, dropping the oldest views past viewCacheSize or viewCacheBytes.
 func (c *viewCache) keep(rel string, v *bundleView) {
@@ -291,7 +332,7 @@ func (c *viewCache) read(ctx context.Context, rel string) (*bundleView, error) {
 		return nil, err
 	}
 	if man == nil {
-		return nil, errors.New("no manifest.json in the bundle")
+		return nil, errNoManifest
 	}
 	v.Summary = viewSummary{Host: clip(man.Host, maxName), OS: env.line(), CreatedAt: man.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
 		Collectors: man.Collectors.rows, MoreCollectors: man.Collectors.more}
@@ -359,6 +400,12 @@ func (c *viewCache) report(ctx context.Context, rec Record) ([]byte, error) {
 		return v.report, nil
 	}
 	var out []byte
+	select {
+	case c.sem <- struct{}{}:
+		defer func() { <-c.sem }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	err = c.withLocal(ctx, rec.Path, func(p string) error {
 		_, err := bundle.Walk(p, bundle.DefaultReadLimits, func(e bundle.Entry, r io.Reader) error {
 			if e.Name != "report.html" {

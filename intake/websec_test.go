@@ -469,3 +469,58 @@ func TestWebSecReportLinksTraversalAndSize(t *testing.T) {
 		}
 	}
 }
+
+// A ticket page waits a bounded time for bundles to be read (a large one decompresses for
+// seconds the first time): past the budget its cards say they are still being read, the reads
+// go on, and a reload shows them. A bundle that cannot be read is remembered as such, not read
+// again for every page (stored bundles never change: the test swaps the stored file to see it).
+func TestWebSecTicketReadBudgetAndFailuresRemembered(t *testing.T) {
+	old := ticketReadBudget
+	ticketReadBudget = 0
+	t.Cleanup(func() { ticketReadBudget = old })
+	ws := newWebServer(t, false, nil, nil)
+	for i := range 3 {
+		ws.place(t, "4821", craftedBundle{Ticket: "4821", Host: fmt.Sprintf("budget-%d", i), Files: map[string][]byte{"report.html": []byte("r")}}.build(t))
+	}
+	eng, _ := ws.engineerToken(t, "alice", time.Hour)
+	auth := map[string]string{"Authorization": "Bearer " + eng}
+	r := ws.get(t, http.MethodGet, WebPath+"t/4821/", auth, nil)
+	if n := strings.Count(r.body, "still being read"); r.status != http.StatusOK || n != 3 {
+		t.Errorf("first ticket page with no time to read: %d, %d cards still being read", r.status, n)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r = ws.get(t, http.MethodGet, WebPath+"t/4821/", auth, nil)
+		if !strings.Contains(r.body, "still being read") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the bundles were never read")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for i := range 3 {
+		if !strings.Contains(r.body, fmt.Sprintf("budget-%d", i)) {
+			t.Errorf("bundle budget-%d is not shown once read", i)
+		}
+	}
+
+	// A bundle the reader refuses (a link): the refusal is kept.
+	ticketReadBudget = old
+	top := "casefile-9-h-20261130T080000Z-b"
+	bad := rawTarGz(t, []*tar.Header{{Name: top + "/", Typeflag: tar.TypeDir, Mode: 0o755},
+		{Name: top + "/report.html", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"}}, nil)
+	rec := ws.place(t, "9", bad)
+	page := ws.get(t, http.MethodGet, WebBundlePath(rec), auth, nil)
+	if !strings.Contains(page.body, "bundles hold no links") {
+		t.Fatalf("the refused bundle's page:\n%s", page.body)
+	}
+	good := craftedBundle{Ticket: "9", Host: "swapped-in", Files: map[string][]byte{"report.html": []byte("r")}}.build(t)
+	if err := os.WriteFile(filepath.Join(ws.data, filepath.FromSlash(rec.Path)), good, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	page = ws.get(t, http.MethodGet, WebBundlePath(rec), auth, nil)
+	if !strings.Contains(page.body, "bundles hold no links") || strings.Contains(page.body, "swapped-in") {
+		t.Errorf("the refused bundle was read again:\n%s", page.body)
+	}
+}
