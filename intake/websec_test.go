@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -522,5 +523,50 @@ func TestWebSecTicketReadBudgetAndFailuresRemembered(t *testing.T) {
 	page = ws.get(t, http.MethodGet, WebBundlePath(rec), auth, nil)
 	if !strings.Contains(page.body, "bundles hold no links") || strings.Contains(page.body, "swapped-in") {
 		t.Errorf("the refused bundle was read again:\n%s", page.body)
+	}
+}
+
+// No redirect of the web view goes anywhere but this server's own paths: login ignores any
+// next/return parameter, the redirect to the login page is fixed, and paths that look like
+// another host (//evil.example, /web//evil.example) are cleaned into local paths.
+func TestWebSecNoOpenRedirect(t *testing.T) {
+	ws := newWebServer(t, false, nil, nil)
+	eng, _ := ws.engineerToken(t, "alice", time.Hour)
+	for _, q := range []struct{ method, path string }{
+		{"POST", WebPath + "login?next=https://evil.example/&return_to=//evil.example&redirect=%2F%2Fevil.example"},
+		{"GET", WebPath + "?next=https://evil.example/"},
+		{"GET", "//evil.example" + WebPath},
+		{"GET", WebPath + "/evil.example/"},
+		{"GET", WebPath + "%2F%2Fevil.example/"},
+		{"GET", WebPath + "t/4821/..%2F..%2F..%2F%2Fevil.example"},
+		{"GET", WebPath + "static/..%2F..%2F%2Fevil.example"},
+	} {
+		var form url.Values
+		if q.method == http.MethodPost {
+			form = url.Values{"token": {eng}}
+		}
+		req, err := http.NewRequest(q.method, ws.base+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.URL.Opaque = q.path // sent as written
+		if form != nil {
+			req.Body = io.NopCloser(strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := ws.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc := resp.Header.Get("Location")
+		t.Logf("%s %s: %d %q", q.method, q.path, resp.StatusCode, loc)
+		if loc == "" {
+			continue
+		}
+		u, err := url.Parse(loc)
+		if err != nil || u.Host != "" || u.Scheme != "" || strings.HasPrefix(loc, "//") || !strings.HasPrefix(loc, "/") {
+			t.Errorf("%s %s redirects to %q", q.method, q.path, loc)
+		}
 	}
 }
