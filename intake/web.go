@@ -409,7 +409,8 @@ type ticketPage struct {
 	Ticket  string
 	Total   int
 	Bundles []*bundlePage // the newest maxTicketCards, read from their bundles
-	Older   []ticketOlder // the rest, from the index alone
+	Older   []ticketOlder // the next maxTicketRows, from the index alone
+	More    int           // older still, not listed
 }
 
 // ticketOlder is a bundle listed from its record only (no bundle is read for it).
@@ -421,6 +422,10 @@ type ticketOlder struct {
 // maxTicketCards bounds the bundles a ticket page reads: a customer can upload many, and each
 // card reads its bundle.
 const maxTicketCards = 50
+
+// maxTicketRows bounds the older bundles listed under the cards (a page of 100,000 rows would be
+// tens of megabytes).
+const maxTicketRows = 1000
 
 // ticketReadBudget bounds the time a ticket page waits for bundles to be read (the first time
 // each is shown: a large bundle decompresses for seconds); the cards not read by then say so,
@@ -449,8 +454,10 @@ func (w *webUI) ticket(rw http.ResponseWriter, r *http.Request, se session) {
 	for i := len(recs) - 1; i >= 0; i-- { // newest first
 		if len(p.Bundles) < maxTicketCards {
 			p.Bundles = append(p.Bundles, w.views.page(ctx, recs[i]))
-		} else {
+		} else if len(p.Older) < maxTicketRows {
 			p.Older = append(p.Older, ticketOlder{Rec: recs[i], Link: WebBundlePath(recs[i])})
+		} else {
+			p.More++
 		}
 	}
 	w.render(rw, r, http.StatusOK, "ticket", w.page(r, se, "Ticket "+ticket, p))

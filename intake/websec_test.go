@@ -332,7 +332,7 @@ func TestWebSecDownloadFileNames(t *testing.T) {
 }
 
 // A customer can upload many bundles to one ticket (120 requests a minute per token): the ticket
-// page reads only the 50 newest bundles for their cards and lists the older ones from the index,
+// page reads only the 50 newest bundles for their cards and lists the next 1,000 from the index,
 // so its size and the bundles it reads are bounded.
 func TestWebSecTicketWithManyBundles(t *testing.T) {
 	ws := newWebServer(t, false, nil, nil)
@@ -349,6 +349,16 @@ func TestWebSecTicketWithManyBundles(t *testing.T) {
 	}
 	if !strings.Contains(r.body, `href="`+WebBundlePath(newest)+`"`) || len(r.body) > 256<<10 {
 		t.Errorf("the newest bundle is not linked, or the page is %d bytes", len(r.body))
+	}
+	// 1,100 more: 50 cards, 1,000 rows, the rest counted.
+	for i := range 1100 {
+		data := craftedBundle{Ticket: "4821", Host: fmt.Sprintf("more-%04d", i)}.build(t)
+		ws.place(t, "4821", data)
+	}
+	r = ws.get(t, http.MethodGet, WebPath+"t/4821/", map[string]string{"Authorization": "Bearer " + eng}, nil)
+	cards, rows = strings.Count(r.body, `<article class="bundle`), strings.Count(r.body, `<tr><td><a class="bundle-link"`)
+	if cards != maxTicketCards || rows != 1000 || !strings.Contains(r.body, "and 180 older bundles") || len(r.body) > 1<<20 {
+		t.Errorf("ticket page of 1,230 bundles: %d cards, %d rows, %d bytes", cards, rows, len(r.body))
 	}
 }
 
