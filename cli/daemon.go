@@ -177,7 +177,7 @@ func collectViaDaemon(ctx context.Context, o *collectOptions, io *iostreams) (bo
 		req.Until = now.Add(-o.untilAgo)
 	}
 	cl := daemon.NewClient(o.socket)
-	res, err := cl.Collect(ctx, req)
+	st, err := cl.Status(ctx)
 	if err != nil {
 		var de *daemon.DeniedError
 		switch {
@@ -187,6 +187,13 @@ func collectViaDaemon(ctx context.Context, o *collectOptions, io *iostreams) (bo
 			fmt.Fprintf(io.err, "casefile: %v; collecting without the daemon (no monitor history in this bundle)\n", err)
 			return false, nil
 		}
+		return true, err
+	}
+	if !o.asJSON && isTerminal(io.err) {
+		fmt.Fprintf(io.err, "asking the casefile daemon (pid %d, %s) to collect...\n", st.PID, termSafe(o.socket))
+	}
+	res, err := cl.Collect(ctx, req)
+	if err != nil {
 		var ae *daemon.APIError
 		if errors.As(err, &ae) && ae.Usage {
 			return true, withCode(ExitUsage, err)

@@ -140,6 +140,7 @@ func (d *Daemon) runOnce(ctx context.Context, m *spec.Monitor, st *monitorState)
 	}
 	d.mu.Lock()
 	st.runs++
+	before := st.failures
 	if r.OK {
 		st.failures = 0
 	} else {
@@ -152,9 +153,16 @@ func (d *Daemon) runOnce(ctx context.Context, m *spec.Monitor, st *monitorState)
 		st.lastTrigger = start
 	}
 	d.mu.Unlock()
-	if !r.OK {
+	// The log says when a monitor goes down and comes back (and every 100th failure in a row),
+	// not every failed run of a long outage; the history has every run.
+	switch {
+	case !r.OK && (fails == 1 || fails%100 == 0):
 		d.log.Warn("check failed", "monitor", m.Name, "check", r.Check, "target", r.Target, "failures_in_a_row", fails, "error", r.Error)
-	} else {
+	case !r.OK:
+		d.log.Debug("check failed", "monitor", m.Name, "failures_in_a_row", fails, "error", r.Error)
+	case before > 0:
+		d.log.Info("check ok again", "monitor", m.Name, "check", r.Check, "target", r.Target, "after_failures", before)
+	default:
 		d.log.Debug("check ok", "monitor", m.Name, "latency_ms", r.LatencyMS)
 	}
 	if fire {
