@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -105,15 +106,39 @@ func terminalAsk(c *cobra.Command) func(context.Context, remote.Request) (bool, 
 		return nil
 	}
 	errw := c.ErrOrStderr()
-	lines := make(chan string)
+	// A line reaches only a question that is open: the reader drops what is typed while none
+	// is, and a question drops what was left over before it is put, so a "y" typed ahead, or
+	// after a question timed out, cannot answer a later request the person never saw.
+	var mu sync.Mutex
+	open := false
+	lines := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(in)
 		for sc.Scan() {
-			lines <- sc.Text()
+			mu.Lock()
+			if open {
+				select {
+				case lines <- sc.Text():
+				default:
+				}
+			}
+			mu.Unlock()
 		}
 		close(lines)
 	}()
 	return func(ctx context.Context, r remote.Request) (bool, error) {
+		mu.Lock()
+		open = true
+		select {
+		case <-lines: // left over (or closed: the receive below says so)
+		default:
+		}
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			open = false
+			mu.Unlock()
+		}()
 		note := ""
 		if r.Note != "" {
 			note = " (note: " + termSafe(r.Note) + ")"
