@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/casefile/casefile/bundle"
 	"github.com/casefile/casefile/daemon"
+	"github.com/casefile/casefile/internal/testenv"
 )
 
 func TestStatusWithoutDaemon(t *testing.T) {
@@ -106,6 +106,23 @@ func TestDaemonProcess(t *testing.T) {
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Errorf("bundle mode %v, want 0600 like every bundle", st.Mode())
 	}
+	// Under sudo the fetched bundle is given to the user who asked, as a local collect does.
+	t.Run("sudo owner", func(t *testing.T) {
+		testenv.NeedRoot(t)
+		t.Setenv("SUDO_UID", "65534")
+		t.Setenv("SUDO_GID", "65534")
+		code, out, errOut := runCLI(t, "collect", "--socket", sock, "-o", filepath.Join(dir, "sudo"), "--only", "system.host")
+		if code != 0 {
+			t.Fatalf("code %d\n%s", code, errOut)
+		}
+		st, err := os.Stat(strings.TrimSpace(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sys := st.Sys().(*syscall.Stat_t); sys.Uid != 65534 || sys.Gid != 65534 {
+			t.Errorf("bundle owned by %d:%d, want 65534:65534 (SUDO_UID, SUDO_GID)", sys.Uid, sys.Gid)
+		}
+	})
 	// --json prints collect's document with the path in -o.
 	code, out, _ = runCLI(t, "collect", "--socket", sock, "-o", outDir, "--only", "system.host", "--json")
 	var cr collectResult
@@ -148,5 +165,4 @@ func TestDaemonProcess(t *testing.T) {
 	if code != 0 || strings.Contains(errOut, "collected by the casefile daemon") {
 		t.Errorf("collect without a daemon: code %d\n%s", code, errOut)
 	}
-	_ = io.Discard
 }

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/casefile/casefile/collectors"
@@ -78,6 +79,10 @@ type Daemon struct {
 	reloadErr string
 	downloads map[string]string // token -> bundle path, for GET /v1/bundles/{token}
 
+	results    chan history.Result // to the history writer
+	writerDone chan struct{}
+	dropped    atomic.Int64
+
 	collectSem chan struct{} // one collection at a time
 	runCtx     context.Context
 	monCancel  context.CancelFunc
@@ -112,7 +117,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		cfg.Root = string(filepath.Separator)
 	}
 	d := &Daemon{cfg: cfg, log: cfg.Log, states: map[string]*monitorState{}, downloads: map[string]string{},
-		collectSem: make(chan struct{}, 1)}
+		collectSem: make(chan struct{}, 1), results: make(chan history.Result, resultQueue), writerDone: make(chan struct{})}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
@@ -181,6 +186,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("daemon started", "pid", os.Getpid(), "spec", l.spec.Metadata.Name, "spec_source", l.src.Name,
 		"monitors", len(l.spec.Monitors), "socket", d.cfg.Socket, "state_dir", d.cfg.StateDir)
 
+	go d.writeHistory()
 	d.mu.Lock()
 	d.startMonitorsLocked(l.spec)
 	d.mu.Unlock()
@@ -217,6 +223,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.srv.Close()
 	removeSocket(d.cfg.Socket)
 	d.stopMonitors()
+	close(d.results) // the monitors are done: what they recorded is written, then the store closes
+	<-d.writerDone
 	d.bgWG.Wait()
 	wg.Wait()
 	if cerr := d.store.Close(); cerr != nil && err == nil {

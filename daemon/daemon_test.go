@@ -77,9 +77,10 @@ func TestMonitorsScheduleAndJitter(t *testing.T) {
 	}
 	var firsts []time.Duration
 	const tol = 150 * time.Millisecond // scheduling on a loaded 2-core machine
+	gaps, skips := 0, 0
 	for name, ts := range byMon {
 		sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
-		if len(ts) < 3 || len(ts) > 6 {
+		if len(ts) < 2 || len(ts) > 6 {
 			t.Errorf("%s ran %d times in 4.5s at 1s intervals", name, len(ts))
 		}
 		first := ts[0].Sub(start)
@@ -87,12 +88,24 @@ func TestMonitorsScheduleAndJitter(t *testing.T) {
 		if first > time.Second+200*time.Millisecond+tol {
 			t.Errorf("%s first ran after %s: want within the first interval plus jitter", name, first)
 		}
+		// Runs sit on the 1s grid, each up to 200ms late. A run that overran its slot (an fsync
+		// of the history on a busy disk) skips the next slot rather than firing twice: a gap of
+		// 2 intervals is allowed now and then, never one off the grid.
 		for i := 1; i < len(ts); i++ {
 			gap := ts[i].Sub(ts[i-1])
-			if gap < time.Second-200*time.Millisecond-tol || gap > time.Second+200*time.Millisecond+tol {
+			k := (gap + 500*time.Millisecond) / time.Second
+			off := gap - k*time.Second
+			if k < 1 || k > 2 || off < -200*time.Millisecond-tol || off > 200*time.Millisecond+tol {
 				t.Errorf("%s: runs %d and %d are %s apart; want 1s ± 200ms jitter", name, i-1, i, gap)
 			}
+			gaps++
+			if k == 2 {
+				skips++
+			}
 		}
+	}
+	if skips*5 > gaps {
+		t.Errorf("%d of %d gaps skipped a slot", skips, gaps)
 	}
 	sort.Slice(firsts, func(i, j int) bool { return firsts[i] < firsts[j] })
 	// Spread: not all together; the first starts early in the interval and the last late.

@@ -135,9 +135,7 @@ func (d *Daemon) runOnce(ctx context.Context, m *spec.Monitor, st *monitorState)
 	}
 	l := d.current()
 	scrub(&r, detail, l.eng)
-	if err := d.store.Append(r); err != nil {
-		d.log.Error("recording a result", "monitor", m.Name, "error", d.redact(err.Error()))
-	}
+	d.record(r)
 	d.mu.Lock()
 	st.runs++
 	before := st.failures
@@ -167,6 +165,46 @@ func (d *Daemon) runOnce(ctx context.Context, m *spec.Monitor, st *monitorState)
 	}
 	if fire {
 		d.fire(m, fails)
+	}
+}
+
+// resultQueue bounds the results waiting for the history writer (minutes of ten monitors).
+const resultQueue = 1024
+
+// record hands a result to the history writer. The monitors never wait for the disk: a slow
+// fsync or a WAL checkpoint would otherwise push their next runs off the schedule. Should the
+// writer fall that far behind (a dead disk), results are dropped and counted in the log.
+func (d *Daemon) record(r history.Result) {
+	select {
+	case d.results <- r:
+	default:
+		if n := d.dropped.Add(1); n == 1 || n%100 == 0 {
+			d.log.Error("the history writer is behind (is the disk slow or full?); results dropped", "dropped", n)
+		}
+	}
+}
+
+// writeHistory appends results as they come, in batches of what is waiting (one transaction, one
+// fsync each), until the queue is closed.
+func (d *Daemon) writeHistory() {
+	defer close(d.writerDone)
+	for r := range d.results {
+		batch := []history.Result{r}
+	more:
+		for len(batch) < 64 {
+			select {
+			case r, ok := <-d.results:
+				if !ok {
+					break more
+				}
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		if err := d.store.AppendBatch(batch); err != nil {
+			d.log.Error("recording results in the history", "results", len(batch), "error", d.redact(err.Error()))
+		}
 	}
 }
 
