@@ -118,6 +118,7 @@ type Client struct {
 	recent  []Outcome
 	// approvedBefore: requests a person approved that had not ended when the log was read.
 	approvedBefore map[string]bool
+	consentWarned  map[string]bool // reasons already logged for ignoring answers
 }
 
 type pendingReq struct {

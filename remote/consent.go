@@ -30,17 +30,27 @@ func Answer(stateDir, id string, approve bool) error {
 	if !approve {
 		ext, other = other, ext
 	}
+	if err := checkConsentDir(dir); err != nil {
+		return err
+	}
 	os.Remove(filepath.Join(dir, id+other))
 	return os.WriteFile(filepath.Join(dir, id+ext), nil, 0o600)
 }
 
 // applyAnswers applies the answers dropped in the consent folder to waiting requests and
 // reports whether any was applied. An answer for a request this client does not (yet) hold
-// stays until it does: after a restart the request comes back with the next poll.
+// stays until it does: after a restart the request comes back with the next poll. Only a
+// private folder is read (on Unix: the daemon's user's or root's, not writable by group or
+// others, not a link), and only regular files of the daemon's user or root in it: anyone else
+// who could drop a file there would answer for the person (checkConsentDir, checkAnswerFile).
 func (c *Client) applyAnswers() bool {
 	dir := filepath.Join(c.cfg.StateDir, ConsentDir)
 	es, err := os.ReadDir(dir)
 	if err != nil {
+		return false
+	}
+	if err := checkConsentDir(dir); err != nil {
+		c.warnConsent(err)
 		return false
 	}
 	applied := false
@@ -51,6 +61,10 @@ func (c *Client) applyAnswers() bool {
 			id, approve = strings.TrimSuffix(name, ".decline"), false
 		}
 		if !wire.ValidRequestID(id) {
+			continue
+		}
+		if err := checkAnswerFile(filepath.Join(dir, name)); err != nil {
+			c.warnConsent(err)
 			continue
 		}
 		c.mu.Lock()
@@ -87,4 +101,19 @@ func (c *Client) endedInLog(id string) bool {
 		}
 	}
 	return false
+}
+
+// warnConsent logs why answers are ignored, once for each reason (the folder is looked at
+// every ConsentCheck).
+func (c *Client) warnConsent(err error) {
+	c.mu.Lock()
+	if c.consentWarned == nil {
+		c.consentWarned = map[string]bool{}
+	}
+	seen := c.consentWarned[err.Error()]
+	c.consentWarned[err.Error()] = true
+	c.mu.Unlock()
+	if !seen {
+		c.log.Warn("a consent answer is ignored", "reason", err.Error())
+	}
 }
