@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -52,6 +53,8 @@ type eventLog struct {
 }
 
 func (l *eventLog) append(e Entry) error {
+	// What the intake sent is bounded here, whatever it was (a valid ticket has 64 bytes).
+	e.Ticket, e.Note, e.Reason = oneLine(e.Ticket), oneLine(e.Note), oneLine(e.Reason)
 	data, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -88,21 +91,45 @@ func (l *eventLog) read() ([]Entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
+		err = readLines(f, func(line []byte) {
 			var e Entry
-			if json.Unmarshal(sc.Bytes(), &e) == nil && e.Request != "" {
+			if json.Unmarshal(line, &e) == nil && e.Request != "" {
 				out = append(out, e)
 			}
-		}
-		err = sc.Err()
+		})
 		f.Close()
 		if err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// maxLine bounds a line of the log that is read; a longer one (not written by this version,
+// which bounds every field) is skipped like a line cut by a crash, so it cannot keep the client
+// from starting.
+const maxLine = 64 << 10
+
+func readLines(r io.Reader, fn func([]byte)) error {
+	br := bufio.NewReaderSize(r, maxLine)
+	for {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = br.ReadSlice('\n')
+			}
+			line = nil
+		}
+		if len(line) > 0 {
+			fn(line)
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 func newEventLog(stateDir string, max int64) *eventLog {
