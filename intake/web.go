@@ -210,7 +210,7 @@ func (w *webUI) auth(next func(http.ResponseWriter, *http.Request, session)) htt
 		rw.Header().Set("Cache-Control", "no-store")
 		se, status, err := w.engineer(r)
 		if err != nil {
-			w.s.log.Warn("web view refused", "status", status, "reason", err.Error(), "path", r.URL.Path, "remote", r.RemoteAddr)
+			w.s.log.Warn("web view refused", "status", status, "reason", err.Error(), "path", logPath(r.URL.Path), "remote", r.RemoteAddr)
 			if status == http.StatusUnauthorized && r.Header.Get("Authorization") == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 				http.SetCookie(rw, w.expiredCookie(r))
 				http.Redirect(rw, r, WebPath+"login", http.StatusSeeOther)
@@ -221,6 +221,18 @@ func (w *webUI) auth(next func(http.ResponseWriter, *http.Request, session)) htt
 		}
 		next(rw, r, se)
 	}
+}
+
+// logPath is a request path as the log may hold it: a segment that could be a token (one pasted
+// into the address bar, /web/cfe1.…) is replaced by [token].
+func logPath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if len(s) > 64 || strings.HasPrefix(s, tokenPrefix) || strings.HasPrefix(s, engineerPrefix) || strings.HasPrefix(s, sessionPrefix) {
+			segs[i] = "[token]"
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 func (w *webUI) sessionValue(se session) string {

@@ -580,3 +580,30 @@ func TestWebSecNoOpenRedirect(t *testing.T) {
 		}
 	}
 }
+
+// A token pasted into the address (/web/<engineer token>, /web/t/<upload token>/) by someone not
+// logged in is refused, and the refusal's log line does not hold it (the server's log check in
+// newWebServer fails the test otherwise; this test checks the log itself too).
+func TestWebSecTokenInPathNotLogged(t *testing.T) {
+	ws := newWebServer(t, false, nil, nil)
+	eng, _ := ws.engineerToken(t, "alice", time.Hour)
+	up := ws.uploadToken(t, "4821", time.Hour)
+	for _, p := range []string{WebPath + eng, WebPath + "t/" + up + "/", WebPath + "t/4821/b/" + eng + "/download", WebPath + eng[5:]} {
+		r := ws.get(t, http.MethodGet, p, nil, nil)
+		if r.status != http.StatusSeeOther {
+			t.Errorf("GET a token path: %d", r.status)
+		}
+	}
+	ws.mu.Lock()
+	logs := ws.logs.String()
+	ws.mu.Unlock()
+	for _, secret := range []string{eng, up, eng[5:], strings.Split(eng, ".")[2], strings.Split(up, ".")[2]} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("a token from the address is in the log:\n%s", strings.ReplaceAll(strings.ReplaceAll(logs, eng, "<engineer token>"), up, "<upload token>"))
+			break
+		}
+	}
+	if !strings.Contains(logs, `"path":"/web/[token]"`) {
+		t.Errorf("the refusal is not logged with the path cut:\n%.2000s", logs)
+	}
+}
