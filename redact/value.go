@@ -156,6 +156,10 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 		// a quote or & inside the word is part of it (P@ss"w0rd, P@ss&w0rd); one that ends
 		// the word, or an & before the next pair of a query string, ends the value
 		if c == '"' && (e == k || e+1 >= n || !wordCont(b[e+1]) || !wordCont(b[e-1]) && !(b[e-1] == '\\' && e-1 > k && wordCont(b[e-2]))) {
+			if bytes.Count(b[k:e], []byte{'"'})%2 == 1 {
+				e++ // it closes a quote inside the word (5"x"): the two go together, so that
+				// no lone quote is left after the marker to open a string on a second pass
+			}
 			break
 		}
 		if c == '&' && (e+1 >= n || !wordCont(b[e+1]) || b[e+1] == '&' || looksAssignAt(b, e+1) || htmlEntityAt(b, e)) {
