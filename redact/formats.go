@@ -293,6 +293,7 @@ func (s *scanner) mixedList(k, cls int, rule string) int {
 	lim := min(s.n, k+4096)
 	var stack [32]byte
 	d, objs := 0, 0
+	marked := false // a [REDACTED:...] marker was skipped
 	type el struct{ s, e int }
 	var found [16]el
 	nf := 0
@@ -305,6 +306,7 @@ func (s *scanner) mixedList(k, cls int, rule string) int {
 				return 0
 			}
 			p += q + 1
+			marked = true
 		case c == '[' || c == '{':
 			if d == len(stack) {
 				return 0
@@ -325,8 +327,10 @@ func (s *scanner) mixedList(k, cls int, rule string) int {
 			}
 			p++
 			if d == 0 {
-				for _, f := range found[:nf] {
-					s.add(f.s, f.e, rule)
+				if !marked { // a list with a marker in it was redacted before (as in listValue)
+					for _, f := range found[:nf] {
+						s.add(f.s, f.e, rule)
+					}
 				}
 				return k + 1
 			}
@@ -362,6 +366,11 @@ func (s *scanner) mixedList(k, cls int, rule string) int {
 			}
 			p = q
 		}
+	}
+	if marked && d > 0 {
+		// a marker of the first pass took a closing bracket with the value before it
+		// ([0[00 0]token [REDACTED:x]): scan on key by key, as that pass did
+		return k + 1
 	}
 	return 0
 }
