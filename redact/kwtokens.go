@@ -10,9 +10,11 @@ import (
 // the key or shortly before the word on the same line. A 32- or 40-character hex hash in a log
 // line stays unless such a keyword is there.
 //
-// The detector (keyword-token in detect.go) runs only for words whose length some rule uses
-// (kwLen); it checks the word's shape first and looks for keywords only then, in one pass over
-// at most kwWindow bytes before the word.
+// The detector (keyword-token in detect.go) runs only for words whose length and byte profile
+// some rule takes (kwCandidate, decided in word() from the profile it computes anyway). It looks
+// for keywords at the starts of letter runs in the kwWindow bytes before the word (each byte of
+// a line once, eight at a time), then inside the key right before the word, and tests the
+// rules' shapes only when a keyword of theirs is there.
 
 // kwWindow is how far before the word a keyword may start (the key and its separator, or a
 // short phrase such as "datadog api key is").
@@ -391,10 +393,20 @@ func (s *scanner) keywordAt(p int, g uint8) {
 		if p+8 <= len(b) && v&kwHeadMask[x] != kwHead[x] {
 			continue
 		}
-		if kwAt(b, p, kwList[x]) {
+		if kwAt(b, p, kwList[x]) && !inMarker(b, p) {
 			s.kwHits = append(s.kwHits, kwHit{p, x})
 		}
 	}
+}
+
+// inMarker: b[p] is inside the rule id of a [REDACTED:...] marker ([REDACTED:twitter-bearer]
+// names twitter, but is no keyword: a second pass must see what the first saw).
+func inMarker(b []byte, p int) bool {
+	q := p
+	for q > 0 && p-q < 48 && (isKeyChar[b[q-1]]) {
+		q--
+	}
+	return q >= 10 && string(b[q-10:q]) == "[REDACTED:"
 }
 
 // kwAt: the lowercase keyword k is at b[p:], in any case.

@@ -252,3 +252,17 @@ func TestKeywordInsideKeyOnlyInTheKey(t *testing.T) {
 		}
 	}
 }
+
+// TestKeywordInMarkerIsNoKeyword: a marker's rule id names a provider ([REDACTED:datadog-key]);
+// redacting output again must not take it for the provider's keyword.
+func TestKeywordInMarkerIsNoKeyword(t *testing.T) {
+	e, _ := New(Config{})
+	for _, in := range []string{
+		"[REDACTED:datadog-key] 0123456789abcdef0123456789abcdef",
+		"api=[REDACTED:twitter-bearer] 000000000000000000000000A0000000000000000000000000",
+	} {
+		if out := e.String("x", in); out != in {
+			t.Errorf("changed: %q -> %q", in, out)
+		}
+	}
+}
