@@ -3,6 +3,8 @@ package intake
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -305,5 +307,119 @@ func TestRequestUploadTokenEndsWithRequest(t *testing.T) {
 	}
 	if strings.Contains(cs.logs.String(), "cf1.") {
 		t.Fatalf("an upload token reached the log:\n%s", cs.logs)
+	}
+}
+
+// An "uploaded" report must name a bundle that was filed under the request's ticket: a sha256
+// nobody uploaded, or that of a bundle filed under another ticket, leaves the request as it was
+// (503: the host reports again at its next poll); the bundle's real sha256, once filed, ends it.
+func TestUploadedReportNeedsTheFiledBundle(t *testing.T) {
+	defer func(d time.Duration) { FilingWait = d }(FilingWait)
+	FilingWait = 300 * time.Millisecond
+	ts := newTestServer(t, nil)
+	base := strings.TrimSuffix(ts.url, BasePath)
+	key := newHostKey(t)
+	id := wire.HostID(key.Public().(ed25519.PublicKey))
+	if st, resp := hostReq(t, base, key, http.MethodPost, wire.EnrollPath, enrollBody(t, ts.enrollToken(t, time.Hour), key), ""); st != http.StatusOK {
+		t.Fatalf("enroll: %d %s", st, resp)
+	}
+	rem, _ := OpenRemote(ts.data, nil, nil)
+	q, err := rem.CreateRequest("4821", id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, resp := hostReq(t, base, key, http.MethodGet, wire.RequestsPath(id), nil, "")
+	var pr wire.PollResponse
+	if st != http.StatusOK || json.Unmarshal(resp, &pr) != nil || len(pr.Requests) != 1 {
+		t.Fatalf("poll: %d %s", st, resp)
+	}
+	post := func(o wire.Outcome) (int, string) {
+		b, _ := json.Marshal(o)
+		st, resp := hostReq(t, base, key, http.MethodPost, wire.OutcomePath(id, q.ID), b, "")
+		return st, string(resp)
+	}
+	data := realBundle(t) // made for ticket 4821
+	sum := sha256.Sum256(data)
+	sha := hex.EncodeToString(sum[:])
+
+	// Nothing uploaded yet.
+	if st, resp := post(wire.Outcome{Status: wire.StatusUploaded, BundleSHA256: sha, SHA256: sha}); st != http.StatusServiceUnavailable {
+		t.Fatalf("uploaded before any upload: %d %s", st, resp)
+	}
+	// The same bytes filed under another ticket (quarantined there: the manifest names 4821).
+	upload(t, ts, ts.token(t, "9999", time.Hour, 0), data, bundleMeta(data, "9999"))
+	if rec := ts.waitFiled(t); rec.Ticket != "9999" || rec.SHA256 != sha {
+		t.Fatalf("filed %+v", rec)
+	}
+	if st, resp := post(wire.Outcome{Status: wire.StatusUploaded, BundleSHA256: sha, SHA256: sha}); st != http.StatusServiceUnavailable {
+		t.Fatalf("uploaded naming another ticket's bundle: %d %s", st, resp)
+	}
+	if got, _ := rem.Request(id, q.ID); got.Status != wire.StatusDelivered || got.BundleSHA256 != "" {
+		t.Fatalf("the request after refused reports: %+v", got)
+	}
+	// The real upload: the report is accepted (it waits for the filing).
+	upload(t, ts, pr.Requests[0].UploadToken, data, bundleMeta(data, "4821"))
+	if st, resp := post(wire.Outcome{Status: wire.StatusUploaded, BundleSHA256: sha, SHA256: sha}); st != http.StatusOK {
+		t.Fatalf("uploaded after the upload: %d %s", st, resp)
+	}
+	if got, _ := rem.Request(id, q.ID); got.Status != wire.StatusUploaded || got.BundleSHA256 != sha {
+		t.Fatalf("the request: %+v", got)
+	}
+}
+
+// Two instances sharing one storage folder (each its own data folder and index): a bundle
+// filed by one is found by the other when the host reports "uploaded" there.
+func TestUploadedReportFindsAnotherInstancesBundle(t *testing.T) {
+	defer func(d time.Duration) { FilingWait = d }(FilingWait)
+	FilingWait = 300 * time.Millisecond
+	shared := t.TempDir()
+	keyData := t.TempDir()
+	signKey, err := LoadKey(keyData, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	filed := make(chan Record, 4)
+	var urls []string
+	for i := 0; i < 2; i++ {
+		s, err := New(Options{DataDir: t.TempDir(), Key: signKey, Config: &Config{Limits: DefaultLimits, Storage: Storage{URL: shared}},
+			OnFiled: func(r Record) { filed <- r }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewServer(s.Handler())
+		t.Cleanup(func() { hs.Close(); s.Close() })
+		urls = append(urls, hs.URL)
+	}
+	key := newHostKey(t)
+	id := wire.HostID(key.Public().(ed25519.PublicKey))
+	ec, _ := NewEnrollClaims(time.Now(), time.Hour)
+	etok, _ := SignEnroll(signKey, ec)
+	if st, resp := hostReq(t, urls[0], key, http.MethodPost, wire.EnrollPath, enrollBody(t, etok, key), ""); st != http.StatusOK {
+		t.Fatalf("enroll: %d %s", st, resp)
+	}
+	rem, err := OpenRemote(t.TempDir(), &Config{Storage: Storage{URL: shared}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := rem.CreateRequest("4821", id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, resp := hostReq(t, urls[0], key, http.MethodGet, wire.RequestsPath(id), nil, "")
+	var pr wire.PollResponse
+	if st != http.StatusOK || json.Unmarshal(resp, &pr) != nil || len(pr.Requests) != 1 {
+		t.Fatalf("poll: %d %s", st, resp)
+	}
+	data := realBundle(t)
+	upload(t, &testServer{url: urls[0] + BasePath}, pr.Requests[0].UploadToken, data, bundleMeta(data, "4821"))
+	select {
+	case <-filed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("not filed")
+	}
+	sum := sha256.Sum256(data)
+	b, _ := json.Marshal(wire.Outcome{Status: wire.StatusUploaded, BundleSHA256: hex.EncodeToString(sum[:]), SHA256: hex.EncodeToString(sum[:])})
+	if st, resp := hostReq(t, urls[1], key, http.MethodPost, wire.OutcomePath(id, q.ID), b, ""); st != http.StatusOK {
+		t.Fatalf("uploaded, reported to the other instance: %d %s", st, resp)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -238,7 +240,11 @@ func TestRequestLifeCycleInStorage(t *testing.T) {
 	if st, resp := post(q.ID, wire.Outcome{Status: wire.StatusUploaded}); st != http.StatusBadRequest {
 		t.Fatalf("uploaded without sha: %d %s", st, resp)
 	}
-	sha := strings.Repeat("ab", 32)
+	// The bundle, uploaded for real with the poll's token: an uploaded report must name it.
+	data := realBundle(t)
+	upload(t, ts, got.UploadToken, data, bundleMeta(data, "4821"))
+	sum := sha256.Sum256(data)
+	sha := hex.EncodeToString(sum[:])
 	if st, resp := post(q.ID, wire.Outcome{Status: wire.StatusUploaded, BundleSHA256: sha}); st != http.StatusOK {
 		t.Fatalf("uploaded: %d %s", st, resp)
 	}

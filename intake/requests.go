@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -278,6 +279,60 @@ func requestToken(q HostRequest, now time.Time, max int64) Claims {
 	return Claims{ID: q.ID, Ticket: q.Ticket, Exp: now.Add(UploadTokenTTL).Unix(), Max: max}
 }
 
+// FilingWait is how long an "uploaded" report waits for its bundle to be filed: a host reports
+// right after its last chunk, and filing (hashing, verifying, storing) runs after that.
+var FilingWait = 15 * time.Second
+
+// awaitFiled reports whether a bundle with one of shas (the bytes sent, or the plaintext when
+// the intake decrypted it) is filed under ticket, waiting up to FilingWait.
+func (a *hostAPI) awaitFiled(ctx context.Context, ticket string, shas ...string) (bool, error) {
+	deadline := time.Now().Add(FilingWait)
+	for {
+		ok, err := a.filed(ticket, shas)
+		if ok || err != nil || time.Now().After(deadline) {
+			return ok, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, nil
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// filed looks in the index, then in storage (another instance may have filed it).
+func (a *hostAPI) filed(ticket string, shas []string) (bool, error) {
+	want := map[string]bool{}
+	for _, s := range shas {
+		if s != "" {
+			want[s] = true
+		}
+	}
+	recs, err := a.s.idx.List(ticket)
+	if err != nil {
+		return false, err
+	}
+	for _, rec := range recs {
+		if want[rec.SHA256] {
+			return true, nil
+		}
+	}
+	for sha := range want {
+		for _, st := range []string{StatusOK, StatusQuarantined} {
+			for _, ext := range []string{"tar.gz", "tar.zst", "zip", "age", "bin"} {
+				rec, err := a.s.stor.readRecord(destRel(st, ticket, sha, ext))
+				if err == nil && rec.Ticket == ticket {
+					return true, nil
+				}
+				if err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return false, err
+				}
+			}
+		}
+	}
+	return false, nil
+}
+
 var hexSHA = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // outcome records what a host reports about one of its requests. A request that has ended
@@ -319,6 +374,20 @@ func (a *hostAPI) outcome(w http.ResponseWriter, r *http.Request, host, id strin
 		}
 		a.refuse(w, r, http.StatusConflict, host, fmt.Sprintf("request %s has ended (%s)", id, q.Status))
 		return
+	}
+	if o.Status == wire.StatusUploaded {
+		filed, err := a.awaitFiled(r.Context(), q.Ticket, o.SHA256, o.BundleSHA256)
+		if err != nil {
+			a.s.log.Error("looking for a request's bundle failed", "host", host, "request", id, "err", err)
+			a.refuse(w, r, http.StatusInternalServerError, host, "could not look for the bundle")
+			return
+		}
+		if !filed {
+			// Not (yet) filed: the host keeps the outcome and reports it again at its next poll.
+			w.Header().Set("Retry-After", "60")
+			a.refuse(w, r, http.StatusServiceUnavailable, host, fmt.Sprintf("no bundle with that sha256 is filed under ticket %s (yet)", q.Ticket))
+			return
+		}
 	}
 	q.Status, q.UpdatedAt = o.Status, a.s.opt.Now().UTC()
 	if o.BundleSHA256 != "" {
