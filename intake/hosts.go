@@ -32,7 +32,7 @@ import (
 // so neither kind passes for the other: an upload token cannot enroll a host and an enrollment
 // token cannot upload.
 //
-//	cfh1.<base64url(JSON {"id", "kind": "enroll", "exp"})>.<base64url(HMAC-SHA256(key, "cfh1." + payload))>
+//	cfh1.<base64url(JSON {"id", "kind": "enroll", "exp", "iat"})>.<base64url(HMAC-SHA256(key, "cfh1." + payload))>
 const enrollPrefix = "cfh1."
 
 // KindEnroll is the kind an enrollment token carries.
@@ -43,6 +43,9 @@ type EnrollClaims struct {
 	ID   string `json:"id"`
 	Kind string `json:"kind"`
 	Exp  int64  `json:"exp"` // unix seconds
+	// IssuedAt (unix seconds) tells whether a token was made after a host was removed: only
+	// such a token enrolls that host again. 0 in tokens made before it was recorded.
+	IssuedAt int64 `json:"iat,omitempty"`
 }
 
 // ErrNotEnrollToken refuses anything but an enrollment token at enrollment.
@@ -54,7 +57,7 @@ func NewEnrollClaims(now time.Time, ttl time.Duration) (EnrollClaims, error) {
 	if _, err := rand.Read(b); err != nil {
 		return EnrollClaims{}, err
 	}
-	return EnrollClaims{ID: base64.RawURLEncoding.EncodeToString(b), Kind: KindEnroll, Exp: now.Add(ttl).Unix()}, nil
+	return EnrollClaims{ID: base64.RawURLEncoding.EncodeToString(b), Kind: KindEnroll, Exp: now.Add(ttl).Unix(), IssuedAt: now.Unix()}, nil
 }
 
 func enrollMAC(key []byte, payloadPart string) []byte {
@@ -317,10 +320,28 @@ func (r *Remote) Hosts() ([]Host, error) {
 	return out, nil
 }
 
+// removedRel records a removed host (removed-hosts/<id>.json {id, removed_at}), so that the
+// key cannot enroll again with an enrollment token made before the removal.
+func removedRel(id string) string { return "removed-hosts/" + id + ".json" }
+
+type removedHost struct {
+	ID        string    `json:"id"`
+	RemovedAt time.Time `json:"removed_at"`
+}
+
 // RemoveHost forgets an enrolled host: its requests are refused from then on (401), and its open
-// requests end failed. Enrolling the same key again needs a new enrollment token.
+// requests end failed. Enrolling the same key again needs an enrollment token made after the
+// removal: whoever holds the key (it may be why the host was removed) cannot come back with the
+// token it was enrolled with, or any other made before.
 func (r *Remote) RemoveHost(id string) error {
 	if _, err := r.Host(id); err != nil {
+		return err
+	}
+	tomb, err := json.Marshal(removedHost{ID: id, RemovedAt: r.now().UTC()})
+	if err != nil {
+		return err
+	}
+	if err := r.kv.put(removedRel(id), append(tomb, '\n')); err != nil {
 		return err
 	}
 	if err := r.kv.remove(hostRel(id)); err != nil {
@@ -339,20 +360,37 @@ func (r *Remote) RemoveHost(id string) error {
 	return nil
 }
 
-// enroll stores a host's key; enrolling the same key again keeps the first record.
-func (r *Remote) enroll(pub ed25519.PublicKey, name, tokenID string) (Host, error) {
+// errRemovedHost refuses a removed host's key with an enrollment token made before the removal.
+var errRemovedHost = errors.New("this host was removed from the intake: enrolling it again takes an enrollment token made after the removal")
+
+// enroll stores a host's key; enrolling the same key again keeps the first record. A removed
+// host's key enrolls again only with a token issued after the removal.
+func (r *Remote) enroll(pub ed25519.PublicKey, name string, c EnrollClaims) (Host, error) {
 	id := wire.HostID(pub)
 	if h, err := r.Host(id); err == nil {
 		return h, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return Host{}, err
 	}
-	h := Host{ID: id, PublicKey: pub, Name: name, EnrolledAt: r.now().UTC(), EnrollTokenID: tokenID}
-	data, err := json.MarshalIndent(h, "", "  ")
+	data, err := r.kv.get(removedRel(id))
+	switch {
+	case err == nil:
+		var rm removedHost
+		if json.Unmarshal(data, &rm) != nil || c.IssuedAt == 0 || c.IssuedAt <= rm.RemovedAt.Unix() {
+			return Host{}, errRemovedHost
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return Host{}, err
+	}
+	h := Host{ID: id, PublicKey: pub, Name: name, EnrolledAt: r.now().UTC(), EnrollTokenID: c.ID}
+	data, err = json.MarshalIndent(h, "", "  ")
 	if err != nil {
 		return Host{}, err
 	}
-	return h, r.kv.put(hostRel(id), append(data, '\n'))
+	if err := r.kv.put(hostRel(id), append(data, '\n')); err != nil {
+		return Host{}, err
+	}
+	return h, r.kv.remove(removedRel(id))
 }
 
 // hostAPI serves the routes enrolled daemons call. Nonces are remembered per instance for
@@ -529,7 +567,11 @@ func (a *hostAPI) enrollHost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := cleanText(req.Name, 255)
-	h, err := a.remote.enroll(pub, name, c.ID)
+	h, err := a.remote.enroll(pub, name, c)
+	if errors.Is(err, errRemovedHost) {
+		a.refuse(w, r, http.StatusUnauthorized, auth.Host, err.Error())
+		return
+	}
 	if err != nil {
 		a.s.log.Error("enrolling a host failed", "host", auth.Host, "err", err)
 		a.refuse(w, r, http.StatusInternalServerError, auth.Host, "could not store the host")

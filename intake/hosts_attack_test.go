@@ -423,3 +423,57 @@ func TestUploadedReportFindsAnotherInstancesBundle(t *testing.T) {
 		t.Fatalf("uploaded, reported to the other instance: %d %s", st, resp)
 	}
 }
+
+// A removed host does not come back with an enrollment token made before its removal (the one
+// it was enrolled with, or another still valid): whoever holds its key cannot undo the removal.
+// A token made after the removal enrolls it again, on purpose.
+func TestRemovedHostCannotReenrollWithAnOldToken(t *testing.T) {
+	cs := newClockServer(t)
+	key := newHostKey(t)
+	id := wire.HostID(key.Public().(ed25519.PublicKey))
+	first, other := cs.enrollToken(t), cs.enrollToken(t)
+	if st, body, _ := cs.send(t, key, http.MethodPost, wire.EnrollPath, enrollBody(t, first, key), ""); st != http.StatusOK {
+		t.Fatalf("enroll: %d %s", st, body)
+	}
+	rem, err := OpenRemote(cs.data, nil, cs.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs.advance(time.Second)
+	if err := rem.RemoveHost(id); err != nil {
+		t.Fatal(err)
+	}
+	// A token of an older intake version, without an issue time.
+	legacy, err := SignEnroll(cs.key, EnrollClaims{ID: "legacy-token-id", Kind: KindEnroll, Exp: cs.Now().Add(time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs.advance(time.Second)
+	for name, tok := range map[string]string{"its own token": first, "another old token": other, "a token without issue time": legacy} {
+		st, body, _ := cs.send(t, key, http.MethodPost, wire.EnrollPath, enrollBody(t, tok, key), "")
+		if st != http.StatusUnauthorized || !strings.Contains(body, "removed") {
+			t.Fatalf("re-enrolling a removed host with %s: %d %s", name, st, body)
+		}
+	}
+	if _, err := rem.Host(id); err == nil {
+		t.Fatal("the removed host is enrolled again")
+	}
+	if _, err := rem.CreateRequest("4821", id, ""); err == nil {
+		t.Fatal("a request for the removed host was accepted")
+	}
+	// The legacy token still enrolls a host that was never removed.
+	k2 := newHostKey(t)
+	if st, body, _ := cs.send(t, k2, http.MethodPost, wire.EnrollPath, enrollBody(t, legacy, k2), ""); st != http.StatusOK {
+		t.Fatalf("legacy token, new host: %d %s", st, body)
+	}
+	// A token made after the removal brings it back.
+	if st, body, _ := cs.send(t, key, http.MethodPost, wire.EnrollPath, enrollBody(t, cs.enrollToken(t), key), ""); st != http.StatusOK {
+		t.Fatalf("re-enrolling with a new token: %d %s", st, body)
+	}
+	if _, err := rem.Host(id); err != nil {
+		t.Fatal(err)
+	}
+	if hosts, err := rem.Hosts(); err != nil || len(hosts) != 2 {
+		t.Fatalf("hosts %+v %v", hosts, err)
+	}
+}
