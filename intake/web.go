@@ -85,7 +85,7 @@ func newWebUI(s *Server) *webUI {
 		"plural": func(n int, what string) string { return plural(n, what) },
 	}
 	w := &webUI{s: s, pages: map[string]*template.Template{}, views: newViewCache(s), csrf: http.NewCrossOriginProtection()}
-	for _, p := range []string{"login", "tickets", "ticket", "bundle", "error", "upload"} {
+	for _, p := range []string{"login", "tickets", "ticket", "bundle", "error", "upload", "reload"} {
 		w.pages[p] = template.Must(template.New(p).Funcs(funcs).ParseFS(webFiles, "web/layout.html", "web/partials.html", "web/"+p+".html"))
 	}
 	return w
@@ -212,7 +212,22 @@ func (w *webUI) auth(next func(http.ResponseWriter, *http.Request, session)) htt
 		if err != nil {
 			w.s.log.Warn("web view refused", "status", status, "reason", err.Error(), "path", logPath(r.URL.Path), "remote", r.RemoteAddr)
 			if status == http.StatusUnauthorized && r.Header.Get("Authorization") == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-				http.SetCookie(rw, w.expiredCookie(r))
+				target := r.URL.EscapedPath()
+				if r.URL.RawQuery != "" {
+					target += "?" + r.URL.RawQuery
+				}
+				if _, none := r.Cookie(sessionCookie); none != nil && r.Header.Get("Sec-Fetch-Mode") == "navigate" &&
+					r.Header.Get("Sec-Fetch-Site") != "" && r.Header.Get("Sec-Fetch-Site") != "same-origin" &&
+					strings.HasPrefix(target, WebPath) && !strings.ContainsAny(target, "\\\"'<> ") {
+					// A link from another site (a desk comment): the SameSite=Strict cookie was
+					// held back. Load the same page again from here, which sends it; without a
+					// session that load comes back same-origin and goes to the login page.
+					w.render(rw, r, http.StatusOK, "reload", pageData{Title: "Opening", Data: target})
+					return
+				}
+				if _, none := r.Cookie(sessionCookie); none == nil {
+					http.SetCookie(rw, w.expiredCookie(r))
+				}
 				http.Redirect(rw, r, WebPath+"login", http.StatusSeeOther)
 				return
 			}

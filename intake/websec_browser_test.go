@@ -3,6 +3,7 @@ package intake
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -372,5 +373,38 @@ func TestWebSecUploadPageInChromium(t *testing.T) {
 	r := ws.get(t, http.MethodGet, WebBundlePath(rec), map[string]string{"Authorization": "Bearer " + eng}, nil)
 	if !strings.Contains(r.body, "not a bundle") {
 		t.Errorf("the web view of the uploaded page:\n%s", r.body)
+	}
+}
+
+// An engineer with a session follows a link to a bundle from another site (a desk comment in the
+// ticket system): the session cookie is SameSite=Strict, so the browser does not send it on that
+// navigation; the web view reloads the page from its own origin (which sends it) and the
+// engineer lands on the bundle, not on the login page. Without a session the same link ends on
+// the login page.
+func TestWebSecDeskLinkWithStrictCookieInChromium(t *testing.T) {
+	ws := newWebServer(t, true, nil, nil)
+	b := startChromium(t)
+	rec := ws.file(t, "4821", webBundle(t))
+	target := ws.base + WebBundlePath(rec)
+	// The "ticket system": another site (127.0.0.2) with a link to the bundle.
+	l, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("127.0.0.2 cannot be bound here: %v", err)
+	}
+	desk := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<!DOCTYPE html><title>ticket 4821</title><a id="bundle" href="%s">bundle</a>`, target)
+	}))
+	desk.Listener = l
+	desk.StartTLS()
+	t.Cleanup(desk.Close)
+
+	b.do(t, "follow the link without a session", chromedp.Navigate(desk.URL), chromedp.WaitVisible(chromedp.ID("bundle")),
+		chromedp.Click(chromedp.ID("bundle")), chromedp.WaitVisible(chromedp.ID("token")))
+	eng, _ := ws.engineerToken(t, "alice", time.Hour)
+	b.do(t, "log in", chromedp.SendKeys(chromedp.ID("token"), eng), chromedp.Click(chromedp.ID("submit")), chromedp.WaitVisible(chromedp.ID("tickets")))
+	b.do(t, "follow the link with a session", chromedp.Navigate(desk.URL), chromedp.WaitVisible(chromedp.ID("bundle")),
+		chromedp.Click(chromedp.ID("bundle")), chromedp.WaitReady(chromedp.CSS("main")), chromedp.Sleep(time.Second))
+	if loc := run(t, b, chromedp.Location()); loc != target {
+		t.Errorf("the desk link with a session ended at %s, want %s", loc, target)
 	}
 }
