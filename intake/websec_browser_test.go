@@ -20,6 +20,7 @@ import (
 
 	"github.com/casefile/casefile/analyze"
 	"github.com/casefile/casefile/collectors"
+	"github.com/casefile/casefile/internal/testenv"
 )
 
 // canary is a loopback server that an injected script, image, form, refresh or style would
@@ -389,7 +390,7 @@ func TestWebSecDeskLinkWithStrictCookieInChromium(t *testing.T) {
 	// The "ticket system": another site (127.0.0.2) with a link to the bundle.
 	l, err := net.Listen("tcp", "127.0.0.2:0")
 	if err != nil {
-		t.Skipf("127.0.0.2 cannot be bound here: %v", err)
+		testenv.Missing(t, "127.0.0.2 cannot be bound here (another loopback address, for another site): %v", err)
 	}
 	desk := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `<!DOCTYPE html><title>ticket 4821</title><a id="bundle" href="%s">bundle</a>`, target)
