@@ -332,6 +332,7 @@ func (s *scanner) mixedList(k, cls int, rule string) int {
 						s.add(f.s, f.e, rule)
 					}
 				}
+				s.listClose = p - 1 // values inside end at its closing bracket (value)
 				return k + 1
 			}
 		case c == '"' || c == '\'':
@@ -366,11 +367,6 @@ func (s *scanner) mixedList(k, cls int, rule string) int {
 			}
 			p = q
 		}
-	}
-	if marked && d > 0 {
-		// a marker of the first pass took a closing bracket with the value before it
-		// ([0[00 0]token [REDACTED:x]): scan on key by key, as that pass did
-		return k + 1
 	}
 	return 0
 }

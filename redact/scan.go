@@ -31,6 +31,7 @@ type scanner struct {
 	miss             [6]int
 	urlStart, urlEnd int
 	urlLastAt        int
+	listClose        int // the closing bracket of a list mixedList sent to be scanned key by key
 	anon             bool
 	noPlain          bool // anon or user key names: plainWordOut does not apply
 	awsID            bool // an AWS access key id is on this line: look for its secret key too
@@ -113,7 +114,7 @@ func (s *scanner) scan(b []byte, ctx int, atStart bool) {
 	for k := range s.miss {
 		s.miss[k] = n + 1
 	}
-	s.urlStart, s.urlEnd, s.b64Start, s.b64End = -1, -1, -1, -1
+	s.urlStart, s.urlEnd, s.b64Start, s.b64End, s.listClose = -1, -1, -1, -1, -1
 	if atStart && ctx == 0 && (s.pgpass || s.pgpassHdr || n > 30 && b[0] == '#') {
 		s.pgpassFields()
 	}

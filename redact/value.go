@@ -55,7 +55,7 @@ func (s *scanner) valueRun(k int) (int, int) {
 		return k + 1, e
 	}
 	e := k
-	for e < n && !isSpace[b[e]] && b[e] != '"' && b[e] != '\'' && b[e] != '<' && b[e] != '>' && b[e] != '`' && !(b[e] == '\\' && e+1 < n && (b[e+1] == '"' || b[e+1] == 'n' || b[e+1] == 'r' || b[e+1] == 't')) {
+	for e < n && e != s.listClose && !isSpace[b[e]] && b[e] != '"' && b[e] != '\'' && b[e] != '<' && b[e] != '>' && b[e] != '`' && !(b[e] == '\\' && e+1 < n && (b[e+1] == '"' || b[e+1] == 'n' || b[e+1] == 'r' || b[e+1] == 't')) {
 		if (b[e] == ',' || b[e] == ';') && (e+1 >= n || isSpace[b[e+1]]) {
 			break
 		}
@@ -150,7 +150,7 @@ func (s *scanner) value(k int, xml, toEOL bool) (v, e, next int) {
 	e = k
 	for e < n {
 		c := b[e]
-		if isSpace[c] || c == '<' || c == '>' || c == '`' {
+		if isSpace[c] || c == '<' || c == '>' || c == '`' || e == s.listClose {
 			break
 		}
 		// a quote or & inside the word is part of it (P@ss"w0rd, P@ss&w0rd); one that ends
