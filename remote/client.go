@@ -116,8 +116,9 @@ type Client struct {
 	pending map[string]*pendingReq
 	ended   map[string]Entry // final outcomes the intake may not have acknowledged
 	recent  []Outcome
-	// approvedBefore: requests a person approved that had not ended when the log was read.
-	approvedBefore map[string]bool
+	// approvedBefore: requests a person approved that had not ended when the log was read, with
+	// the ticket they were approved for.
+	approvedBefore map[string]string
 	consentWarned  map[string]bool // reasons already logged for ignoring answers
 }
 
@@ -195,7 +196,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", c.elog.path, err)
 	}
-	c.approvedBefore = map[string]bool{}
+	c.approvedBefore = map[string]string{}
 	for _, e := range entries {
 		switch {
 		case final(e.Event):
@@ -203,7 +204,7 @@ func New(cfg Config) (*Client, error) {
 			c.addRecent(e, false)
 			delete(c.approvedBefore, e.Request)
 		case e.Event == EventApproved:
-			c.approvedBefore[e.Request] = true
+			c.approvedBefore[e.Request] = e.Ticket
 		}
 	}
 	return c, nil
@@ -375,8 +376,9 @@ func (c *Client) handle(ctx context.Context, wr wire.Request, h Handler) {
 	policy := Consent(c.cfg.Spec())
 	c.mu.Lock()
 	approved, declined, asked, why := p.approved, p.declined, p.asked, p.declineReason
-	if isNew && c.approvedBefore[req.ID] {
-		// Approved before a restart cut the request short: the consent still holds.
+	if t, ok := c.approvedBefore[req.ID]; isNew && ok && t == req.Ticket {
+		// Approved before a restart cut the request short: the consent still holds (for the
+		// ticket it was given for; a request that now names another is asked again).
 		p.approved, p.State, approved = true, EventApproved, true
 	}
 	c.mu.Unlock()
