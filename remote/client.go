@@ -274,6 +274,9 @@ func (c *Client) Run(ctx context.Context, h Handler) error {
 	}
 }
 
+// MaxPollAfter bounds the interval (in seconds) an intake may ask for with poll_after.
+const MaxPollAfter = 3600
+
 // ConsentCheck is how often the loop looks for answers in the consent folder.
 const ConsentCheck = 2 * time.Second
 
@@ -314,7 +317,9 @@ func (c *Client) Poll(ctx context.Context, h Handler) (time.Duration, error) {
 	}
 	next := c.cfg.Interval
 	if resp.PollAfter > 0 {
-		next = max(time.Duration(resp.PollAfter)*time.Second, time.Second)
+		// Bounded before it is multiplied: a huge value must not overflow into a busy loop or
+		// stop the polling for good.
+		next = time.Duration(min(max(resp.PollAfter, 1), MaxPollAfter)) * time.Second
 	}
 	open := map[string]bool{}
 	for _, wr := range resp.Requests {

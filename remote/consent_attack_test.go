@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/casefile/casefile/remote"
 	"github.com/casefile/casefile/remote/wire"
@@ -55,5 +59,34 @@ func TestApprovalIsForTheTicketApproved(t *testing.T) {
 	}
 	if st := ri.status(t, h.id, q.ID).Status; st != wire.StatusWaiting {
 		t.Fatalf("request %s", st)
+	}
+}
+
+// The interval an intake asks for (poll_after) is taken between 1 s and an hour: a huge value
+// neither overflows into a busy loop nor stops the polling for good. (The repository's intake
+// never sends one; this intake is a stand-in that answers polls with a given poll_after.)
+func TestPollAfterBounded(t *testing.T) {
+	h := &host{state: t.TempDir()}
+	for _, tc := range []struct {
+		after int
+		want  time.Duration
+	}{{0, time.Minute}, {-5, time.Minute}, {1, time.Second}, {120, 2 * time.Minute},
+		{1 << 40, time.Hour}, {math.MaxInt, time.Hour}, {9_300_000_000, time.Hour}} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			json.NewEncoder(w).Encode(wire.PollResponse{Requests: []wire.Request{}, PollAfter: tc.after})
+		}))
+		key, err := remote.LoadKey(h.state)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, _ := json.Marshal(remote.Enrollment{URL: srv.URL, HostID: remote.ID(key), EnrolledAt: time.Now()})
+		os.WriteFile(filepath.Join(h.state, remote.EnrollmentFile), e, 0o600)
+		h.setConsent(srv.URL, remote.ConsentAuto)
+		c := h.client(t, remote.Config{Interval: time.Minute})
+		next, err := c.Poll(context.Background(), h.handler(t))
+		srv.Close()
+		if err != nil || next != tc.want {
+			t.Errorf("poll_after %d: next poll in %s (%v), want %s", tc.after, next, err, tc.want)
+		}
 	}
 }
