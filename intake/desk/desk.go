@@ -77,8 +77,12 @@ func ValidURL(s string) error {
 	if err == nil && u.User != nil {
 		return errors.New("the URL holds user info: give the user in user: and the secret through password_env, password_file, token_env or token_file")
 	}
+	// What the error repeats: no user info, query or fragment (where a token may have been put).
 	shown := s
-	if strings.Contains(s, "@") {
+	if i := strings.IndexAny(shown, "?#"); i >= 0 {
+		shown = shown[:i] + "?… (query or fragment not shown)"
+	}
+	if strings.Contains(shown, "@") {
 		shown = "(not shown: it holds an @)"
 	}
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {

@@ -87,3 +87,27 @@ func TestSecretEchoedInAnyEncodingIsScrubbed(t *testing.T) {
 		}
 	}
 }
+
+// A desk URL refused for holding a query or fragment (where someone may have put a token) is
+// not repeated whole in the error.
+func TestDeskURLErrorHidesQuery(t *testing.T) {
+	for _, u := range []string{
+		"https://acme.zendesk.com/?api_token=SeCrEt-in-query",
+		"https://acme.zendesk.com/api#SeCrEt-in-fragment",
+		"http://desk.example/?SeCrEt-in-query",
+		"ftp://desk.example/?token=SeCrEt-in-query",
+		"https://:SeCrEt-in-userinfo@desk.example/",
+	} {
+		err := ValidURL(u)
+		if err == nil {
+			t.Fatalf("%s accepted", u)
+		}
+		if strings.Contains(err.Error(), "SeCrEt") {
+			t.Errorf("%s: the error shows it: %v", u, err)
+		}
+		_, err = New(Config{Kind: KindZendesk, URL: u, User: "a@b", TokenEnv: "T"}, envWith("T", "x"))
+		if err == nil || strings.Contains(err.Error(), "SeCrEt") {
+			t.Errorf("New with %s: %v", u, err)
+		}
+	}
+}
