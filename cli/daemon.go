@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/user"
@@ -118,6 +119,9 @@ func runDaemon(c *cobra.Command, o *daemonOptions) error {
 		Environ: os.Environ(), Hostname: host, Username: username, Root: "/",
 		UploadToken: token, Remote: o.remote,
 	})
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("%w (run the daemon as root, or give it --state-dir and --socket you can write)", err)
+	}
 	if err != nil {
 		return err
 	}
