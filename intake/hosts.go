@@ -582,11 +582,15 @@ func (a *hostAPI) enrollHost(w http.ResponseWriter, r *http.Request) {
 }
 
 // cleanText keeps printable text of at most max bytes: control characters (terminal escapes
-// included) become spaces.
+// included) and line and paragraph separators become spaces, and bidirectional overrides
+// (which make `intake hosts` and `intake requests` show text otherwise than it is) are dropped.
 func cleanText(s string, max int) string {
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		switch {
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029':
 			return ' '
+		case (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f':
+			return -1
 		}
 		return r
 	}, strings.TrimSpace(s))

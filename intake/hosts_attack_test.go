@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -575,4 +576,40 @@ func pathOnly(p string) string {
 		return p
 	}
 	return u.Path
+}
+
+// The text a host or an agent gives (host name, note, failure reason) is stored on one line
+// without controls or bidirectional overrides, so `intake hosts` and `intake requests` show it
+// as it is.
+func TestHostTextStoredPlain(t *testing.T) {
+	cs := newClockServer(t)
+	key := newHostKey(t)
+	id := wire.HostID(key.Public().(ed25519.PublicKey))
+	hostile := "web-1\u202egnp.exe\u2066x\u2069\u200f\u2028line\u2029para\x1b[2J\x9b31m\r\nend"
+	b, _ := json.Marshal(wire.EnrollRequest{Token: cs.enrollToken(t), Name: hostile,
+		PublicKey: base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))})
+	if st, body, _ := cs.send(t, key, http.MethodPost, wire.EnrollPath, b, ""); st != http.StatusOK {
+		t.Fatalf("enroll: %d %s", st, body)
+	}
+	rem, _ := OpenRemote(cs.data, nil, cs.Now)
+	q, err := rem.CreateRequest("4821", id, hostile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := json.Marshal(wire.Outcome{Status: wire.StatusFailed, Reason: hostile})
+	if st, body, _ := cs.send(t, key, http.MethodPost, wire.OutcomePath(id, q.ID), out, ""); st != http.StatusOK {
+		t.Fatalf("outcome: %d %s", st, body)
+	}
+	h, _ := rem.Host(id)
+	got, _ := rem.Request(id, q.ID)
+	for what, s := range map[string]string{"name": h.Name, "note": got.Note, "reason": got.Reason} {
+		if strings.ContainsFunc(s, func(r rune) bool {
+			return r < 0x20 || (r >= 0x7f && r < 0xa0) || r == '\u2028' || r == '\u2029' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f'
+		}) {
+			t.Errorf("%s stored as %q", what, s)
+		}
+		if !strings.HasPrefix(s, "web-1gnp.exe") {
+			t.Errorf("%s stored as %q", what, s)
+		}
+	}
 }
