@@ -166,3 +166,67 @@ func TestDaemonProcess(t *testing.T) {
 		t.Errorf("collect without a daemon: code %d\n%s", code, errOut)
 	}
 }
+
+// TestDaemonKilledAndRestarted: after kill -9 the socket file is left behind; a new daemon on
+// the same state folder and socket replaces it, and the history of the killed one is all there.
+func TestDaemonKilledAndRestarted(t *testing.T) {
+	dir, err := os.MkdirTemp("", "cfdkill")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // refused: the monitor fails every run
+	specPath, sock, state := filepath.Join(dir, "spec.yaml"), filepath.Join(dir, "d.sock"), filepath.Join(dir, "state")
+	os.WriteFile(specPath, []byte(fmt.Sprintf("apiVersion: casefile/v1\nkind: Spec\nmetadata: {name: killtest}\n"+
+		"monitors:\n  - {name: db, interval: 1s, tcp: {target: %q}}\n", addr)), 0o644)
+	start := func() (*exec.Cmd, *bytes.Buffer) {
+		cmd := exec.Command(os.Args[0], "daemon", "--spec", specPath, "--state-dir", state, "--socket", sock)
+		cmd.Env = append(os.Environ(), "CASEFILE_TEST_SELF=1")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd, &stderr
+	}
+	status := func(minCount int) daemon.Status {
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			code, out, _ := runCLI(t, "status", "--socket", sock, "--json")
+			var st daemon.Status
+			if code == 0 && json.Unmarshal([]byte(out), &st) == nil && len(st.Monitors) == 1 && st.Monitors[0].HistoryCount >= minCount {
+				return st
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no status with %d runs within 15s: code %d %s", minCount, code, out)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	cmd, _ := start()
+	before := status(4)
+	cmd.Process.Kill()
+	cmd.Wait()
+	if _, err := os.Stat(sock); err != nil {
+		t.Fatalf("after kill -9 the socket file should still be there: %v", err)
+	}
+	cmd2, stderr2 := start()
+	after := status(before.Monitors[0].HistoryCount + 1)
+	if after.PID != cmd2.Process.Pid {
+		t.Errorf("status from pid %d, want the new daemon %d", after.PID, cmd2.Process.Pid)
+	}
+	// Every run the killed daemon recorded is there, and the count of failures in a row goes on.
+	if m := after.Monitors[0]; m.HistoryCount <= before.Monitors[0].HistoryCount || m.FailuresInARow <= before.Monitors[0].FailuresInARow {
+		t.Errorf("before the kill %+v, after the restart %+v", before.Monitors[0], m)
+	}
+	cmd2.Process.Signal(syscall.SIGTERM)
+	if err := cmd2.Wait(); err != nil {
+		t.Errorf("restarted daemon: %v\n%s", err, stderr2.String())
+	}
+}
