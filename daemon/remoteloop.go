@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/casefile/casefile/remote"
+	"github.com/casefile/casefile/spec"
 )
 
 // RemoteLoop is package remote's client as the daemon's Remote: it polls the intake the host is
@@ -30,6 +31,9 @@ const remoteBundles = "remote"
 func (l *RemoteLoop) Run(ctx context.Context, h Host) error {
 	cfg := l.Config
 	cfg.StateDir, cfg.Spec, cfg.Log = h.StateDir(), h.Spec, h.Logger()
+	if cfg.Redact == nil {
+		cfg.Redact = redactReason(h)
+	}
 	c, err := remote.New(cfg)
 	if errors.Is(err, remote.ErrNotEnrolled) {
 		h.Logger().Info("remote requests are off: this host is not enrolled (casefile daemon --enroll TOKEN)")
@@ -81,4 +85,20 @@ func (l *RemoteLoop) Requests() []RemoteRequest {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Received.After(out[j].Received) })
 	return out
+}
+
+// redactReason cleans the text of a failure reason, which goes to the intake and into the logs,
+// with the redaction of the spec in force (built at each use, so a reload applies; reasons are
+// rare). When the engine cannot be built the reason is withheld rather than sent as it is.
+func redactReason(h Host) func(string) string {
+	return func(s string) string {
+		if s == "" {
+			return s
+		}
+		eng, err := newEngine(h.Spec(), spec.Source{Kind: "daemon", Name: "remote request reason"})
+		if err != nil {
+			return "(the reason is withheld: the spec's redaction could not be built)"
+		}
+		return eng.String(remote.LogFile, s)
+	}
 }
