@@ -344,9 +344,8 @@ func (r *Remote) RemoveHost(id string) error {
 	if err := r.kv.put(removedRel(id), append(tomb, '\n')); err != nil {
 		return err
 	}
-	if err := r.kv.remove(hostRel(id)); err != nil {
-		return err
-	}
+	// The open requests end (their upload tokens revoked) before the host's record goes: a
+	// removal cut short (storage down) leaves the host enrolled, so running it again finishes it.
 	open, err := r.requests(id, true)
 	if err != nil {
 		return err
@@ -357,7 +356,7 @@ func (r *Remote) RemoveHost(id string) error {
 			return err
 		}
 	}
-	return nil
+	return r.kv.remove(hostRel(id))
 }
 
 // errRemovedHost refuses a removed host's key with an enrollment token made before the removal.

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -611,5 +613,48 @@ func TestHostTextStoredPlain(t *testing.T) {
 		if !strings.HasPrefix(s, "web-1gnp.exe") {
 			t.Errorf("%s stored as %q", what, s)
 		}
+	}
+}
+
+// A removal cut short (the revocation store cannot be written) can be run again and finishes:
+// the open request ends failed and its upload token is revoked. Before, the host's record went
+// first, so the second run found no host and the request stayed open with a live token.
+func TestRemoveHostCutShortCanBeRerun(t *testing.T) {
+	cs := newClockServer(t)
+	key := newHostKey(t)
+	id := wire.HostID(key.Public().(ed25519.PublicKey))
+	if st, body, _ := cs.send(t, key, http.MethodPost, wire.EnrollPath, enrollBody(t, cs.enrollToken(t), key), ""); st != http.StatusOK {
+		t.Fatalf("enroll: %d %s", st, body)
+	}
+	rem, _ := OpenRemote(cs.data, nil, cs.Now)
+	q, err := rem.CreateRequest("4821", id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, body, _ := cs.send(t, key, http.MethodGet, wire.RequestsPath(id), nil, "")
+	var pr wire.PollResponse
+	if st != http.StatusOK || json.Unmarshal([]byte(body), &pr) != nil || len(pr.Requests) != 1 {
+		t.Fatalf("poll: %d %s", st, body)
+	}
+	revoked := filepath.Join(cs.data, "revoked")
+	os.RemoveAll(revoked)
+	if err := os.WriteFile(revoked, nil, 0o600); err != nil { // a file where the folder goes
+		t.Fatal(err)
+	}
+	if err := rem.RemoveHost(id); err == nil {
+		t.Fatal("the removal did not fail")
+	}
+	os.Remove(revoked)
+	if err := rem.RemoveHost(id); err != nil {
+		t.Fatalf("running the removal again: %v", err)
+	}
+	if got, _ := rem.Request(id, q.ID); got.Status != wire.StatusFailed {
+		t.Fatalf("request after the removal: %+v", got)
+	}
+	if st, body := tusCreateRaw(t, cs.base+BasePath, pr.Requests[0].UploadToken, "4821", 100); st != http.StatusUnauthorized {
+		t.Fatalf("the removed host's token: %d %s", st, body)
+	}
+	if _, err := rem.Host(id); err == nil {
+		t.Fatal("still enrolled")
 	}
 }
