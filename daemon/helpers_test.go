@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -68,6 +69,9 @@ func startDaemon(t testing.TB, specYAML string, mod ...func(*Config)) *testDaemo
 	t.Helper()
 	dir := shortDir(t)
 	td := &testDaemon{dir: dir, specPath: filepath.Join(dir, "spec.yaml"), socket: filepath.Join(dir, "d.sock"), log: &syncBuffer{}}
+	if runtime.GOOS == "windows" {
+		td.socket = `\\.\pipe\casefile-test-` + filepath.Base(dir)
+	}
 	if err := os.WriteFile(td.specPath, []byte(specYAML), 0o600); err != nil {
 		t.Fatal(err)
 	}
