@@ -75,6 +75,7 @@ type Daemon struct {
 	cur       *loaded
 	states    map[string]*monitorState
 	triggers  []TriggerRecord
+	lastFired map[string]time.Time // when each monitor's trigger last fired, as recorded before this start
 	lastLoad  time.Time
 	reloadErr string
 	downloads map[string]string // token -> bundle path, for GET /v1/bundles/{token}
@@ -144,6 +145,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		d.store.Close()
 		return nil, err
 	}
+	d.triggers, d.lastFired = loadTriggers(cfg.StateDir)
 	d.lastLoad = cfg.Now()
 	return d, nil
 }

@@ -281,6 +281,28 @@ func TestTriggerFiresOnceWithinRateLimit(t *testing.T) {
 	if !strings.Contains(td.log.String(), "trigger: bundle written") {
 		t.Errorf("log lacks the trigger's outcome:\n%s", indent(td.log.String()))
 	}
+
+	// A restart on the same state folder keeps the rate limit and shows the trigger: a daemon a
+	// service manager restarts in a loop does not collect at every start.
+	td.stop(t)
+	state := filepath.Join(td.dir, "state")
+	td2 := startDaemon(t, specHead+fmt.Sprintf(`monitors:
+  - name: db
+    interval: 1s
+    tcp: {target: %q}
+    trigger: {failures_in_a_row: 2, min_interval: 1h, keep: 3}
+`, addr), func(c *Config) { c.StateDir = state })
+	waitFor(t, 20*time.Second, "four more failures after the restart", func() bool {
+		st, err := td2.client.Status(context.Background())
+		return err == nil && st.Monitors[0].FailuresInARow >= 10
+	})
+	st, _ = td2.client.Status(context.Background())
+	if len(st.Triggers) != 1 || st.Triggers[0].Status != "collected" || !st.Triggers[0].Time.Equal(tr.Time) {
+		t.Errorf("after the restart: triggers %+v, want the one from before", st.Triggers)
+	}
+	if bundles, _ := filepath.Glob(filepath.Join(state, bundlesDir, "casefile-*")); len(bundles) != 1 {
+		t.Errorf("after the restart: %d bundles, want still 1", len(bundles))
+	}
 }
 
 func TestKeepNewest(t *testing.T) {

@@ -57,7 +57,7 @@ func (d *Daemon) startMonitorsLocked(s *spec.Spec) {
 		m := s.Monitors[i]
 		st := d.states[m.Name] // a reload keeps the counts of monitors it keeps
 		if st == nil {
-			st = &monitorState{}
+			st = &monitorState{lastTrigger: d.lastFired[m.Name]}
 			if sum := d.summaryOf(m.Name); sum != nil {
 				st.failures = sum.FailuresInARow // a restart keeps them too
 			}

@@ -1,7 +1,9 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -29,6 +31,75 @@ type TriggerRecord struct {
 // maxTriggerRecords bounds the triggers kept for /v1/status.
 const maxTriggerRecords = 20
 
+// triggersFile records each trigger in the state folder, so that the rate limit and
+// `casefile status` survive a restart: a daemon restarted in a loop by its service manager while
+// a monitor fails does not collect a bundle at every start.
+const (
+	triggersFile    = "triggers.jsonl"
+	triggersFileMax = 64 << 10 // past this the file is rewritten with the newest records
+)
+
+// loadTriggers reads the recorded triggers (a later line for the same monitor and time replaces
+// an earlier one) and returns the newest, oldest first, and when each monitor's last fired.
+func loadTriggers(stateDir string) ([]TriggerRecord, map[string]time.Time) {
+	last := map[string]time.Time{}
+	b, err := os.ReadFile(filepath.Join(stateDir, triggersFile))
+	if err != nil {
+		return nil, last
+	}
+	var recs []TriggerRecord
+	index := map[string]int{}
+	for _, line := range strings.Split(string(b), "\n") {
+		var r TriggerRecord
+		if strings.TrimSpace(line) == "" || json.Unmarshal([]byte(line), &r) != nil || r.Monitor == "" {
+			continue
+		}
+		key := r.Monitor + "\x00" + r.Time.String()
+		if i, ok := index[key]; ok {
+			recs[i] = r
+			continue
+		}
+		index[key] = len(recs)
+		recs = append(recs, r)
+		if r.Time.After(last[r.Monitor]) {
+			last[r.Monitor] = r.Time
+		}
+	}
+	if len(recs) > maxTriggerRecords {
+		recs = recs[len(recs)-maxTriggerRecords:]
+	}
+	return recs, last
+}
+
+// saveTrigger appends a record to the triggers file, rewriting it with the newest records when
+// it has grown past triggersFileMax. Errors are logged: the trigger itself has happened.
+func (d *Daemon) saveTrigger(r TriggerRecord) {
+	p := filepath.Join(d.cfg.StateDir, triggersFile)
+	if st, err := os.Stat(p); err == nil && st.Size() > triggersFileMax {
+		recs, _ := loadTriggers(d.cfg.StateDir)
+		var buf bytes.Buffer
+		for _, x := range recs {
+			b, _ := json.Marshal(x)
+			buf.Write(append(b, '\n'))
+		}
+		tmp := p + ".tmp"
+		if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err == nil {
+			os.Rename(tmp, p)
+		}
+	}
+	b, _ := json.Marshal(r)
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err == nil {
+		_, err = f.Write(append(b, '\n'))
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		d.log.Error("recording a trigger", "error", d.redact(err.Error()))
+	}
+}
+
 // fire collects a bundle for a monitor that failed often enough in a row (rate limiting was
 // decided by the caller), keeps at most trigger.keep triggered bundles and uploads it when the
 // trigger says so. It runs in the background; a shutdown cancels it.
@@ -43,16 +114,25 @@ func (d *Daemon) fire(m *spec.Monitor, fails int) {
 	}
 	ctx := d.runCtx
 	d.mu.Unlock()
+	d.saveTrigger(TriggerRecord{Monitor: name, Time: started, FailuresInARow: fails, Status: "collecting"})
 	update := func(f func(r *TriggerRecord)) {
 		d.mu.Lock()
-		defer d.mu.Unlock()
+		var rec *TriggerRecord
 		// The record may have moved (older ones dropped): find it again by monitor and time.
 		for i := range d.triggers {
 			if d.triggers[i].Monitor == name && d.triggers[i].Time.Equal(started) {
-				f(&d.triggers[i])
-				return
+				rec = &d.triggers[i]
+				break
 			}
 		}
+		if rec == nil {
+			d.mu.Unlock()
+			return
+		}
+		f(rec)
+		saved := *rec
+		d.mu.Unlock()
+		d.saveTrigger(saved)
 	}
 	d.log.Warn("trigger: collecting a bundle", "monitor", name, "failures_in_a_row", fails)
 	d.bgWG.Add(1)
