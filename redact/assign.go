@@ -571,6 +571,7 @@ func (s *scanner) listValue(k, cls int, rule string, key []byte, jq byte) int {
 	b := s.b
 	end := -1
 	var inq byte
+	marked := false // a [REDACTED:...] marker outside quotes
 	for p := k + 1; p < s.n && p < k+4096; p++ {
 		c := b[p]
 		if inq != 0 {
@@ -585,6 +586,7 @@ func (s *scanner) listValue(k, cls int, rule string, key []byte, jq byte) int {
 			if q := bytes.IndexByte(b[p:], ']'); q > 0 {
 				p += q
 			}
+			marked = true
 		} else if c == '{' || c == '[' {
 			return s.mixedList(k, cls, rule) // nested structures are scanned key by key
 		} else if c == ']' {
@@ -593,6 +595,11 @@ func (s *scanner) listValue(k, cls int, rule string, key []byte, jq byte) int {
 		}
 	}
 	if end < 0 {
+		if marked {
+			// redacted before, and a marker took a bracket of it (a nested list inside a
+			// quoted value): scan it key by key, as the first pass's mixedList did
+			return k + 1
+		}
 		return 0
 	}
 	if bytes.Contains(b[k+1:end], []byte("[REDACTED:")) {
