@@ -318,8 +318,8 @@ func typedAssign(b []byte, k int) int {
 		return 0
 	}
 	p = skipSpaces(b, p+1)
-	if p < n && (b[p] == '"' || b[p] == '\'' || b[p] == '`') {
-		return p
+	if p < n && (b[p] == '"' || b[p] == '\'' || b[p] == '`') || hasPrefixAt(b, p, "[REDACTED:") {
+		return p // a literal, or one redacted before (a second pass takes the same path)
 	}
 	return 0
 }
