@@ -362,6 +362,7 @@ func TestUploadedReportNeedsTheFiledBundle(t *testing.T) {
 		t.Fatalf("the request after refused reports: %+v", got)
 	}
 	// The real upload: the report is accepted (it waits for the filing).
+	FilingWait = 30 * time.Second
 	upload(t, ts, pr.Requests[0].UploadToken, data, bundleMeta(data, "4821"))
 	if st, resp := post(wire.Outcome{Status: wire.StatusUploaded, BundleSHA256: sha, SHA256: sha}); st != http.StatusOK {
 		t.Fatalf("uploaded after the upload: %d %s", st, resp)
@@ -422,6 +423,7 @@ func TestUploadedReportFindsAnotherInstancesBundle(t *testing.T) {
 		t.Fatal("not filed")
 	}
 	sum := sha256.Sum256(data)
+	FilingWait = 30 * time.Second // the other instance's index does not have it: storage must
 	b, _ := json.Marshal(wire.Outcome{Status: wire.StatusUploaded, BundleSHA256: hex.EncodeToString(sum[:]), SHA256: hex.EncodeToString(sum[:])})
 	if st, resp := hostReq(t, urls[1], key, http.MethodPost, wire.OutcomePath(id, q.ID), b, ""); st != http.StatusOK {
 		t.Fatalf("uploaded, reported to the other instance: %d %s", st, resp)
