@@ -159,7 +159,7 @@ func (s *scanner) detectKeyStructure(w wordAt) int {
 	if cls != keyNone && (sep == sepSpace || sep == sepColon) && !p.flag && (ws == 0 || b[ws-1] != '<') {
 		// a typed declaration: var xToken string = "x", val password: String = "x",
 		// def f(passwd: str = "x"), let secret: &str = "x"
-		if v := typedAssign(b, k); v > 0 {
+		if v := typedAssign(b, k, cls != keyCookie && cls != keyAuth); v > 0 {
 			p.sep, p.k = sepEq, v
 			return s.assignedValue(w, &p, cls)
 		}

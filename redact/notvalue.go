@@ -296,8 +296,9 @@ func (s *scanner) tupleSecrets(k int, rule string) {
 }
 
 // typedAssign: after a key, a type annotation and '=' (": String = ", " string = ", ": &str = "):
-// where the value starts, or 0. Only a quoted literal counts as the value.
-func typedAssign(b []byte, k int) int {
+// where the value starts, or 0. Only a quoted literal counts as the value, and with marker a
+// marker where a literal was redacted (not after Cookie: or Authorization:, which are headers).
+func typedAssign(b []byte, k int, marker bool) int {
 	n := len(b)
 	p := skipSpaces(b, k)
 	if p < n && b[p] == ':' {
@@ -318,7 +319,7 @@ func typedAssign(b []byte, k int) int {
 		return 0
 	}
 	p = skipSpaces(b, p+1)
-	if p < n && (b[p] == '"' || b[p] == '\'' || b[p] == '`') || hasPrefixAt(b, p, "[REDACTED:") {
+	if p < n && (b[p] == '"' || b[p] == '\'' || b[p] == '`') || marker && hasPrefixAt(b, p, "[REDACTED:") {
 		return p // a literal, or one redacted before (a second pass takes the same path)
 	}
 	return 0
