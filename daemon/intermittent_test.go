@@ -111,8 +111,12 @@ func TestIntermittentFault(t *testing.T) {
 	if len(rs) < 120 || len(rs) > 135 {
 		t.Errorf("%d results in 130 s at a 1 s interval", len(rs))
 	}
+	// The two outages are two long runs of failures. A loaded machine (CI runs the race-detector
+	// suites beside this test) can also miss a 900 ms connect now and then: such a stray failure
+	// is a real result, not the outage, so it is allowed (a few, short) and logged with its reason.
 	var failed int
 	var bursts []int // length of each run of consecutive failures
+	var stray []string
 	for i, r := range rs {
 		if r.OK {
 			continue
@@ -123,12 +127,29 @@ func TestIntermittentFault(t *testing.T) {
 		}
 		bursts[len(bursts)-1]++
 	}
-	if len(bursts) != 2 {
-		t.Fatalf("%d bursts of failures %v (of %d results), want 2 (refused 20-40 s and 80-100 s)", len(bursts), bursts, len(rs))
+	var outages []int
+	for i, r := range rs {
+		if !r.OK && (i == 0 || rs[i-1].OK) {
+			n := 0
+			for j := i; j < len(rs) && !rs[j].OK; j++ {
+				n++
+			}
+			if n >= 5 {
+				outages = append(outages, n)
+			} else {
+				stray = append(stray, fmt.Sprintf("%s x%d: %s", r.Time.Format("15:04:05"), n, r.Error))
+			}
+		}
 	}
-	for _, b := range bursts {
+	if len(stray) > 0 {
+		t.Logf("stray failures outside the outages (load): %v", stray)
+	}
+	if len(outages) != 2 || len(stray) > 4 {
+		t.Fatalf("failure runs %v (of %d results): want 2 outages of about 20 (refused 20-40 s and 80-100 s) and at most 4 stray failures", bursts, len(rs))
+	}
+	for _, b := range outages {
 		if b < 17 || b > 22 {
-			t.Errorf("a burst of %d failures, want about 20 (bursts %v)", b, bursts)
+			t.Errorf("an outage of %d failures, want about 20 (runs %v)", b, bursts)
 		}
 	}
 	// The history analyzer names it in the bundle's findings.
