@@ -25,7 +25,8 @@ type ReadLimits struct {
 	MaxTotalSize int64 // decompressed bytes in all
 	MaxRatio     int64 // decompressed / compressed, checked once past RatioFloor bytes
 	RatioFloor   int64
-	MaxMetaSize  int64 // manifest.json, environment.json, redaction.json held in memory
+	MaxMetaSize  int64 // manifest.json, environment.json, redaction.json, findings.json
+	MaxFindings  int   // findings.json entries; more is refused (0: DefaultMaxFindings)
 }
 
 // DefaultReadLimits fit any bundle casefile writes (500 MiB cap) with room to spare.
@@ -36,6 +37,7 @@ var DefaultReadLimits = ReadLimits{
 	MaxRatio:     1000,
 	RatioFloor:   64 << 20,
 	MaxMetaSize:  64 << 20,
+	MaxFindings:  DefaultMaxFindings,
 }
 
 // ErrUnsafe is wrapped by every refusal of a hostile or malformed archive.

@@ -22,14 +22,10 @@ func ReadManifest(p string, lim ReadLimits) (*Manifest, error) {
 		if e.Size > lim.MaxMetaSize {
 			return unsafef("%s is larger than %d bytes", e.Name, lim.MaxMetaSize)
 		}
-		data, err := io.ReadAll(io.LimitReader(r, lim.MaxMetaSize+1))
-		if err != nil {
-			return err
+		var fatal error
+		if m, perr, fatal = readManifestDoc(&metaReader{r: r, name: e.Name, max: lim.MaxMetaSize}, lim); fatal != nil {
+			return fatal
 		}
-		if int64(len(data)) > lim.MaxMetaSize {
-			return unsafef("%s is larger than %d bytes", e.Name, lim.MaxMetaSize)
-		}
-		m, perr = parseManifest(data)
 		return errManifestRead
 	})
 	switch {

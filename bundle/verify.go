@@ -1,9 +1,11 @@
 package bundle
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -31,15 +33,28 @@ func (p Problem) String() string {
 }
 
 // Contents is what a single read of a bundle gathers: its metadata documents and every file's
-// hash.
+// hash. Of the metadata it keeps what callers use, within bounds (meta.go).
 type Contents struct {
-	Top         string
-	Manifest    *Manifest
+	Top      string
+	Manifest *Manifest
+	// Environment holds environment.json's top-level string values (at most 1,000, each cut
+	// at 4 KiB); nil when the document is absent or not a JSON object.
 	Environment map[string]any
-	Redaction   *redact.Report
-	// Findings are findings.json's entries; nil when the bundle has none (an older casefile).
+	// Redaction holds redaction.json's total, files and by_rule (at most 10,000 rules); by_file
+	// and dropped are not read. nil when absent or not of that shape.
+	Redaction *redact.Report
+	// Findings are findings.json's first 10,000 entries, each field cut (at most
+	// ReadLimits.MaxFindings are read; more refuses the bundle); nil when the bundle has none
+	// (an older casefile) or it is not a findings document.
 	Findings []FindingRow
-	Hashes   map[string]FileEntry // by path, as found in the archive
+	// FindingCounts counts all of findings.json's entries, kept or not.
+	FindingCounts FindingCounts
+	Hashes        map[string]FileEntry // by path, as found in the archive
+}
+
+// FindingCounts counts findings by severity.
+type FindingCounts struct {
+	Total, Critical, Warning, Info int
 }
 
 // FindingRow is what a summary shows of one finding (findings.json holds more: detail,
@@ -51,63 +66,51 @@ type FindingRow struct {
 	Target   string `json:"target,omitempty"`
 }
 
-// Read reads a bundle once: metadata documents into memory (bounded), every file hashed.
+// Read reads a bundle once: every file hashed, the metadata documents read as streams into
+// what callers use, within bounds (see meta.go): the manifest whole (its lists counted before it
+// is decoded), findings.json's rows, environment.json's top-level strings and redaction.json's
+// totals. No metadata document is held whole in memory except manifest.json.
 func Read(p string, lim ReadLimits) (*Contents, error) {
 	c := &Contents{Hashes: map[string]FileEntry{}}
 	var manErr error
 	top, err := Walk(p, lim, func(e Entry, r io.Reader) error {
-		h := sha256.New()
-		var meta []byte
-		var dst io.Writer = h
-		isMeta := e.Name == "manifest.json" || e.Name == "environment.json" || e.Name == "redaction.json" || e.Name == "findings.json"
-		if isMeta {
-			if e.Size > lim.MaxMetaSize {
-				return unsafef("%s is larger than %d bytes", e.Name, lim.MaxMetaSize)
-			}
-			buf := &limitedBuf{max: lim.MaxMetaSize}
-			dst = io.MultiWriter(h, buf)
-			n, err := io.Copy(dst, r)
-			if err != nil {
-				return err
-			}
-			meta = buf.b
-			c.Hashes[e.Name] = FileEntry{Path: e.Name, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
-			switch e.Name {
-			case "manifest.json":
-				m, err := parseManifest(meta)
-				if err != nil {
-					manErr = err
-				} else {
-					c.Manifest = m
-				}
-			case "environment.json":
-				json.Unmarshal(meta, &c.Environment)
-			case "findings.json":
-				var f struct {
-					Findings []FindingRow `json:"findings"`
-				}
-				if json.Unmarshal(meta, &f) == nil {
-					c.Findings = f.Findings
-					if c.Findings == nil {
-						c.Findings = []FindingRow{}
-					}
-				}
-			case "redaction.json":
-				var rep redact.Report
-				if json.Unmarshal(meta, &rep) == nil {
-					c.Redaction = &rep
-				}
-			}
-			return nil
-		}
 		if _, dup := c.Hashes[e.Name]; dup {
 			return unsafef("%s appears twice", e.Name)
 		}
-		n, err := io.Copy(dst, r)
+		h := sha256.New()
+		isMeta := e.Name == "manifest.json" || e.Name == "environment.json" || e.Name == "redaction.json" || e.Name == "findings.json"
+		if !isMeta {
+			n, err := io.Copy(h, r)
+			if err != nil {
+				return err
+			}
+			c.Hashes[e.Name] = FileEntry{Path: e.Name, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+			return nil
+		}
+		if e.Size > lim.MaxMetaSize {
+			return unsafef("%s is larger than %d bytes", e.Name, lim.MaxMetaSize)
+		}
+		mr := &metaReader{r: r, name: e.Name, max: lim.MaxMetaSize}
+		// Everything the parser reads is hashed on the way; the rest is hashed below.
+		tee := io.TeeReader(mr, h)
+		var err error
+		switch e.Name {
+		case "manifest.json":
+			c.Manifest, manErr, err = readManifestDoc(tee, lim)
+		case "environment.json":
+			c.Environment, err = readEnvironment(tee)
+		case "findings.json":
+			c.Findings, c.FindingCounts, err = readFindings(tee, lim.maxFindings())
+		case "redaction.json":
+			c.Redaction, err = readRedaction(tee)
+		}
+		if err == nil {
+			_, err = io.Copy(io.Discard, tee)
+		}
 		if err != nil {
 			return err
 		}
-		c.Hashes[e.Name] = FileEntry{Path: e.Name, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+		c.Hashes[e.Name] = FileEntry{Path: e.Name, Size: mr.n, SHA256: hex.EncodeToString(h.Sum(nil))}
 		return nil
 	})
 	c.Top = top
@@ -115,12 +118,31 @@ func Read(p string, lim ReadLimits) (*Contents, error) {
 		return nil, err
 	}
 	if manErr != nil {
+		if errors.Is(manErr, ErrUnsafe) {
+			return nil, manErr
+		}
 		return nil, unsafef("%v", manErr)
 	}
 	if c.Manifest == nil {
 		return nil, unsafef("no manifest.json in %s", p)
 	}
 	return c, nil
+}
+
+// readManifestDoc reads manifest.json, counting its lists as it comes (checkManifestCounts)
+// so that a hostile one is refused before it is held or decoded. bad is the manifest's own
+// fault (not JSON, another schema); fatal is a refusal or a failure of the archive.
+func readManifestDoc(r io.Reader, lim ReadLimits) (m *Manifest, bad, fatal error) {
+	var buf bytes.Buffer
+	tee := io.TeeReader(r, &buf)
+	if err := checkManifestCounts(tee, lim); err != nil {
+		return nil, nil, err
+	}
+	if _, err := io.Copy(io.Discard, tee); err != nil {
+		return nil, nil, err
+	}
+	m, bad = parseManifest(buf.Bytes())
+	return m, bad, nil
 }
 
 // parseManifest reads manifest.json: an object of the schema this casefile reads. A newer
@@ -142,19 +164,6 @@ func parseManifest(data []byte) (*Manifest, error) {
 		return nil, fmt.Errorf("manifest.json lacks bundle_id or created_at")
 	}
 	return m, nil
-}
-
-type limitedBuf struct {
-	b   []byte
-	max int64
-}
-
-func (l *limitedBuf) Write(p []byte) (int, error) {
-	if int64(len(l.b)+len(p)) > l.max {
-		return 0, unsafef("metadata file larger than %d bytes", l.max)
-	}
-	l.b = append(l.b, p...)
-	return len(p), nil
 }
 
 // Verify compares every file in the archive with the manifest. An empty result means all match.

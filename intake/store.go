@@ -289,16 +289,8 @@ func (s *Server) check(rec *Record, p, ticket string) {
 		return
 	}
 	rec.BundleID = c.Manifest.BundleID
-	for _, f := range c.Findings {
-		switch f.Severity {
-		case "critical":
-			rec.Findings.Critical++
-		case "warning":
-			rec.Findings.Warning++
-		case "info":
-			rec.Findings.Info++
-		}
-	}
+	// Counted over all findings (c.Findings keeps the first 10,000).
+	rec.Findings.Critical, rec.Findings.Warning, rec.Findings.Info = c.FindingCounts.Critical, c.FindingCounts.Warning, c.FindingCounts.Info
 	if probs := c.Verify(); len(probs) > 0 {
 		msgs := make([]string, 0, 3)
 		for i, p := range probs {
