@@ -277,7 +277,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			return
 		}
 		id := strings.TrimPrefix(r.URL.Path, BasePath)
-		log := s.log.With("method", r.Method, "remote", r.RemoteAddr, "upload", id)
+		log := s.log.With("method", r.Method, "remote", r.RemoteAddr, "upload", logUploadID(id))
 		c, aerr := s.authenticate(r.Header)
 		if aerr == nil && !s.limiter.allow(c.ID, s.opt.Now()) {
 			aerr = refuse(http.StatusTooManyRequests, "rate limit: at most %d requests per %s for one token", s.lim.Rate, s.lim.RatePer)
@@ -349,6 +349,25 @@ func (s *Server) preCreate(ev handler.HookEvent) (handler.HTTPResponse, handler.
 }
 
 var sha256Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// uploadIDRe matches the upload ids tusd makes: 32 hex digits, with the S3 store followed by
+// "+" and the bucket's multipart id.
+var uploadIDRe = regexp.MustCompile(`^[0-9a-f]{32}(\+.*)?$`)
+
+// logUploadID is what a log line says of the upload id a request path names: the client
+// chose it, and a token pasted into the address (/files/cf1.…) must not reach the log. An id
+// tusd makes is logged (its multipart part cut to "+…"), anything else only by its length.
+func logUploadID(id string) string {
+	switch {
+	case id == "":
+		return ""
+	case !uploadIDRe.MatchString(id):
+		return fmt.Sprintf("[not an upload id, %d bytes]", len(id))
+	case len(id) > 32:
+		return id[:32] + "+…"
+	}
+	return id
+}
 
 // rateLimiter is a token bucket per upload token.
 type rateLimiter struct {
