@@ -12,10 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/casefile/casefile/analyze"
 	"github.com/casefile/casefile/bundle"
 	"github.com/casefile/casefile/collect"
-	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/compare"
 	"github.com/casefile/casefile/spec"
 	"github.com/spf13/cobra"
@@ -114,21 +112,7 @@ byte-identical archives.`,
 }
 
 // collectResult is the --json output of collect.
-type collectResult struct {
-	Bundle     string              `json:"bundle"`
-	BundleID   string              `json:"bundle_id"`
-	CreatedAt  time.Time           `json:"created_at"`
-	Ticket     string              `json:"ticket,omitempty"`
-	Status     string              `json:"status"` // ok | partial
-	Collectors []collectors.Result `json:"collectors"`
-	Files      int                 `json:"files"`
-	Bytes      int64               `json:"bytes"`
-	Redacted   int                 `json:"redacted"`
-	RedactedIn int                 `json:"redacted_files"`
-	Dropped    int                 `json:"dropped"`
-	// Findings lists every finding (id, severity, title, target); findings.json has the rest.
-	Findings []bundle.FindingRow `json:"findings"`
-}
+type collectResult = collect.Summary
 
 // collectRequest turns flags and the process's facts into the engine's request. This is the one
 // place collect reads process globals (argv, environment, host and user names, clock).
@@ -220,23 +204,14 @@ func runCollect(ctx context.Context, o *collectOptions, io *iostreams) (err erro
 	}
 	o.written = res.Path
 	m, rep := res.Manifest, res.Report
-	out := collectResult{Bundle: res.Path, BundleID: m.BundleID, CreatedAt: m.CreatedAt, Ticket: m.Ticket, Status: "ok",
-		Collectors: m.Collectors, Redacted: rep.Total, RedactedIn: rep.Files, Dropped: len(rep.Dropped),
-		Findings: findingRows(res.Findings)}
-	for _, f := range m.Files {
-		out.Files++
-		out.Bytes += f.Size
-	}
-	if res.Failed() {
-		out.Status = "partial"
-	}
+	out := res.Summary()
 	if o.asJSON {
 		if err := writeJSON(io.out, out); err != nil {
 			return err
 		}
 	} else {
 		printSummary(io.err, m.Collectors)
-		printFindingRows(io.err, findingRows(res.Findings), false)
+		printFindingRows(io.err, out.Findings, false)
 		fmt.Fprintf(io.err, "redacted %d values in %d files", rep.Total, rep.Files)
 		if len(rep.Dropped) > 0 {
 			fmt.Fprintf(io.err, "; %d files left out because they could not be redacted", len(rep.Dropped))
@@ -249,14 +224,6 @@ func runCollect(ctx context.Context, o *collectOptions, io *iostreams) (err erro
 		return withCode(ExitPartial, nil)
 	}
 	return nil
-}
-
-func findingRows(f analyze.Findings) []bundle.FindingRow {
-	rows := []bundle.FindingRow{}
-	for _, x := range f.Findings {
-		rows = append(rows, bundle.FindingRow{ID: x.ID, Severity: string(x.Severity), Title: x.Title, Target: x.Target})
-	}
-	return rows
 }
 
 // printNextStep says where the bundle is, how big, how its name was derived from the ticket when

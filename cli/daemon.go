@@ -219,9 +219,8 @@ func collectViaDaemon(ctx context.Context, o *collectOptions, io *iostreams) (bo
 	}
 	o.written = path
 	if o.asJSON {
-		out := collectResult{Bundle: path, BundleID: res.BundleID, CreatedAt: res.CreatedAt, Ticket: res.Ticket, Status: res.Status,
-			Collectors: res.Collectors, Files: res.Files, Bytes: res.Bytes, Redacted: res.Redacted, RedactedIn: res.RedactedIn,
-			Dropped: res.Dropped, Findings: res.Findings}
+		out := res.Summary
+		out.Bundle = path
 		if err := writeJSON(io.out, out); err != nil {
 			return true, err
 		}

@@ -14,10 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/casefile/casefile/analyze"
-	"github.com/casefile/casefile/bundle"
 	"github.com/casefile/casefile/collect"
-	"github.com/casefile/casefile/collectors"
 	"github.com/casefile/casefile/history"
 	"github.com/casefile/casefile/internal/buildinfo"
 	"github.com/casefile/casefile/spec"
@@ -170,20 +167,9 @@ func parseWhen(v string, now, def time.Time) (time.Time, error) {
 // CollectResponse is POST /v1/collect's answer: what `casefile collect --json` prints, plus
 // where to fetch the bundle.
 type CollectResponse struct {
-	Bundle     string              `json:"bundle"` // the file name
-	Download   string              `json:"download"`
-	Size       int64               `json:"size"`
-	BundleID   string              `json:"bundle_id"`
-	CreatedAt  time.Time           `json:"created_at"`
-	Ticket     string              `json:"ticket,omitempty"`
-	Status     string              `json:"status"` // ok | partial
-	Collectors []collectors.Result `json:"collectors"`
-	Files      int                 `json:"files"`
-	Bytes      int64               `json:"bytes"`
-	Redacted   int                 `json:"redacted"`
-	RedactedIn int                 `json:"redacted_files"`
-	Dropped    int                 `json:"dropped"`
-	Findings   []bundle.FindingRow `json:"findings"`
+	collect.Summary        // Bundle is the file name
+	Download        string `json:"download"`
+	Size            int64  `json:"size"`
 }
 
 // maxCollectRequest bounds a collect request's body.
@@ -224,29 +210,12 @@ func (d *Daemon) handleCollect(w http.ResponseWriter, r *http.Request) {
 }
 
 func collectResponse(res *collect.Result) CollectResponse {
-	m, rep := res.Manifest, res.Report
-	out := CollectResponse{Bundle: filepath.Base(res.Path), BundleID: m.BundleID, CreatedAt: m.CreatedAt, Ticket: m.Ticket,
-		Status: "ok", Collectors: m.Collectors, Redacted: rep.Total, RedactedIn: rep.Files, Dropped: len(rep.Dropped),
-		Findings: findingRows(res.Findings)}
+	out := CollectResponse{Summary: res.Summary()}
+	out.Bundle = filepath.Base(res.Path)
 	if st, err := os.Stat(res.Path); err == nil {
 		out.Size = st.Size()
 	}
-	for _, f := range m.Files {
-		out.Files++
-		out.Bytes += f.Size
-	}
-	if res.Failed() {
-		out.Status = "partial"
-	}
 	return out
-}
-
-func findingRows(f analyze.Findings) []bundle.FindingRow {
-	rows := []bundle.FindingRow{}
-	for _, x := range f.Findings {
-		rows = append(rows, bundle.FindingRow{ID: x.ID, Severity: string(x.Severity), Title: x.Title, Target: x.Target})
-	}
-	return rows
 }
 
 func (d *Daemon) handleBundle(w http.ResponseWriter, r *http.Request) {
