@@ -231,13 +231,15 @@ func (s *Server) fileUpload(info handler.FileInfo) (Record, error) {
 	rec := Record{ID: info.ID, Ticket: ticket, SHA256: sha, Size: size, ReceivedAt: s.opt.Now().UTC(),
 		Filename: meta["filename"], BundleID: meta["bundle_id"], Status: StatusOK}
 	cand := src // the file to be stored
+	plain := "" // its decrypted copy
 	switch {
 	case meta["sha256"] != "" && meta["sha256"] != sha:
 		rec.Status, rec.Reason = StatusQuarantined, fmt.Sprintf("the bytes received hash to %s, the client sent sha256 %s", sha, meta["sha256"])
 	case meta["encrypted"] == "age" && len(s.opt.Identities) == 0:
 		rec.Status = StatusEncrypted
 	case meta["encrypted"] == "age":
-		plain, err := s.decrypt(src)
+		var err error
+		plain, err = s.decrypt(src)
 		if err != nil {
 			rec.Status, rec.Reason = StatusQuarantined, "decryption failed: "+err.Error()
 			break
@@ -251,6 +253,7 @@ func (s *Server) fileUpload(info handler.FileInfo) (Record, error) {
 	default:
 		s.check(&rec, cand, ticket)
 	}
+	rec.Reason = s.reasonNames(rec.Reason, info.ID, src, plain)
 	ext := sniff(cand)
 	if rec.Status == StatusEncrypted {
 		ext = "age"
@@ -279,6 +282,26 @@ func (s *Server) fileUpload(info handler.FileInfo) (Record, error) {
 		return Record{}, err
 	}
 	return rec, s.idx.Put(rec)
+}
+
+// reasonNames names the upload in a quarantine reason where the error behind it named the
+// server's files (the tus upload "/var/lib/casefile/tus/<id>", its decrypted copy, any path
+// under the data or temporary folder): engineers read reasons in the web view and intake list.
+func (s *Server) reasonNames(reason, id, src, plain string) string {
+	if reason == "" {
+		return reason
+	}
+	pairs := []string{}
+	if plain != "" {
+		pairs = append(pairs, plain, "upload "+id+" (decrypted)")
+	}
+	pairs = append(pairs, src, "upload "+id)
+	for _, dir := range []string{s.tmp, s.opt.DataDir} {
+		if dir != "" {
+			pairs = append(pairs, dir, "[intake data]")
+		}
+	}
+	return strings.NewReplacer(pairs...).Replace(reason)
 }
 
 // check verifies a plaintext bundle and reads its findings; any failure quarantines it.
