@@ -251,7 +251,12 @@ func (s *Store) init() error {
 // could not protect against (a disk that lies about fsync, a truncated copy) is refused at Open
 // rather than failing some later query.
 func (s *Store) quickCheck(ctx context.Context) error {
-	rows, err := s.conn.QueryContext(ctx, "PRAGMA quick_check(5)")
+	return s.pragmaCheck(ctx, "PRAGMA quick_check(5)")
+}
+
+// pragmaCheck runs an integrity pragma; anything but one "ok" row is ErrCorrupt with SQLite's words.
+func (s *Store) pragmaCheck(ctx context.Context, pragma string) error {
+	rows, err := s.conn.QueryContext(ctx, pragma)
 	if err != nil {
 		return s.wrap("checking", err)
 	}
@@ -280,26 +285,7 @@ func (s *Store) Check() error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	rows, err := s.conn.QueryContext(context.Background(), "PRAGMA integrity_check")
-	if err != nil {
-		return s.wrap("checking", err)
-	}
-	defer rows.Close()
-	var msgs []string
-	for rows.Next() {
-		var m string
-		if err := rows.Scan(&m); err != nil {
-			return s.wrap("checking", err)
-		}
-		msgs = append(msgs, m)
-	}
-	if err := rows.Err(); err != nil {
-		return s.wrap("checking", err)
-	}
-	if len(msgs) != 1 || msgs[0] != "ok" {
-		return fmt.Errorf("history store %s: %w: %s", s.path, ErrCorrupt, strings.Join(msgs, "; "))
-	}
-	return nil
+	return s.pragmaCheck(context.Background(), "PRAGMA integrity_check")
 }
 
 // Path is the store's file.
