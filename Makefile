@@ -26,6 +26,9 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -race -timeout 20m $(RACE_PKGS)
+	# The daemon's release of executable pages in a position-independent build (distributions
+	# build Go programs with -buildmode=pie): it must leave relocated read-only data alone.
+	$(GO) test -count=1 -buildmode=pie -run '^TestReleaseExecutablePages$$' ./cli/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
