@@ -68,17 +68,13 @@ func newIntakeRequestCmd() *cobra.Command {
 		Short: "Ask an enrolled host for a bundle for a ticket (the host's daemon picks it up at its next poll)",
 		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, err := o.load()
-			if err != nil {
-				return err
-			}
 			if !intake.ValidTicket(ticket) {
 				return usageError("--ticket: want letters, digits, '.', '_' or '-' (at most 64), got %q", ticket)
 			}
 			if host == "" {
 				return usageError("--host is required (the id casefile daemon --enroll printed, h-...)")
 			}
-			rem, err := intake.OpenRemote(o.data, cfg, nil)
+			rem, err := o.openRemote()
 			if err != nil {
 				return err
 			}
@@ -114,11 +110,7 @@ func newIntakeRequestsCmd() *cobra.Command {
 		Short: "List remote requests and their status (pending, delivered, waiting, declined, collected, uploaded, failed)",
 		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, err := o.load()
-			if err != nil {
-				return err
-			}
-			rem, err := intake.OpenRemote(o.data, cfg, nil)
+			rem, err := o.openRemote()
 			if err != nil {
 				return err
 			}
@@ -169,11 +161,7 @@ func newIntakeHostsCmd() *cobra.Command {
 		Short: "List the enrolled hosts, or remove one (--remove HOST)",
 		Args:  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg, err := o.load()
-			if err != nil {
-				return err
-			}
-			rem, err := intake.OpenRemote(o.data, cfg, nil)
+			rem, err := o.openRemote()
 			if err != nil {
 				return err
 			}
@@ -226,4 +214,13 @@ func enrollTokenID(key []byte, tok string) (id string, ok bool, err error) {
 	}
 	c, err := intake.ParseEnroll(key, tok)
 	return c.ID, true, err
+}
+
+// openRemote opens the intake's hosts and requests, as the config and data folder say.
+func (o *intakeOpts) openRemote() (*intake.Remote, error) {
+	cfg, err := o.load()
+	if err != nil {
+		return nil, err
+	}
+	return intake.OpenRemote(o.data, cfg, nil)
 }
