@@ -3,44 +3,29 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/casefile/casefile/intake"
+	"github.com/casefile/casefile/intake/intaketest"
 )
 
 // TestTriggerUploads: a trigger with upload: true sends its bundle to the spec's intake (this
 // repository's real intake server, in this process) with the daemon's upload token.
 func TestTriggerUploads(t *testing.T) {
-	key := []byte(strings.Repeat("k", 32))
-	filed := make(chan intake.Record, 4)
-	srv, err := intake.New(intake.Options{DataDir: t.TempDir(), Key: key, OnFiled: func(r intake.Record) { filed <- r }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	hs := httptest.NewServer(srv.Handler())
-	defer hs.Close()
-	claims, err := intake.NewClaims("7001", time.Now(), time.Hour, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := intake.Sign(key, claims)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := intaketest.Start(t)
+	tok := srv.Token(t, "7001")
 	td := startDaemon(t, specHead+fmt.Sprintf(`upload: {url: %q}
 monitors:
   - name: db
     interval: 1s
     tcp: {target: %q}
     trigger: {failures_in_a_row: 2, upload: true}
-`, hs.URL, refusedTarget(t)), func(c *Config) { c.UploadToken = tok })
+`, srv.URL, refusedTarget(t)), func(c *Config) { c.UploadToken = tok })
 	var rec intake.Record
 	select {
-	case rec = <-filed:
+	case rec = <-srv.Filed:
 	case <-time.After(30 * time.Second):
 		t.Fatalf("the intake never filed a triggered bundle; log:\n%s", indent(td.log.String()))
 	}
